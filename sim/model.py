@@ -1,0 +1,209 @@
+"""The model: English GP practices, their networks, and a month of their lives per step."""
+from __future__ import annotations
+
+import mesa
+import numpy as np
+import pandas as pd
+from scipy.spatial import cKDTree
+
+from . import closure, continuity, demand, money, networks, workforce
+from .agents import Network, Practice
+from .population import synthetic_england
+from .reporters import model_reporters
+from .scenario import timeline
+from .schema import Organisation, Scenario, month_number, year_month
+from .state import NetworkState
+from .streams import Streams
+
+EVENT_NAMES = ("mergers", "closures", "displaced", "lost_usual_gp")
+NEAREST_PRACTICES = 24  # neighbours searched for a merger partner or to take in patients
+
+
+class GPModel(mesa.Model):
+    """English general practice under a scenario's policies, stepped monthly.
+
+    Args:
+        scenario: a validated Scenario.
+        replication: replication number; with the scenario's seed it fixes every random draw.
+        seed: overrides the scenario's root seed when given.
+    """
+
+    def __init__(self, scenario: Scenario, replication: int = 0, seed: int | None = None):
+        root_seed = scenario.seed if seed is None else int(seed)
+        super().__init__(seed=root_seed * 10_007 + replication)
+        self.scenario, self.replication, self.root_seed = scenario, replication, root_seed
+        self.timeline = timeline(scenario)
+        self.params = scenario
+        self.kinds = list(scenario.organisations)
+        self.start_month = month_number(scenario.start)
+        self.month = 0
+        self.consultation_index = 1.0
+        self.incentive_spend_month = 0.0
+        self.gp_leavers_month = 0
+        self.money_written_off = 0.0
+        self.events = {name: np.zeros(12) for name in EVENT_NAMES}
+
+        population_rng = np.random.default_rng([root_seed, replication, 0x50505])
+        self.practices = synthetic_england(scenario, population_rng)
+        self.streams = Streams(root_seed, replication, self.practices.size)
+        self.tree = cKDTree(np.column_stack([self.practices.x_km, self.practices.y_km]))
+        self.nearest_km, self.nearest = self._neighbour_index()
+        order = np.argsort(self.practices.area, kind="stable")
+        bounds = np.searchsorted(self.practices.area[order], np.arange(scenario.population.commissioner_areas + 1))
+        self.area_practices = [order[bounds[a]:bounds[a + 1]] for a in range(scenario.population.commissioner_areas)]
+        self.networks = NetworkState()
+        self.practice_agents = [Practice(self, slot) for slot in range(self.practices.size)]
+        self.network_agents: dict[int, Network] = {}
+        networks.form_initial(self)
+        self.snapshots: list[pd.DataFrame] = []
+        self.datacollector = mesa.DataCollector(model_reporters=model_reporters(self.kinds))
+
+    def _neighbour_index(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each practice's nearest other practices (sites do not move), for mergers and dispersal."""
+        n = self.practices.size
+        k = min(NEAREST_PRACTICES, n - 1)
+        if k < 1:
+            return np.zeros((n, 0)), np.zeros((n, 0), dtype=np.int64)
+        distance, index = self.tree.query(np.column_stack([self.practices.x_km, self.practices.y_km]), k=k + 1)
+        return distance[:, 1:], index[:, 1:]
+
+    # -- what mechanisms ask of the model ---------------------------------------------------
+    def organisations(self) -> list[Organisation]:
+        """The organisation kinds in force this month, in kind order."""
+        return [self.params.organisations[name] for name in self.kinds]
+
+    def organisation(self, kind: int) -> Organisation:
+        """One organisation kind in force this month."""
+        return self.params.organisations[self.kinds[kind]]
+
+    def month_of(self, when: str) -> int:
+        """Month offset from the start of a YYYY-MM date."""
+        return month_number(when) - self.start_month
+
+    def roles_active(self) -> bool:
+        """Whether the additional roles scheme has started."""
+        start = self.params.additional_roles.start
+        return bool(start) and self.month >= self.month_of(start)
+
+    def reimbursement_rate(self) -> float:
+        """Share of additional-role costs reimbursed this month."""
+        return self.params.additional_roles.reimbursement_rate if self.roles_active() else 0.0
+
+    def add_network(self, kind: int, lead: int, target_patients: float, waiver_draw: float) -> int:
+        """Found a network led by a practice; returns its slot."""
+        state = self.practices
+        slot = self.networks.add(kind=kind, formed=self.month, lead=lead, area=state.area[lead],
+                                 target_patients=target_patients, waiver_draw=waiver_draw,
+                                 x_km=state.x_km[lead], y_km=state.y_km[lead])
+        self.network_agents[slot] = Network(self, slot)
+        return slot
+
+    def end_network(self, slot: int) -> None:
+        """Remove the agent of a network that has no members left."""
+        agent = self.network_agents.pop(slot, None)
+        if agent is not None:
+            agent.remove()
+
+    def record_ending(self, practice: int, status: int) -> None:
+        """Count a merger or closure this month and retire the practice's agent."""
+        self.events["mergers" if status == 1 else "closures"][self.month % 12] += 1
+        self.practice_agents[practice].remove()
+
+    def record_displaced(self, displaced: float, lost_usual_gp: float) -> None:
+        """Count patients moved by a closure this month."""
+        self.events["displaced"][self.month % 12] += displaced
+        self.events["lost_usual_gp"][self.month % 12] += lost_usual_gp
+
+    # -- the monthly process ----------------------------------------------------------------
+    def step(self) -> None:
+        """One month: policy in force, demand, membership effects, staff, money, joining,
+        closure, continuity, then national figures."""
+        self._apply_policy_changes()
+        for counts in self.events.values():
+            counts[self.month % 12] = 0.0
+        demand.grow_lists(self)
+        networks.update_sizes(self)
+        benefits = networks.membership_benefits(self)
+        workforce.gp_flows(self, benefits)
+        workforce.other_staff(self)
+        workforce.additional_roles(self)
+        money.monthly_accounts(self, benefits)
+        networks.join_leave_and_form(self)
+        networks.merge_unpaid_networks(self)
+        closure.close_and_merge(self, benefits)
+        networks.update_sizes(self)
+        continuity.update(self, benefits)
+        self.datacollector.collect(self)
+        if self.month % 12 == 11 or self.month == self.scenario.months - 1:
+            self.snapshots.append(self.snapshot())
+        self.month += 1
+
+    def _apply_policy_changes(self) -> None:
+        for offset, params in self.timeline:
+            if offset == self.month:
+                self.params = params
+
+    def run(self, progress=None) -> "GPModel":
+        """Run every month of the scenario; `progress` is called once per month if given."""
+        for _ in range(self.scenario.months - self.month):
+            self.step()
+            if progress is not None:
+                progress()
+        return self
+
+    # -- results ----------------------------------------------------------------------------
+    def timeseries(self) -> pd.DataFrame:
+        """National figures, one row per month."""
+        frame = self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+        frame.insert(0, "replication", self.replication)
+        return frame
+
+    def network_table(self) -> pd.DataFrame:
+        """Active networks now: kind, month formed, members, patients, whether paid."""
+        state = self.networks
+        active = np.flatnonzero(state.view("active"))
+        paid = np.zeros(state.count, dtype=bool)
+        for kind in range(len(self.kinds)):
+            paid |= networks.paid(self, kind)
+        return pd.DataFrame({
+            "replication": self.replication,
+            "network_id": active,
+            "type": [self.kinds[k] for k in state.kind[active]],
+            "kind": [self.organisation(int(k)).kind for k in state.kind[active]],
+            "formed": [year_month(self.start_month + int(f)) for f in state.formed[active]],
+            "practices": state.members[active],
+            "patients": state.patients[active].round(1),
+            "paid": paid[active],
+            "area": state.area[active],
+        })
+
+    def snapshot(self) -> pd.DataFrame:
+        """Practice-level figures this month (taken yearly)."""
+        state = self.practices
+        work = self.params.workforce
+        frame = pd.DataFrame({
+            "replication": self.replication,
+            "month": year_month(self.start_month + self.month),
+            "practice_id": np.arange(state.size),
+            "open": state.open,
+            "area": state.area,
+            "region": state.region,
+            "rural": state.rural,
+            "deprivation": state.deprivation.round(4),
+            "isolation_km": state.isolation_km.round(3),
+            "list_size": state.list_size.round(1),
+            "initial_list_size": state.initial_list_size.round(1),
+            "gp_partners": state.partners,
+            "gp_salaried": state.salaried,
+            "gp_fte": state.gp_fte(work.partner_fte_per_head, work.salaried_fte_per_head).round(3),
+            "locum_fte": state.locum_fte.round(3),
+            "additional_roles_fte": state.roles_fte.round(3),
+            "gp_turnover_12m": state.turnover_12m().round(4),
+            "workload": state.workload.round(4),
+            "reserves_gbp": state.reserves.round(0),
+            "continuity": state.continuity.round(4),
+            "ended": np.where(state.status == 1, "merged", np.where(state.status == 2, "closed", "")),
+        })
+        for kind, name in enumerate(self.kinds):
+            frame[f"network_{name}"] = state.membership[kind]
+        return frame

@@ -1,0 +1,334 @@
+"""Joining and forming networks, who gets paid, maturity, and what membership brings.
+
+A practice outside an organisation of some kind weighs joining it each month (a logit utility of
+money, peers, commissioner push, pressure, independence and trust). When it acts it joins a
+nearby network that is still recruiting, or founds one and recruits its nearest willing
+neighbours in its commissioner area until the size its founders aim for. The size band is a
+payment rule, not a constraint: networks outside it form, and are paid only by waiver.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.spatial import cKDTree
+from scipy.special import expit, ndtri
+
+from .schema import Organisation
+from .state import NO_NETWORK
+
+INITIAL_AGE_MONTHS = 36  # organisations that exist at the start are taken to be mature
+NEAREST_NETWORKS = 8     # networks a joining practice looks at
+
+
+@dataclass
+class Benefits:
+    """What each practice gets from its memberships this month (arrays over practice slots)."""
+
+    staff_support: np.ndarray      # proportional cut in GP leaving hazard
+    leader_burnout: np.ndarray     # extra partner leaving hazard for founders of young networks
+    pooled_cover: np.ndarray       # share of missing GP time covered by the network's rota
+    back_office_saving: np.ndarray # GBP per patient per year
+    cross_site_cost: np.ndarray    # share of continuity lost to cross-site working
+    mature_member: np.ndarray      # bool: in a network past its workforce ramp
+
+
+def is_open(model, organisation: Organisation) -> bool:
+    """Whether practices may form and join this kind of organisation this month."""
+    return organisation.opens is None or model.month >= model.month_of(organisation.opens)
+
+
+def update_sizes(model) -> None:
+    """Recount each network's patients, members and rural share; end empty networks."""
+    practices, networks = model.practices, model.networks
+    count = networks.count
+    if count == 0:
+        return
+    patients = np.zeros(count)
+    members = np.zeros(count, dtype=np.int64)
+    rural = np.zeros(count)
+    for kind in range(len(model.kinds)):
+        slot = practices.membership[kind]
+        inside = (slot >= 0) & practices.open
+        patients += np.bincount(slot[inside], weights=practices.list_size[inside], minlength=count)
+        members += np.bincount(slot[inside], minlength=count)
+        rural += np.bincount(slot[inside], weights=practices.list_size[inside] * practices.rural[inside], minlength=count)
+    networks.view("patients")[:] = patients
+    networks.view("members")[:] = members
+    networks.view("rural_share")[:] = np.divide(rural, patients, out=np.zeros(count), where=patients > 0)
+    emptied = networks.view("active") & (members == 0)
+    networks.view("active")[emptied] = False
+    networks.view("ended")[emptied] = model.month
+    for slot in np.flatnonzero(emptied):
+        model.end_network(int(slot))
+
+
+def paid(model, kind: int) -> np.ndarray:
+    """Bool over network slots: active networks of this kind that are paid this month."""
+    networks = model.networks
+    organisation = model.organisation(kind)
+    result = networks.view("active") & (networks.view("kind") == kind)
+    if not is_open(model, organisation):
+        return np.zeros_like(result)
+    band = organisation.band
+    if band is None:
+        return result
+    patients, draw = networks.view("patients"), networks.view("waiver_draw")
+    in_band = (patients >= band.min_patients) & (patients <= band.max_patients)
+    rural_waiver = (patients < band.min_patients) & (networks.view("rural_share") > 0.5) & (draw < band.rural_waiver)
+    agreed_above = (patients > band.max_patients) & (draw < band.above_max_agreement)
+    return result & (in_band | rural_waiver | agreed_above)
+
+
+def paid_members(model, kind: int) -> np.ndarray:
+    """Bool over practice slots: open practices in a paid network of this kind."""
+    slot = model.practices.membership[kind]
+    paid_network = paid(model, kind)
+    return (slot >= 0) & model.practices.open & paid_network[np.maximum(slot, 0)]
+
+
+def membership_benefits(model) -> Benefits:
+    """Workforce, money and continuity effects of each practice's memberships, with maturity."""
+    practices, networks = model.practices, model.networks
+    n = practices.size
+    staff, burnout, cover, saving, cross_site = (np.zeros(n) for _ in range(5))
+    mature = np.zeros(n, dtype=bool)
+    slots = np.arange(n)
+    for kind, organisation in enumerate(model.organisations()):
+        slot = practices.membership[kind]
+        member = (slot >= 0) & practices.open
+        safe = np.maximum(slot, 0)
+        age = np.where(member, model.month - networks.formed[safe], 0)
+        workforce_ramp = np.clip(age / organisation.workforce_ramp_months, 0.0, 1.0) * member
+        money_ramp = np.clip(age / organisation.sustainability_ramp_months, 0.0, 1.0) * member
+        large = networks.patients[safe] > organisation.large_size_patients
+        staff = np.maximum(staff, (organisation.staff_support + large * organisation.large_staff_support) * workforce_ramp)
+        cover = np.maximum(cover, organisation.pooled_cover * workforce_ramp)
+        saving += organisation.back_office_saving_per_patient * money_ramp
+        cross_site += organisation.cross_site_continuity_cost * workforce_ramp
+        mature |= workforce_ramp >= 1.0
+        leads = member & (networks.lead[safe] == slots)
+        burnout += organisation.leader_burnout * (1.0 - money_ramp) * leads
+    return Benefits(np.minimum(staff, 0.9), burnout, cover, saving, np.minimum(cross_site, 0.9), mature)
+
+
+def money_value(model, kind: int) -> float:
+    """GBP per patient per year a practice expects from joining this kind of organisation."""
+    organisation = model.organisation(kind)
+    pay = organisation.payments
+    value = pay.participation_per_weighted_patient + pay.core_per_patient + pay.leadership_per_patient + pay.support_per_patient
+    roles = model.params.additional_roles
+    if model.roles_active() and roles.employer == model.kinds[kind]:
+        value += roles.reimbursement_rate * roles.cost_per_fte * roles.target_fte_per_1000 / 1000
+    return value
+
+
+def joining_utility(model, kind: int) -> np.ndarray:
+    """Logit utility of being a member of this kind, for every practice slot."""
+    practices, behaviour = model.practices, model.params.behaviour
+    organisation = model.organisation(kind)
+    membership = practices.membership[kind]
+    if practices.neighbours.shape[1]:
+        peer_share = (membership[practices.neighbours] >= 0).mean(axis=1)
+    else:
+        peer_share = np.zeros(practices.size)
+    pressure = np.clip(practices.workload - 1.0, 0.0, 1.0) + (practices.reserves < 0)
+    other_kinds = (np.delete(practices.membership, kind, axis=0) >= 0).any(axis=0) if len(model.kinds) > 1 else 0.0
+    return (behaviour.intercept + behaviour.money_weight * money_value(model, kind)
+            + behaviour.peer_weight * peer_share + behaviour.commissioner_weight * organisation.commissioner_push
+            + behaviour.pressure_weight * pressure + behaviour.prior_collaboration_weight * other_kinds
+            - behaviour.independence_weight * practices.independence
+            - behaviour.distrust_weight * (1.0 - practices.trust))
+
+
+def join_leave_and_form(model) -> None:
+    """Each kind open this month: practices that reconsider choose membership with the logit
+    probability of their utility; members who decline leave, outsiders who accept join the
+    nearest network with room or found one with their willing neighbours."""
+    practices, behaviour = model.practices, model.params.behaviour
+    for kind, organisation in enumerate(model.organisations()):
+        if not is_open(model, organisation):
+            continue
+        rate = behaviour.decision_rate if organisation.decision_rate is None else organisation.decision_rate
+        name = model.kinds[kind]
+        choose = model.streams.uniform(f"choose:{name}", model.month) < expit(joining_utility(model, kind))
+        reconsider = practices.open & (model.streams.uniform(f"reconsider:{name}", model.month) < rate)
+        membership = practices.membership[kind]
+        membership[reconsider & (membership >= 0) & ~choose] = NO_NETWORK
+        unplaced = _join_nearest_with_room(model, kind, np.flatnonzero(reconsider & (membership < 0) & choose))
+        if unplaced.size:
+            nearby = _AreaNetworks(model, kind)
+            size_draw = model.streams.uniform(f"size:{name}", model.month)
+            for practice in unplaced:
+                if membership[practice] < 0:
+                    _join_or_found(model, kind, int(practice), choose, size_draw[practice], nearby)
+    update_sizes(model)
+
+
+def capacity(model, kind: int) -> np.ndarray:
+    """Largest list each network of this kind takes new members up to (patients): the top of
+    the paid band, or half as much again as its founders' target where no band is paid."""
+    target = model.networks.view("target_patients")
+    band = model.organisation(kind).band
+    return np.maximum(target, band.max_patients) if band is not None else 1.5 * target
+
+
+def _join_nearest_with_room(model, kind: int, joining: np.ndarray) -> np.ndarray:
+    """Place practices in the nearest network of their area, within reach, with room for their
+    list (all at once, from the month's opening sizes); returns the practices left unplaced."""
+    networks, practices = model.networks, model.practices
+    room = capacity(model, kind) - networks.view("patients")
+    slots = np.flatnonzero(networks.view("active") & (networks.view("kind") == kind) & (room > 0))
+    if joining.size == 0 or slots.size == 0:
+        return joining
+    tree = cKDTree(np.column_stack([networks.x_km[slots], networks.y_km[slots]]))
+    distance, index = tree.query(np.column_stack([practices.x_km[joining], practices.y_km[joining]]),
+                                 k=min(NEAREST_NETWORKS, slots.size))
+    distance, candidate = distance.reshape(joining.size, -1), slots[index.reshape(joining.size, -1)]
+    valid = ((networks.area[candidate] == practices.area[joining][:, None])
+             & (distance <= model.params.behaviour.max_network_distance_km)
+             & (room[candidate] >= practices.list_size[joining][:, None]))
+    placed = valid.any(axis=1)
+    chosen = candidate[np.arange(joining.size), valid.argmax(axis=1)]
+    practices.membership[kind, joining[placed]] = chosen[placed]
+    return joining[~placed]
+
+
+class _AreaNetworks:
+    """Active networks of one kind by commissioner area, kept current as networks are founded."""
+
+    def __init__(self, model, kind: int):
+        networks = model.networks
+        self.model, self.kind = model, kind
+        slots = np.flatnonzero(networks.view("active") & (networks.view("kind") == kind))
+        self.slots = slots[np.argsort(networks.area[slots], kind="stable")]
+        self.bounds = np.searchsorted(networks.area[self.slots], np.arange(len(model.area_practices) + 1))
+        self.founded: dict[int, list[int]] = {}
+
+    def add(self, slot: int) -> None:
+        self.founded.setdefault(int(self.model.networks.area[slot]), []).append(slot)
+
+    def near(self, practice: int, with_room_for: float | None) -> np.ndarray:
+        """Networks in the practice's area within reach, nearest first; with_room_for keeps only
+        those with room for that many more patients."""
+        networks, practices = self.model.networks, self.model.practices
+        area = int(practices.area[practice])
+        slots = np.concatenate([self.slots[self.bounds[area]:self.bounds[area + 1]],
+                                np.array(self.founded.get(area, []), dtype=np.int64)])
+        slots = slots[networks.active[slots]]
+        if with_room_for is not None:
+            slots = slots[capacity(self.model, self.kind)[slots] - networks.patients[slots] >= with_room_for]
+        distance = np.hypot(networks.x_km[slots] - practices.x_km[practice], networks.y_km[slots] - practices.y_km[practice])
+        near = distance <= self.model.params.behaviour.max_network_distance_km
+        return slots[near][np.argsort(distance[near], kind="stable")]
+
+
+def _target_size(organisation: Organisation, draw: float) -> float:
+    """Size founders aim for: somewhere in the paid band, or around the kind's natural size."""
+    if organisation.band is not None and (organisation.payments.participation_per_weighted_patient
+                                          + organisation.payments.core_per_patient) > 0:
+        return organisation.band.min_patients + draw * (organisation.band.max_patients - organisation.band.min_patients)
+    normal = ndtri(min(max(draw, 1e-9), 1 - 1e-9))
+    return float(organisation.natural_size_patients * np.exp(organisation.natural_size_sigma * normal))
+
+
+def _join_or_found(model, kind: int, practice: int, accept: np.ndarray, size_draw: float,
+                   nearby: _AreaNetworks) -> None:
+    practices = model.practices
+    organisation = model.organisation(kind)
+    with_room = nearby.near(practice, with_room_for=practices.list_size[practice])
+    if with_room.size:
+        _add_members(model, kind, int(with_room[0]), np.array([practice]))
+        return
+    target = _target_size(organisation, size_draw)
+    recruits = _willing_neighbours(model, kind, practice, accept, target)
+    founded_size = practices.list_size[practice] + practices.list_size[recruits].sum()
+    band = organisation.band
+    if band is not None and founded_size < band.min_patients:
+        existing = nearby.near(practice, with_room_for=None)
+        if existing.size:  # too small to be paid alone: the commissioner steers it into a network
+            _add_members(model, kind, int(existing[0]), np.array([practice]))
+            return
+    slot = model.add_network(kind=kind, lead=practice, target_patients=target, waiver_draw=size_draw)
+    nearby.add(slot)
+    _add_members(model, kind, slot, np.concatenate([[practice], recruits]).astype(np.int64))
+
+
+def _willing_neighbours(model, kind: int, practice: int, accept: np.ndarray, target: float) -> np.ndarray:
+    """Nearest willing outsiders in the same area whose lists take the founder up to the target."""
+    practices = model.practices
+    reach = model.params.behaviour.max_network_distance_km
+    pool = model.area_practices[practices.area[practice]]
+    pool = pool[practices.open[pool] & (practices.membership[kind, pool] < 0) & accept[pool] & (pool != practice)]
+    distance = np.hypot(practices.x_km[pool] - practices.x_km[practice], practices.y_km[pool] - practices.y_km[practice])
+    order = np.argsort(distance, kind="stable")
+    pool, distance = pool[order], distance[order]
+    pool = pool[distance <= reach]
+    needed = target - practices.list_size[practice]
+    if needed <= 0:
+        return pool[:0]
+    running = np.cumsum(practices.list_size[pool])
+    take = int(np.searchsorted(running, needed)) + 1
+    return pool[:take]
+
+
+def _add_members(model, kind: int, slot: int, members: np.ndarray) -> None:
+    practices, networks = model.practices, model.networks
+    practices.membership[kind, members] = slot
+    networks.patients[slot] += practices.list_size[members].sum()
+    networks.members[slot] += members.size
+
+
+def merge_unpaid_networks(model) -> None:
+    """Networks outside a paid band merge, now and then, with the nearest network of their kind."""
+    networks, practices = model.networks, model.practices
+    rate = model.params.behaviour.network_merge_rate
+    if networks.count == 0 or rate <= 0:
+        return
+    monthly = 1.0 - np.exp(-rate / 12.0)  # rate is a yearly hazard
+    draw = model.streams.generator("network_merge", model.month).random(networks.count)
+    for kind, organisation in enumerate(model.organisations()):
+        if organisation.band is None or not is_open(model, organisation):
+            continue
+        too_small = networks.view("patients") < organisation.band.min_patients
+        unpaid = networks.view("active") & (networks.view("kind") == kind) & ~paid(model, kind) & too_small
+        merging = np.flatnonzero(unpaid & (draw < monthly))
+        if merging.size == 0:
+            continue
+        nearby = _AreaNetworks(model, kind)
+        for slot in merging:
+            if not networks.active[slot]:
+                continue
+            lead = int(networks.lead[slot])
+            others = nearby.near(lead, with_room_for=networks.patients[slot])
+            others = others[others != slot]
+            if others.size == 0:
+                others = nearby.near(lead, with_room_for=None)
+                others = others[others != slot]
+            if others.size == 0:
+                continue
+            moving = np.flatnonzero(practices.membership[kind] == slot)
+            _add_members(model, kind, int(others[0]), moving)
+            networks.patients[slot], networks.members[slot] = 0.0, 0
+            networks.active[slot], networks.ended[slot] = False, model.month
+            model.end_network(int(slot))
+        update_sizes(model)
+
+
+def form_initial(model) -> None:
+    """At set-up, found networks of each kind until its initial coverage is reached."""
+    practices = model.practices
+    for kind, organisation in enumerate(model.organisations()):
+        if organisation.initial_coverage <= 0:
+            continue
+        rng = model.streams.generator(f"initial:{model.kinds[kind]}")
+        wanted = int(round(organisation.initial_coverage * practices.open.sum()))
+        accept = np.ones(practices.size, dtype=bool)
+        nearby = _AreaNetworks(model, kind)
+        for practice in rng.permutation(practices.size):
+            if (practices.membership[kind] >= 0).sum() >= wanted:
+                break
+            if practices.membership[kind, practice] < 0:
+                _join_or_found(model, kind, int(practice), accept, rng.random(), nearby)
+        update_sizes(model)
+    model.networks.view("formed")[:] = -INITIAL_AGE_MONTHS

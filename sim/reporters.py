@@ -1,0 +1,169 @@
+"""National figures recorded every month: one small function per column of timeseries.csv.
+
+Shares are 0-1. Rolling "_12m" figures cover the 12 months up to and including this one.
+"""
+from __future__ import annotations
+
+from functools import partial
+
+import numpy as np
+
+from .demand import required_gp_fte
+from .money import in_deficit
+from .schema import year_month
+from .workforce import gp_fte
+
+
+def _share(part: float, whole: float) -> float:
+    return float(part / whole) if whole > 0 else 0.0
+
+
+def month(model) -> str:
+    """Calendar month, YYYY-MM."""
+    return year_month(model.start_month + model.month)
+
+
+def practices(model) -> int:
+    """Open practices."""
+    return int(model.practices.open.sum())
+
+
+def patients(model) -> float:
+    """Registered patients in open practices."""
+    return float(model.practices.list_size.sum())
+
+
+def mean_list_size(model) -> float:
+    """Mean registered list per open practice."""
+    return _share(patients(model), practices(model))
+
+
+def networks(model) -> int:
+    """Active organisations of every kind."""
+    return int(model.networks.view("active").sum())
+
+
+def _in_any(model) -> np.ndarray:
+    return model.practices.open & (model.practices.membership >= 0).any(axis=0)
+
+
+def network_coverage_practices(model) -> float:
+    """Share of open practices in at least one organisation of any kind."""
+    return _share(_in_any(model).sum(), practices(model))
+
+
+def network_coverage_patients(model) -> float:
+    """Share of registered patients whose practice is in at least one organisation."""
+    return _share(model.practices.list_size[_in_any(model)].sum(), patients(model))
+
+
+def gp_fte_per_1000(model) -> float:
+    """GP FTE in post (partners and salaried, locums excluded) per 1,000 registered patients."""
+    return _share(gp_fte(model).sum() * 1000.0, patients(model))
+
+
+def gp_turnover_12m(model) -> float:
+    """GP leavers in the last 12 months over mean GP headcount in that time."""
+    state = model.practices
+    return _share(state.leavers_by_month.sum(), state.heads_by_month.sum() / 12.0)
+
+
+def locum_share(model) -> float:
+    """Locum FTE over all GP FTE (in post and locum)."""
+    locums = model.practices.locum_fte.sum()
+    return _share(locums, gp_fte(model).sum() + locums)
+
+
+def continuity(model) -> float:
+    """Patient-weighted mean share of GP consultations with the usual GP (SLICC-like)."""
+    state = model.practices
+    return _share((state.continuity * state.list_size).sum(), state.list_size.sum())
+
+
+def practices_in_deficit(model) -> float:
+    """Share of open practices with negative reserves (unable to pay partners' target drawings)."""
+    return _share(in_deficit(model).sum(), practices(model))
+
+
+def closures_12m(model) -> int:
+    """Practices that ended (merged or closed) in the last 12 months."""
+    return int(model.events["mergers"].sum() + model.events["closures"].sum())
+
+
+def mergers_12m(model) -> int:
+    """Practices that merged into a neighbour in the last 12 months."""
+    return int(model.events["mergers"].sum())
+
+
+def contracts_handed_back_12m(model) -> int:
+    """Practices that handed back their contract (patients dispersed) in the last 12 months."""
+    return int(model.events["closures"].sum())
+
+
+def displaced_patients_12m(model) -> float:
+    """Patients dispersed to other practices by closures in the last 12 months."""
+    return float(model.events["displaced"].sum())
+
+
+def patients_lost_usual_gp_12m(model) -> float:
+    """Patients who lost their usual GP through a closure in the last 12 months."""
+    return float(model.events["lost_usual_gp"].sum())
+
+
+def staff_fte_per_1000(model) -> float:
+    """Whole practice workforce FTE (GPs, locums, nurses, direct care, admin, additional roles) per 1,000."""
+    state = model.practices
+    total = (gp_fte(model) + state.locum_fte + state.nurse_fte + state.direct_care_fte + state.admin_fte + state.roles_fte).sum()
+    return _share(total * 1000.0, patients(model))
+
+
+def additional_roles_fte(model) -> float:
+    """FTE of network-employed additional roles."""
+    return float(model.practices.roles_fte.sum())
+
+
+def access(model) -> float:
+    """GP time supplied (in post, locum, pooled cover) over GP time needed, patient-weighted, capped at 1."""
+    state = model.practices
+    supplied = gp_fte(model) + state.locum_fte + state.pooled_cover_fte
+    ratio = np.minimum(np.divide(supplied, required_gp_fte(model), out=np.ones(state.size), where=required_gp_fte(model) > 0), 1.0)
+    return _share((ratio * state.list_size).sum(), state.list_size.sum())
+
+
+def incentive_spend_gbp(model) -> float:
+    """Public money spent this month on network payments, support and reimbursed roles, GBP."""
+    return float(model.incentive_spend_month)
+
+
+def networks_of_kind(model, kind: int) -> int:
+    """Active organisations of one kind."""
+    return int((model.networks.view("active") & (model.networks.view("kind") == kind)).sum())
+
+
+def coverage_of_kind(model, kind: int) -> float:
+    """Share of open practices in an organisation of one kind."""
+    member = model.practices.open & (model.practices.membership[kind] >= 0)
+    return _share(member.sum(), practices(model))
+
+
+def paid_coverage_of_kind(model, kind: int) -> float:
+    """Share of open practices in a paid organisation of one kind."""
+    from .networks import paid_members
+    return _share(paid_members(model, kind).sum(), practices(model))
+
+
+NATIONAL = [month, practices, patients, mean_list_size, networks, network_coverage_practices,
+            network_coverage_patients, gp_fte_per_1000, gp_turnover_12m, locum_share, continuity,
+            practices_in_deficit, closures_12m, displaced_patients_12m, mergers_12m,
+            contracts_handed_back_12m, patients_lost_usual_gp_12m, staff_fte_per_1000,
+            additional_roles_fte, access, incentive_spend_gbp]
+
+
+def model_reporters(kinds: list[str]) -> dict:
+    """Reporter functions by column name, for mesa.DataCollector."""
+    reporters = {function.__name__: function for function in NATIONAL}
+    for index, name in enumerate(kinds):
+        reporters[f"networks_{name}"] = partial(networks_of_kind, kind=index)
+        reporters[f"coverage_{name}"] = partial(coverage_of_kind, kind=index)
+        reporters[f"paid_coverage_{name}"] = partial(paid_coverage_of_kind, kind=index)
+    return reporters

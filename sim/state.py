@@ -1,0 +1,134 @@
+"""The model's state as arrays: one slot per practice and one per network.
+
+Mechanisms are functions over these arrays, so one month costs a few dozen numpy operations
+whatever the number of practices. Practice slots are never reused: a practice that closes or
+merges keeps its slot with `open` False and an empty list.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+OPEN, MERGED, CLOSED = 0, 1, 2
+NO_NETWORK = -1
+
+
+@dataclass
+class PracticeState:
+    """Every practice's attributes, indexed by practice slot.
+
+    Units: list_size in registered patients; *_fte in full-time equivalents; money in GBP;
+    distances in km; shares, deprivation, continuity, independence and trust in 0-1.
+    """
+
+    x_km: np.ndarray
+    y_km: np.ndarray
+    area: np.ndarray
+    region: np.ndarray
+    rural: np.ndarray
+    deprivation: np.ndarray
+    need_weight: np.ndarray
+    list_size: np.ndarray
+    partners: np.ndarray
+    salaried: np.ndarray
+    nurse_fte: np.ndarray
+    direct_care_fte: np.ndarray
+    admin_fte: np.ndarray
+    reserves: np.ndarray
+    continuity: np.ndarray
+    independence: np.ndarray
+    trust: np.ndarray
+    neighbours: np.ndarray          # (practices, k) nearest other practices at the start
+    isolation_km: np.ndarray        # distance to the third nearest practice at the start
+    n_kinds: int = 1
+    open: np.ndarray = field(init=False)
+    status: np.ndarray = field(init=False)
+    ended_month: np.ndarray = field(init=False)
+    initial_list_size: np.ndarray = field(init=False)
+    locum_fte: np.ndarray = field(init=False)
+    roles_fte: np.ndarray = field(init=False)
+    pooled_cover_fte: np.ndarray = field(init=False)
+    income: np.ndarray = field(init=False)
+    costs: np.ndarray = field(init=False)
+    workload: np.ndarray = field(init=False)
+    distress_months: np.ndarray = field(init=False)
+    membership: np.ndarray = field(init=False)     # (kinds, practices) network slot or NO_NETWORK
+    leavers_by_month: np.ndarray = field(init=False)   # (12, practices) GP leavers, ring buffer
+    heads_by_month: np.ndarray = field(init=False)     # (12, practices) GP headcount, ring buffer
+
+    def __post_init__(self) -> None:
+        n = self.list_size.size
+        self.open = np.ones(n, dtype=bool)
+        self.status = np.full(n, OPEN, dtype=np.int8)
+        self.ended_month = np.full(n, -1, dtype=np.int32)
+        self.initial_list_size = self.list_size.copy()
+        self.locum_fte = np.zeros(n)
+        self.roles_fte = np.zeros(n)
+        self.pooled_cover_fte = np.zeros(n)
+        self.income = np.zeros(n)
+        self.costs = np.zeros(n)
+        self.workload = np.ones(n)
+        self.distress_months = np.zeros(n, dtype=np.int32)
+        self.membership = np.full((self.n_kinds, n), NO_NETWORK, dtype=np.int32)
+        heads = (self.partners + self.salaried).astype(np.int32)
+        self.leavers_by_month = np.zeros((12, n), dtype=np.int32)
+        self.heads_by_month = np.tile(heads, (12, 1))
+
+    @property
+    def size(self) -> int:
+        """Number of practice slots (open and ended)."""
+        return self.list_size.size
+
+    def gp_heads(self) -> np.ndarray:
+        """GP headcount (partners and salaried GPs, locums excluded)."""
+        return self.partners + self.salaried
+
+    def gp_fte(self, partner_fte: float, salaried_fte: float) -> np.ndarray:
+        """GP FTE of partners and salaried GPs, locums excluded."""
+        return self.partners * partner_fte + self.salaried * salaried_fte
+
+    def turnover_12m(self) -> np.ndarray:
+        """GP leavers in the last 12 months over mean GP headcount (0 where no GPs)."""
+        mean_heads = self.heads_by_month.mean(axis=0)
+        leavers = self.leavers_by_month.sum(axis=0)
+        return np.divide(leavers, mean_heads, out=np.zeros(self.size), where=mean_heads > 0)
+
+
+class NetworkState:
+    """Every network's attributes, indexed by network slot; grows as networks form.
+
+    Args:
+        capacity: slots to allocate at first (doubled when full).
+    """
+
+    FIELDS = {
+        "kind": np.int16, "formed": np.int32, "lead": np.int32, "area": np.int32, "active": bool,
+        "target_patients": float, "waiver_draw": float, "rural_share": float, "pool": float, "roles_fte": float,
+        "patients": float, "members": np.int32, "x_km": float, "y_km": float, "ended": np.int32,
+    }
+
+    def __init__(self, capacity: int = 256):
+        self.count = 0
+        for name, dtype in self.FIELDS.items():
+            setattr(self, name, np.zeros(capacity, dtype=dtype))
+
+    def add(self, **values: float) -> int:
+        """Add a network with the given attributes and return its slot."""
+        if self.count == self.kind.size:
+            for name in self.FIELDS:
+                old = getattr(self, name)
+                grown = np.zeros(old.size * 2, dtype=old.dtype)
+                grown[: old.size] = old
+                setattr(self, name, grown)
+        slot = self.count
+        self.count += 1
+        for name, value in values.items():
+            getattr(self, name)[slot] = value
+        self.active[slot] = True
+        self.ended[slot] = -1
+        return slot
+
+    def view(self, name: str) -> np.ndarray:
+        """The filled part of one attribute array."""
+        return getattr(self, name)[: self.count]
