@@ -19,6 +19,7 @@ from .state import NO_NETWORK
 
 INITIAL_AGE_MONTHS = 36  # organisations that exist at the start are taken to be mature
 NEAREST_NETWORKS = 8     # networks a joining practice looks at
+STEERING_REACH = 2.0     # commissioners place a practice too small to be paid in a network this much farther away
 
 
 @dataclass
@@ -190,6 +191,15 @@ def _join_nearest_with_room(model, kind: int, joining: np.ndarray) -> np.ndarray
              & (room[candidate] >= practices.list_size[joining][:, None]))
     placed = valid.any(axis=1)
     chosen = candidate[np.arange(joining.size), valid.argmax(axis=1)]
+    # Several practices may pick the same network this month: admit them in turn while it has room.
+    order = np.lexsort((joining, chosen))
+    arriving = np.where(placed, practices.list_size[joining], 0.0)[order]
+    group_start = np.r_[True, chosen[order][1:] != chosen[order][:-1]]
+    before = np.cumsum(arriving) - arriving
+    already = np.maximum.accumulate(np.where(group_start, before, 0.0))
+    fits = np.empty(joining.size, dtype=bool)
+    fits[order] = (before - already + arriving) <= room[chosen[order]]
+    placed &= fits
     practices.membership[kind, joining[placed]] = chosen[placed]
     return joining[~placed]
 
@@ -208,9 +218,9 @@ class _AreaNetworks:
     def add(self, slot: int) -> None:
         self.founded.setdefault(int(self.model.networks.area[slot]), []).append(slot)
 
-    def near(self, practice: int, with_room_for: float | None) -> np.ndarray:
-        """Networks in the practice's area within reach, nearest first; with_room_for keeps only
-        those with room for that many more patients."""
+    def near(self, practice: int, with_room_for: float | None, reach_factor: float = 1.0) -> np.ndarray:
+        """Networks in the practice's area within reach (times reach_factor), nearest first;
+        with_room_for keeps only those with room for that many more patients."""
         networks, practices = self.model.networks, self.model.practices
         area = int(practices.area[practice])
         slots = np.concatenate([self.slots[self.bounds[area]:self.bounds[area + 1]],
@@ -219,7 +229,7 @@ class _AreaNetworks:
         if with_room_for is not None:
             slots = slots[capacity(self.model, self.kind)[slots] - networks.patients[slots] >= with_room_for]
         distance = np.hypot(networks.x_km[slots] - practices.x_km[practice], networks.y_km[slots] - practices.y_km[practice])
-        near = distance <= self.model.params.behaviour.max_network_distance_km
+        near = distance <= self.model.params.behaviour.max_network_distance_km * reach_factor
         return slots[near][np.argsort(distance[near], kind="stable")]
 
 
@@ -245,7 +255,7 @@ def _join_or_found(model, kind: int, practice: int, accept: np.ndarray, size_dra
     founded_size = practices.list_size[practice] + practices.list_size[recruits].sum()
     band = organisation.band
     if band is not None and founded_size < band.min_patients:
-        existing = nearby.near(practice, with_room_for=None)
+        existing = nearby.near(practice, with_room_for=None, reach_factor=STEERING_REACH)
         if existing.size:  # too small to be paid alone: the commissioner steers it into a network
             _add_members(model, kind, int(existing[0]), np.array([practice]))
             return
@@ -268,7 +278,11 @@ def _willing_neighbours(model, kind: int, practice: int, accept: np.ndarray, tar
     if needed <= 0:
         return pool[:0]
     running = np.cumsum(practices.list_size[pool])
-    take = int(np.searchsorted(running, needed)) + 1
+    take = min(int(np.searchsorted(running, needed)) + 1, pool.size)
+    band = model.organisation(kind).band
+    if band is not None and take >= 2 and running[take - 1] - needed > band.max_patients - target \
+            and running[take - 2] + practices.list_size[practice] >= band.min_patients:
+        take -= 1  # stop short rather than overshoot the paid band
     return pool[:take]
 
 

@@ -146,8 +146,8 @@ class Band(Section):
 
     min_patients: float = P(30000.0, "patients", "evidence: Networks / PCN size rule", "Smallest network that is paid.", ge=0)
     max_patients: float = P(50000.0, "patients", "evidence: Networks / PCN size rule", "Largest network paid without commissioner agreement.", gt=0)
-    rural_waiver: float = P(0.8, "probability", "evidence: Networks / PCN size rule (minimum waivable for sparse rural areas)", "Chance a mostly rural network under the minimum is paid anyway.", ge=0, le=1)
-    above_max_agreement: float = P(0.7, "probability", "evidence: Networks / PCN size rule (above 50k with agreement)", "Chance a network over the maximum is paid anyway.", ge=0, le=1)
+    rural_waiver: float = P(0.9, "probability", "evidence: Networks / PCN size rule (minimum waivable for sparse rural areas); over 99% of practices were in a PCN", "Chance a mostly rural network under the minimum is paid anyway.", ge=0, le=1)
+    above_max_agreement: float = P(0.95, "probability", "evidence: Networks / PCN size rule (above 50k with agreement); over 99% of practices were in a PCN", "Chance a network over the maximum is paid anyway.", ge=0, le=1)
 
     @model_validator(mode="after")
     def _ordered(self) -> "Band":

@@ -1,0 +1,151 @@
+"""Running scenarios and holding what they produce: one object with the same verbs for one run
+or many replications (to_df, summary, plot, save)."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from .model import GPModel
+from .scenario import load, validate
+from .schema import Scenario
+
+HEADLINE = [
+    ("practices", "Practices open", "{:,.0f}"),
+    ("mean_list_size", "Mean list size (patients)", "{:,.0f}"),
+    ("network_coverage_practices", "Practices in a network (share)", "{:.3f}"),
+    ("networks", "Organisations (all kinds)", "{:,.0f}"),
+    ("gp_fte_per_1000", "GP FTE per 1,000 patients", "{:.3f}"),
+    ("gp_turnover_12m", "GP turnover, last 12 months", "{:.3f}"),
+    ("locum_share", "Locum share of GP FTE", "{:.3f}"),
+    ("continuity", "Continuity (usual-GP share)", "{:.3f}"),
+    ("practices_in_deficit", "Practices in deficit (share)", "{:.3f}"),
+    ("closures_12m", "Practices closed or merged, 12 months", "{:,.0f}"),
+]
+
+
+@dataclass
+class Results:
+    """What one scenario run (one or more replications) produced.
+
+    Attributes:
+        scenario: the resolved scenario that was run.
+        seed: root seed; replication r draws from (seed, r).
+        timeseries: national figures, one row per replication and month.
+        networks: organisations at the end of each replication.
+        practices: yearly practice-level snapshots.
+        started, finished: UTC times of the run.
+        source: the scenario file, if it came from one.
+    """
+
+    scenario: Scenario
+    seed: int
+    timeseries: pd.DataFrame
+    networks: pd.DataFrame
+    practices: pd.DataFrame
+    started: str
+    finished: str
+    seconds: float
+    source: str | None = None
+    overrides: list[str] = field(default_factory=list)
+
+    @property
+    def replications(self) -> int:
+        """Number of replications run."""
+        return int(self.timeseries["replication"].nunique())
+
+    def to_df(self, table: str = "timeseries") -> pd.DataFrame:
+        """One of the result tables: 'timeseries', 'networks' or 'practices'."""
+        tables = {"timeseries": self.timeseries, "networks": self.networks, "practices": self.practices}
+        if table not in tables:
+            raise ValueError(f"table must be one of {', '.join(tables)}; got {table!r}")
+        return tables[table].copy()
+
+    def quantiles(self, column: str) -> pd.DataFrame:
+        """Median and 90% interval of a national figure across replications, by month."""
+        grouped = self.timeseries.groupby("month", sort=True)[column]
+        return pd.DataFrame({"median": grouped.median(), "low": grouped.quantile(0.05), "high": grouped.quantile(0.95)})
+
+    def summary(self) -> pd.DataFrame:
+        """Headline figures in the first and last month: median with 90% interval."""
+        first, last = self.timeseries["month"].min(), self.timeseries["month"].max()
+        rows = []
+        for column, label, _ in HEADLINE:
+            row = {"outcome": column, "label": label}
+            for when, month in (("start", first), ("end", last)):
+                values = self.timeseries.loc[self.timeseries["month"] == month, column]
+                row[f"{when}_median"] = values.median()
+                row[f"{when}_low"], row[f"{when}_high"] = values.quantile(0.05), values.quantile(0.95)
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def headline(self) -> str:
+        """The summary as a plain-text table for the terminal."""
+        table = self.summary()
+        first, last = self.timeseries["month"].min(), self.timeseries["month"].max()
+        many = self.replications > 1
+        lines = [f"{self.scenario.title or self.scenario.name}: {self.replications} replication(s), seed {self.seed}",
+                 f"{'':40s} {first:>12s} {last:>28s}"]
+        for (column, label, fmt), (_, row) in zip(HEADLINE, table.iterrows()):
+            end = fmt.format(row["end_median"])
+            if many:
+                end += f" [{fmt.format(row['end_low'])}-{fmt.format(row['end_high'])}]"
+            lines.append(f"{label:40s} {fmt.format(row['start_median']):>12s} {end:>28s}")
+        if many:
+            lines.append("End values: median [90% interval] across replications.")
+        return "\n".join(lines)
+
+    def plot(self, directory: str | Path | None = None) -> dict:
+        """Draw the standard charts; save them as PNG and SVG when a directory is given."""
+        from .charts import standard_charts
+        return standard_charts(self, directory)
+
+    def save(self, directory: str | Path | None = None, force: bool = False, charts: bool = True) -> Path:
+        """Write the run folder (timeseries.csv, networks.csv, practices.parquet, manifest.json,
+        charts/) atomically; returns its path."""
+        from .outputs import write_run
+        return write_run(self, directory, force=force, charts=charts)
+
+
+def run(scenario: str | Path | Scenario | dict, *, replications: int | None = None, seed: int | None = None,
+        overrides: list[str] | tuple[str, ...] = (), progress: Callable[[], None] | None = None) -> Results:
+    """Run a scenario and return its Results.
+
+    Args:
+        scenario: a scenario file path, a Scenario, or a plain dict in the scenario schema.
+        replications: number of replications (default: the scenario's).
+        seed: root seed (default: the scenario's).
+        overrides: 'key.path=value' settings applied before validation, as with --set.
+        progress: called once per simulated month, e.g. a progress bar's update.
+    """
+    source = None
+    if isinstance(scenario, (str, Path)):
+        source = str(scenario)
+        scenario = load(scenario, overrides)
+    elif isinstance(scenario, dict):
+        scenario = validate(scenario, "scenario")
+    elif overrides:
+        from .scenario import parse_override, set_path
+        data = scenario.model_dump(mode="json")
+        for text in overrides:
+            set_path(data, *parse_override(text))
+        scenario = validate(data, "scenario (with --set)")
+    seed = scenario.seed if seed is None else int(seed)
+    replications = scenario.replications if replications is None else int(replications)
+    updates = {"seed": seed, "replications": replications}
+    scenario = scenario.model_copy(update=updates)
+    started, clock = datetime.now(timezone.utc).isoformat(timespec="seconds"), time.perf_counter()
+    series, networks, practices = [], [], []
+    for replication in range(replications):
+        model = GPModel(scenario, replication=replication, seed=seed).run(progress)
+        series.append(model.timeseries())
+        networks.append(model.network_table())
+        practices.extend(model.snapshots)
+    return Results(scenario=scenario, seed=seed, timeseries=pd.concat(series, ignore_index=True),
+                   networks=pd.concat(networks, ignore_index=True), practices=pd.concat(practices, ignore_index=True),
+                   started=started, finished=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                   seconds=time.perf_counter() - clock, source=source, overrides=list(overrides))
