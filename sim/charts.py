@@ -19,10 +19,10 @@ STYLE = {"font.size": 12, "axes.titlesize": 14, "axes.titleweight": "bold", "axe
 
 def _note(fig, results) -> None:
     many = results.replications > 1
-    band = "Lines: median; shading: 90% interval across replications. " if many else ""
-    fig.text(0.01, 0.01, f"{band}Source: gpsim simulation, scenario '{results.scenario.name}', "
-             f"{results.replications} replication(s), seed {results.seed}. Synthetic England; see docs for assumptions.",
-             fontsize=8.5, color="#444444", ha="left", va="bottom")
+    band = "Lines: median; shading: 90% interval across replications.\n" if many else ""
+    fig.text(0.01, 0.01, f"{band}Source: gpsim simulation of a synthetic England, scenario '{results.scenario.name}', "
+             f"{results.replications} replication(s), seed {results.seed}. Assumptions: docs/model.md.",
+             fontsize=9, color="#444444", ha="left", va="bottom")
 
 
 def _months(index) -> pd.DatetimeIndex:
@@ -39,20 +39,25 @@ def _band(ax, results, column: str, label: str, colour: str, scale: float = 1.0)
 
 def _policy_marks(ax, results) -> None:
     """Mark when each organisation kind opens and each dated change, so readers see causes."""
-    marks = [(o.opens, f"{name} opens") for name, o in results.scenario.organisations.items() if o.opens]
+    marks: dict[str, list[str]] = {}
+    for name, organisation in results.scenario.organisations.items():
+        if organisation.opens:
+            marks.setdefault(organisation.opens, []).append(f"{name} opens")
     if results.scenario.additional_roles.start:
-        marks.append((results.scenario.additional_roles.start, "additional roles"))
-    for when, text in marks:
+        marks.setdefault(results.scenario.additional_roles.start, []).append("additional roles")
+    for change in results.scenario.changes:
+        marks.setdefault(change.date, []).append("change")
+    for row, (when, texts) in enumerate(sorted(marks.items())):
         x = pd.to_datetime(when, format="%Y-%m")
         ax.axvline(x, color="#666666", ls="--", lw=1)
-        ax.annotate(text, (x, 1.0), xycoords=("data", "axes fraction"), xytext=(3, -12),
+        ax.annotate(", ".join(texts), (x, 1.0), xycoords=("data", "axes fraction"), xytext=(3, -12 - 12 * (row % 2)),
                     textcoords="offset points", fontsize=9, color="#444444")
 
 
 def _figure(title: str, results, ylabel: str, share: bool = False):
     with plt.rc_context(STYLE):
         fig, ax = plt.subplots(figsize=(10, 5.6))
-    ax.set_title(title, loc="left")
+    ax.set_title(title, loc="left", fontweight="bold")
     ax.set_ylabel(ylabel)
     ax.set_xlabel("Month")
     if share:
@@ -124,17 +129,20 @@ def workforce(results):
 
 
 def sustainability(results):
-    """Practices open, in deficit, and closing or merging."""
-    fig, ax = _figure("Sustainability: practices open, in deficit and closing", results, "Practices open")
-    _band(ax, results, "practices", "Practices open (left axis)", PALETTE[0])
-    right = ax.twinx()
-    _band(right, results, "closures_12m", "Closed or merged, last 12 months (right axis)", PALETTE[5])
-    _band(right, results, "practices_in_deficit", "In deficit, per 1,000 practices (right axis)", PALETTE[2], scale=1000.0)
-    right.set_ylabel("Practices closed or merged in 12 months; in deficit per 1,000")
-    right.grid(False)
-    lines, more = ax.get_legend_handles_labels(), right.get_legend_handles_labels()
-    ax.legend(lines[0] + more[0], lines[1] + more[1], loc="lower left", frameon=False, fontsize=10)
-    _policy_marks(ax, results)
+    """Practices open, and practices closing or in deficit, in two panels."""
+    with plt.rc_context(STYLE):
+        fig, (top, bottom) = plt.subplots(2, 1, figsize=(10, 7.5), sharex=True)
+    top.set_title("Sustainability: practices open, closing and in deficit", loc="left", fontweight="bold")
+    _band(top, results, "practices", "Practices open", PALETTE[0])
+    top.set_ylabel("Practices open")
+    _band(bottom, results, "closures_12m", "Closed or merged in the last 12 months", PALETTE[5])
+    _band(bottom, results, "practices_in_deficit", "In deficit (negative reserves), per 1,000 practices", PALETTE[2], scale=1000.0)
+    bottom.set_ylabel("Practices")
+    bottom.set_xlabel("Month")
+    for ax in (top, bottom):
+        _policy_marks(ax, results)
+        ax.legend(loc="lower left", frameon=False, fontsize=10)
+    _note(fig, results)
     return fig
 
 
@@ -147,7 +155,7 @@ def standard_charts(results, directory: str | Path | None = None) -> dict:
     figures = {}
     for name, draw in CHARTS.items():
         fig = draw(results)
-        fig.tight_layout(rect=(0, 0.04, 1, 1))
+        fig.tight_layout(rect=(0, 0.06, 1, 1))
         if directory is not None:
             folder = Path(directory)
             folder.mkdir(parents=True, exist_ok=True)

@@ -20,7 +20,7 @@ def attainable(model, benefits: Benefits) -> np.ndarray:
     locum_share = np.divide(practices.locum_fte, gps + practices.locum_fte,
                             out=np.zeros(practices.size), where=(gps + practices.locum_fte) > 0)
     doublings = np.log2(np.maximum(practices.list_size, 1.0) / REFERENCE_LIST_SIZE).clip(min=0.0)
-    return (params.ceiling * np.exp(-params.turnover_effect * practices.turnover_12m())
+    return (params.ceiling * np.exp(-params.turnover_effect * practices.turnover_12m(model.month + 1))
             * np.clip(1.0 - params.locum_effect * locum_share, 0.0, 1.0)
             * np.clip(1.0 - params.size_effect * doublings, 0.0, 1.0)
             * (1.0 - benefits.cross_site_cost))

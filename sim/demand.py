@@ -10,12 +10,15 @@ def monthly_rate(yearly: float) -> float:
 
 
 def grow_lists(model) -> None:
-    """Grow every open practice's list and the national GP time needed per patient."""
+    """Grow every open practice's list, the GP time needed per patient, and (in real terms)
+    funding per patient and costs."""
     practices, demand = model.practices, model.params.demand
     noise = model.streams.normal("list_growth", model.month)
     growth = monthly_rate(demand.annual_list_growth) + demand.list_growth_sd / np.sqrt(12.0) * noise
     practices.list_size[practices.open] *= np.maximum(1.0 + growth[practices.open], 0.5)
     model.consultation_index *= 1.0 + monthly_rate(demand.annual_consultation_growth)
+    model.funding_index *= 1.0 + monthly_rate(model.params.money.annual_funding_growth)
+    model.cost_index *= 1.0 + monthly_rate(model.params.money.annual_cost_growth)
 
 
 def required_gp_fte(model) -> np.ndarray:

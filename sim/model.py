@@ -38,6 +38,9 @@ class GPModel(mesa.Model):
         self.start_month = month_number(scenario.start)
         self.month = 0
         self.consultation_index = 1.0
+        self.funding_index = 1.0
+        self.cost_index = 1.0
+        self.partner_surplus_month = 0.0
         self.incentive_spend_month = 0.0
         self.gp_leavers_month = 0
         self.money_written_off = 0.0
@@ -55,6 +58,7 @@ class GPModel(mesa.Model):
         self.practice_agents = [Practice(self, slot) for slot in range(self.practices.size)]
         self.network_agents: dict[int, Network] = {}
         networks.form_initial(self)
+        workforce.roles_in_post_at_start(self)
         self.snapshots: list[pd.DataFrame] = []
         self.datacollector = mesa.DataCollector(model_reporters=model_reporters(self.kinds))
 
@@ -198,7 +202,7 @@ class GPModel(mesa.Model):
             "gp_fte": state.gp_fte(work.partner_fte_per_head, work.salaried_fte_per_head).round(3),
             "locum_fte": state.locum_fte.round(3),
             "additional_roles_fte": state.roles_fte.round(3),
-            "gp_turnover_12m": state.turnover_12m().round(4),
+            "gp_turnover_12m": state.turnover_12m(self.month + 1).round(4),
             "workload": state.workload.round(4),
             "reserves_gbp": state.reserves.round(0),
             "continuity": state.continuity.round(4),

@@ -2,8 +2,9 @@
 funds supporting members in deficit, and what incentives cost the public purse.
 
 Partners' target drawings count as a cost, so a practice in deficit is one that cannot pay its
-partners what keeps them. Every pound is accounted for: income minus costs equals the change in
-practice reserves plus network pools.
+partners what keeps them; reserves above a cap are drawn by the partners as profit. Every pound
+is accounted for: income minus costs equals the change in practice reserves and network pools
+plus the surplus partners draw.
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import numpy as np
 
 from .networks import Benefits, is_open, paid, paid_members
 
-POOL_SHARE_OUT_MONTHS = 12  # a network passes its unspent pool to members over about a year
+POOL_SHARE_OUT_MONTHS = 3  # a network passes its unspent pool to members over about a quarter
 
 
 def practice_costs(model, benefits: Benefits) -> np.ndarray:
@@ -27,14 +28,14 @@ def practice_costs(model, benefits: Benefits) -> np.ndarray:
               + practices.list_size * (money.premises_per_patient - benefits.back_office_saving)
               + practices.roles_fte * roles.cost_per_fte * (1.0 - model.reimbursement_rate())
               + money.fixed_costs)
-    return yearly / 12.0 * practices.open
+    return yearly / 12.0 * practices.open * model.cost_index
 
 
 def monthly_accounts(model, benefits: Benefits) -> None:
     """Book a month of income and costs, pay networks, and share pools out to members."""
     practices, money, networks = model.practices, model.params.money, model.networks
     weighted = practices.list_size * practices.need_weight
-    income = weighted * money.global_sum_per_weighted_patient + practices.list_size * money.other_income_per_patient
+    income = (weighted * money.global_sum_per_weighted_patient + practices.list_size * money.other_income_per_patient) * model.funding_index
     spend = 0.0
     for kind, organisation in enumerate(model.organisations()):
         if not is_open(model, organisation):
@@ -46,12 +47,16 @@ def monthly_accounts(model, benefits: Benefits) -> None:
         young = members & (model.month - networks.formed[np.maximum(slot, 0)] < organisation.sustainability_ramp_months)
         support = practices.list_size * pay.support_per_patient * young
         income = income + participation + support
-        to_pool = np.where(paid(model, kind), networks.view("patients") * (pay.core_per_patient + pay.leadership_per_patient), 0.0)
-        networks.view("pool")[:] += to_pool / 12.0
-        spend += (participation.sum() + support.sum() + to_pool.sum()) / 12.0
+        paid_patients = np.where(paid(model, kind), networks.view("patients"), 0.0)
+        networks.view("pool")[:] += paid_patients * pay.core_per_patient / 12.0
+        # Leadership payments buy leaders' time: spent, not pooled.
+        spend += (participation.sum() + support.sum() + paid_patients.sum() * (pay.core_per_patient + pay.leadership_per_patient)) / 12.0
     practices.income = income / 12.0 * practices.open
     practices.costs = practice_costs(model, benefits)
     practices.reserves += practices.income - practices.costs
+    cap = money.reserve_cap_months * practices.costs
+    model.partner_surplus_month = float(np.maximum(practices.reserves - cap, 0.0).sum())
+    practices.reserves = np.minimum(practices.reserves, cap)
     spend += (practices.roles_fte.sum() * model.params.additional_roles.cost_per_fte * model.reimbursement_rate()) / 12.0
     model.incentive_spend_month = spend
     _share_out_pools(model)

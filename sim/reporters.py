@@ -1,6 +1,7 @@
 """National figures recorded every month: one small function per column of timeseries.csv.
 
-Shares are 0-1. Rolling "_12m" figures cover the 12 months up to and including this one.
+Shares are 0-1. Rolling "_12m" figures cover the 12 months up to and including this one; in
+a run's first 11 months they are annualised from the months so far.
 """
 from __future__ import annotations
 
@@ -10,12 +11,18 @@ import numpy as np
 
 from .demand import required_gp_fte
 from .money import in_deficit
+from .networks import paid_members
 from .schema import year_month
 from .workforce import gp_fte
 
 
 def _share(part: float, whole: float) -> float:
     return float(part / whole) if whole > 0 else 0.0
+
+
+def _annualised(model, total: float) -> float:
+    """A rolling 12-month total; in the first 11 months, scaled up from the months so far."""
+    return total * 12.0 / min(model.month + 1, 12)
 
 
 def month(model) -> str:
@@ -65,7 +72,7 @@ def gp_fte_per_1000(model) -> float:
 def gp_turnover_12m(model) -> float:
     """GP leavers in the last 12 months over mean GP headcount in that time."""
     state = model.practices
-    return _share(state.leavers_by_month.sum(), state.heads_by_month.sum() / 12.0)
+    return _share(_annualised(model, state.leavers_by_month.sum()), state.heads_by_month.sum() / 12.0)
 
 
 def locum_share(model) -> float:
@@ -87,27 +94,27 @@ def practices_in_deficit(model) -> float:
 
 def closures_12m(model) -> int:
     """Practices that ended (merged or closed) in the last 12 months."""
-    return int(model.events["mergers"].sum() + model.events["closures"].sum())
+    return int(round(_annualised(model, model.events["mergers"].sum() + model.events["closures"].sum())))
 
 
 def mergers_12m(model) -> int:
     """Practices that merged into a neighbour in the last 12 months."""
-    return int(model.events["mergers"].sum())
+    return int(round(_annualised(model, model.events["mergers"].sum())))
 
 
 def contracts_handed_back_12m(model) -> int:
     """Practices that handed back their contract (patients dispersed) in the last 12 months."""
-    return int(model.events["closures"].sum())
+    return int(round(_annualised(model, model.events["closures"].sum())))
 
 
 def displaced_patients_12m(model) -> float:
     """Patients dispersed to other practices by closures in the last 12 months."""
-    return float(model.events["displaced"].sum())
+    return _annualised(model, model.events["displaced"].sum())
 
 
 def patients_lost_usual_gp_12m(model) -> float:
     """Patients who lost their usual GP through a closure in the last 12 months."""
-    return float(model.events["lost_usual_gp"].sum())
+    return _annualised(model, model.events["lost_usual_gp"].sum())
 
 
 def staff_fte_per_1000(model) -> float:
@@ -148,7 +155,6 @@ def coverage_of_kind(model, kind: int) -> float:
 
 def paid_coverage_of_kind(model, kind: int) -> float:
     """Share of open practices in a paid organisation of one kind."""
-    from .networks import paid_members
     return _share(paid_members(model, kind).sum(), practices(model))
 
 

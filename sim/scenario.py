@@ -179,9 +179,37 @@ def _check_consistency(scenario: Scenario, source: str) -> None:
         _inside(scenario, change.date, source, f"changes.{index}.date", allow_start=False)
 
 
+def merge(base: dict, changes: dict) -> dict:
+    """Deep-merge mappings: changes win; a null in changes removes the key (its default applies)."""
+    merged = copy.deepcopy(base)
+    for key, value in changes.items():
+        if value is None:
+            merged.pop(key, None)
+        elif isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def read_scenario_data(path: str | Path, _seen: tuple = ()) -> dict:
+    """Read a scenario file, resolving `extends: other.yaml` (relative to the file) first."""
+    path = Path(path)
+    data = read_yaml(path)
+    base = data.pop("extends", None)
+    if base is None:
+        return data
+    if not isinstance(base, str):
+        raise InputError(path, "extends", f"expected the path of another scenario file; found {base!r}")
+    base_path = (path.parent / base).resolve()
+    if base_path in _seen or base_path == path.resolve():
+        raise InputError(path, "extends", f"expected a chain of files without loops; found '{base}' again")
+    return merge(read_scenario_data(base_path, _seen + (path.resolve(),)), data)
+
+
 def load(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> Scenario:
     """Load and validate a scenario file, applying --set style overrides first."""
-    data = read_yaml(path)
+    data = read_scenario_data(path)
     for text in overrides:
         key, value = parse_override(text)
         set_path(data, key, value)

@@ -111,7 +111,7 @@ class Money(Section):
     """Practice income and costs, GBP per year at 2019/20 prices."""
 
     global_sum_per_weighted_patient: float = P(89.88, "GBP per weighted patient per year", "evidence: Money / global sum 2019/20", "Core contract income.", ge=0, le=1_000)
-    other_income_per_patient: float = P(55.0, "GBP per patient per year", "assumption: quality and enhanced services", "Quality, enhanced-service and other income.", ge=0, le=1_000)
+    other_income_per_patient: float = P(48.0, "GBP per patient per year", "assumption: quality and enhanced services", "Quality, enhanced-service and other income.", ge=0, le=1_000)
     partner_drawings_per_fte: float = P(115_000.0, "GBP per FTE per year", "assumption: the income partners need to stay", "Target partner income, counted as a cost so a deficit means partners are underpaid.", ge=0)
     salaried_gp_cost_per_fte: float = P(95_000.0, "GBP per FTE per year", "assumption: salary and on-costs", "Salaried GP cost.", ge=0)
     locum_premium: float = P(1.6, "multiple of salaried cost", "assumption: locums cost more per hour", "Locum cost relative to a salaried GP.", ge=1, le=10)
@@ -120,6 +120,9 @@ class Money(Section):
     admin_cost_per_fte: float = P(29_000.0, "GBP per FTE per year", "assumption", "Administrative staff cost.", ge=0)
     premises_per_patient: float = P(20.0, "GBP per patient per year", "evidence: Money / practice expenses per patient by size (little economy of scale)", "Premises and running costs per patient.", ge=0)
     fixed_costs: float = P(25_000.0, "GBP per practice per year", "assumption", "Costs every practice carries whatever its size.", ge=0)
+    annual_funding_growth: float = P(0.0, "per year, real terms", "assumption: funding per patient roughly flat in real terms", "Growth of income per patient.", ge=-0.5, le=0.5)
+    annual_cost_growth: float = P(0.01, "per year, real terms", "assumption: staff pay and running costs rise faster than prices", "Growth of costs per FTE and per patient.", ge=-0.5, le=0.5)
+    reserve_cap_months: float = P(3.0, "months of costs", "assumption: partners draw surpluses as profit", "Reserves above this are drawn by the partners.", ge=0, le=120)
     initial_reserve_months: float = P(2.0, "months of costs", "assumption", "Mean reserves at the start.", ge=0, le=60)
     deficit_distress_months: float = P(2.0, "months of costs", "assumption", "Overdraft, in months of costs, that counts as financial distress.", ge=0, le=60)
 
@@ -194,6 +197,7 @@ class AdditionalRoles(Section):
     start: YearMonth | None = P(None, "YYYY-MM", "scenario", "When reimbursement starts; empty means no scheme.")
     employer: str = P("pcn", "-", "scenario", "Name of the organisation kind that employs them.")
     reimbursement_rate: float = P(0.7, "share of salary", "evidence: Networks / ARRS 70% reimbursed", "Share of cost the scheme pays.", ge=0, le=1)
+    initial_fte_per_1000: float = P(0.0, "FTE per 1,000 patients", "scenario", "Staff already in post at the start in paid networks (for runs that start after the scheme began).", ge=0, le=10)
     target_fte_per_1000: float = P(0.45, "FTE per 1,000 patients", "evidence: Networks / ARRS 26,877 staff by Mar 2023", "Entitlement of a paid network.", ge=0, le=10)
     national_recruits_per_year: float = P(8000.0, "FTE per year", "evidence: Networks / ARRS staff recruited (about 8,000 a year 2021-23)", "National supply of additional-role staff.", ge=0, le=1_000_000)
     cost_per_fte: float = P(45_000.0, "GBP per FTE per year", "assumption", "Cost of an additional-role staff member.", ge=0)
@@ -215,7 +219,7 @@ class Continuity(Section):
 class Closure(Section):
     """Practices merging with a neighbour or handing back their contract."""
 
-    merger_rate: float = P(0.013, "per year", "evidence: practices fell about 178 a year 2013-23 (mostly mergers)", "Voluntary merger hazard of an ordinary practice.", ge=0, le=1)
+    merger_rate: float = P(0.009, "per year", "evidence: practices fell about 178 a year 2013-23 (mostly mergers)", "Voluntary merger hazard of an ordinary practice.", ge=0, le=1)
     small_list_size: float = P(4000.0, "patients", "assumption", "Lists below this merge more readily.", gt=0)
     small_merger_ratio: float = P(2.5, "rate ratio", "assumption: isolated small practices struggle (seeds)", "Merger hazard ratio of small practices.", ge=0, le=20)
     network_merger_ratio: float = P(1.5, "rate ratio", "assumption: networks lead to mergers", "Merger hazard ratio within a mature organisation.", ge=0, le=20)

@@ -88,10 +88,11 @@ class PracticeState:
         """GP FTE of partners and salaried GPs, locums excluded."""
         return self.partners * partner_fte + self.salaried * salaried_fte
 
-    def turnover_12m(self) -> np.ndarray:
-        """GP leavers in the last 12 months over mean GP headcount (0 where no GPs)."""
+    def turnover_12m(self, months_recorded: int = 12) -> np.ndarray:
+        """GP leavers in the last 12 months over mean GP headcount (0 where no GPs); with fewer
+        than 12 months recorded, annualised from those months."""
         mean_heads = self.heads_by_month.mean(axis=0)
-        leavers = self.leavers_by_month.sum(axis=0)
+        leavers = self.leavers_by_month.sum(axis=0) * 12.0 / min(max(months_recorded, 1), 12)
         return np.divide(leavers, mean_heads, out=np.zeros(self.size), where=mean_heads > 0)
 
 

@@ -111,3 +111,12 @@ def additional_roles(model) -> None:
     safe = np.maximum(slot, 0)
     share = np.divide(practices.list_size, networks.patients[safe], out=np.zeros(practices.size), where=member & (networks.patients[safe] > 0))
     practices.roles_fte = staff[safe] * share if networks.count else np.zeros(practices.size)
+
+
+def roles_in_post_at_start(model) -> None:
+    """Staff a scheme already running at the start has in post in paid networks."""
+    roles, networks = model.params.additional_roles, model.networks
+    if not roles.start or roles.initial_fte_per_1000 <= 0 or roles.employer not in model.kinds:
+        return
+    kind = model.kinds.index(roles.employer)
+    networks.view("roles_fte")[:] = np.where(paid(model, kind), networks.view("patients") * roles.initial_fte_per_1000 / 1000.0, 0.0)
