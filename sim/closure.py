@@ -97,7 +97,7 @@ def close(model, practice: int) -> None:
     patients = practices.list_size[practice]
     receivers, distance = _nearest_open(model, practice, np.inf)
     receivers = receivers[: params.closure.receiving_practices]
-    model.money_written_off += practices.reserves[practice]
+    model.ledger["written_off"] += practices.reserves[practice]
     gp_leavers = int(practices.partners[practice] + practices.salaried[practice])
     practices.leavers_by_month[model.month % 12, practice] += gp_leavers
     model.gp_leavers_month += gp_leavers

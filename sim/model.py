@@ -16,6 +16,7 @@ from .state import NetworkState
 from .streams import Streams
 
 EVENT_NAMES = ("mergers", "closures", "displaced", "lost_usual_gp")
+LEDGER = ("practice_income", "practice_costs", "network_income", "partner_surplus", "written_off")
 NEAREST_PRACTICES = 24  # neighbours searched for a merger partner or to take in patients
 
 
@@ -40,10 +41,9 @@ class GPModel(mesa.Model):
         self.consultation_index = 1.0
         self.funding_index = 1.0
         self.cost_index = 1.0
-        self.partner_surplus_month = 0.0
         self.incentive_spend_month = 0.0
         self.gp_leavers_month = 0
-        self.money_written_off = 0.0
+        self.ledger = dict.fromkeys(LEDGER, 0.0)
         self.events = {name: np.zeros(12) for name in EVENT_NAMES}
 
         population_rng = np.random.default_rng([root_seed, replication, 0x50505])
@@ -123,6 +123,7 @@ class GPModel(mesa.Model):
         """One month: policy in force, demand, membership effects, staff, money, joining,
         closure, continuity, then national figures."""
         self._apply_policy_changes()
+        self.ledger = dict.fromkeys(LEDGER, 0.0)
         for counts in self.events.values():
             counts[self.month % 12] = 0.0
         demand.grow_lists(self)
@@ -173,10 +174,10 @@ class GPModel(mesa.Model):
             "replication": self.replication,
             "network_id": active,
             "type": [self.kinds[k] for k in state.kind[active]],
-            "kind": [self.organisation(int(k)).kind for k in state.kind[active]],
             "formed": [year_month(self.start_month + int(f)) for f in state.formed[active]],
             "practices": state.members[active],
             "patients": state.patients[active].round(1),
+            "kind": [self.organisation(int(k)).kind for k in state.kind[active]],
             "paid": paid[active],
             "area": state.area[active],
         })

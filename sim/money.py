@@ -49,14 +49,17 @@ def monthly_accounts(model, benefits: Benefits) -> None:
         income = income + participation + support
         paid_patients = np.where(paid(model, kind), networks.view("patients"), 0.0)
         networks.view("pool")[:] += paid_patients * pay.core_per_patient / 12.0
+        model.ledger["network_income"] += paid_patients.sum() * pay.core_per_patient / 12.0
         # Leadership payments buy leaders' time: spent, not pooled.
         spend += (participation.sum() + support.sum() + paid_patients.sum() * (pay.core_per_patient + pay.leadership_per_patient)) / 12.0
     practices.income = income / 12.0 * practices.open
     practices.costs = practice_costs(model, benefits)
     practices.reserves += practices.income - practices.costs
     cap = money.reserve_cap_months * practices.costs
-    model.partner_surplus_month = float(np.maximum(practices.reserves - cap, 0.0).sum())
+    model.ledger["partner_surplus"] += float(np.maximum(practices.reserves - cap, 0.0).sum())
     practices.reserves = np.minimum(practices.reserves, cap)
+    model.ledger["practice_income"] += practices.income.sum()
+    model.ledger["practice_costs"] += practices.costs.sum()
     spend += (practices.roles_fte.sum() * model.params.additional_roles.cost_per_fte * model.reimbursement_rate()) / 12.0
     model.incentive_spend_month = spend
     _share_out_pools(model)

@@ -1,0 +1,204 @@
+"""Each mechanism moves outcomes in the direction, and roughly by the size, the model claims."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from sim.model import GPModel
+from sim.streams import binomial
+
+from .conftest import small
+
+
+def run(scenario, replication: int = 0) -> GPModel:
+    return GPModel(scenario, replication=replication).run()
+
+
+def series(scenario, column: str, replications: int = 2) -> np.ndarray:
+    return np.mean([run(scenario, r).timeseries()[column].to_numpy() for r in range(replications)], axis=0)
+
+
+# -- common random numbers -------------------------------------------------------------------
+
+def test_binomial_by_inversion_has_binomial_distribution():
+    rng = np.random.default_rng(1)
+    n = np.full(200_000, 12)
+    draws = binomial(n, np.full(n.size, 0.15), rng.random(n.size))
+    expected = stats.binom(12, 0.15)
+    assert draws.mean() == pytest.approx(expected.mean(), rel=0.01)
+    assert draws.var() == pytest.approx(expected.var(), rel=0.03)
+    assert draws.min() == 0 and draws.max() <= 12
+
+
+def test_binomial_draw_of_one_element_ignores_the_others():
+    u = np.random.default_rng(2).random(1000)
+    n, p = np.full(1000, 8), np.full(1000, 0.2)
+    before = binomial(n, p, u)
+    n2, p2 = n.copy(), p.copy()
+    n2[10], p2[500] = 30, 0.9
+    after = binomial(n2, p2, u)
+    changed = np.zeros(1000, dtype=bool)
+    changed[[10, 500]] = True
+    assert np.array_equal(before[~changed], after[~changed])
+
+
+# -- joining and forming ---------------------------------------------------------------------
+
+def test_network_contract_covers_over_95_percent_within_a_year():
+    model = run(small())
+    frame = model.timeseries().set_index("month")
+    assert frame.loc["2019-06", "coverage_pcn"] == 0.0
+    assert frame.loc["2020-06", "coverage_pcn"] > 0.95
+    assert frame.loc["2020-06", "paid_coverage_pcn"] > 0.85
+
+
+def test_without_the_contract_coverage_stays_below_95_percent():
+    scenario = small(organisations={"pcn": None}, additional_roles=None)
+    frame = run(scenario).timeseries().set_index("month")
+    assert "coverage_pcn" not in frame
+    assert frame.loc["2019-06":, "network_coverage_practices"].max() < 0.95
+
+
+def test_band_is_a_payment_rule_not_a_constraint():
+    model = run(small())
+    table = model.network_table()
+    pcns = table[table["type"] == "pcn"]
+    outside = (pcns["patients"] < 30000) | (pcns["patients"] > 50000)
+    assert outside.any(), "networks outside the band should form"
+    inside = pcns[~outside]
+    assert inside["paid"].all(), "every network inside the band is paid"
+    assert 30000 <= pcns["patients"].median() <= 60000, "the band still shapes what forms"
+
+
+def test_raising_the_band_makes_networks_bigger():
+    base = run(small()).network_table()
+    raised = small(organisations={"pcn": {"band": {"min_patients": 60000, "max_patients": 100000}}})
+    bigger = run(raised).network_table()
+    assert bigger.query("type == 'pcn'")["patients"].median() > 1.4 * base.query("type == 'pcn'")["patients"].median()
+
+
+def test_more_money_brings_faster_joining():
+    def coverage_after_two_months(participation: float) -> float:
+        scenario = small(months=30, organisations={"pcn": {"decision_rate": 0.1, "payments": {"participation_per_weighted_patient": participation}}},
+                         additional_roles=None)
+        return run(scenario).timeseries().set_index("month").loc["2019-08", "coverage_pcn"]
+    assert coverage_after_two_months(12.0) > coverage_after_two_months(0.0) + 0.02
+
+
+def test_a_practice_can_belong_to_two_kinds_at_once():
+    model = run(small(months=30))
+    both = (model.practices.membership >= 0).all(axis=0) & model.practices.open
+    assert both.sum() > 0.2 * model.practices.open.sum()
+    practice = model.practice_agents[int(np.flatnonzero(both)[0])]
+    assert set(practice.networks) == {"federation", "pcn"}
+    assert practice in practice.networks["pcn"].members
+
+
+def test_network_patients_equal_the_sum_of_members_lists():
+    model = run(small(months=30))
+    state = model.practices
+    for slot in np.flatnonzero(model.networks.view("active")):
+        kind = model.networks.kind[slot]
+        members = (state.membership[kind] == slot) & state.open
+        assert model.networks.patients[slot] == pytest.approx(state.list_size[members].sum())
+
+
+# -- workforce, maturity and continuity ------------------------------------------------------
+
+def test_heavier_workload_raises_gp_turnover():
+    calm = series(small(organisations={"pcn": None}, additional_roles=None), "gp_turnover_12m")
+    busy = series(small(organisations={"pcn": None}, additional_roles=None, demand={"annual_consultation_growth": 0.08}), "gp_turnover_12m")
+    assert busy[-1] > calm[-1] * 1.1
+
+
+def test_network_staff_support_lowers_turnover_once_mature():
+    def turnover(support: float) -> np.ndarray:
+        return series(small(organisations={"federation": {"initial_coverage": 0.9, "staff_support": support}, "pcn": None},
+                            additional_roles=None), "gp_turnover_12m")
+    without, with_support = turnover(0.0), turnover(0.5)
+    assert with_support[-1] < without[-1] * 0.85
+
+
+def test_benefits_ramp_up_with_maturity():
+    from sim.networks import membership_benefits
+    model = GPModel(small())
+    for _ in range(28):  # PCNs open at month 27
+        model.step()
+    pcn = model.kinds.index("pcn")
+    young = (model.practices.membership[pcn] >= 0) & (model.practices.membership[0] < 0)
+    early = membership_benefits(model).staff_support[young].mean()
+    for _ in range(8):
+        model.step()
+    later = membership_benefits(model).staff_support[young].mean()
+    assert 0 <= early < 0.02 and later > 3 * early
+
+
+def test_more_turnover_means_less_continuity():
+    low = series(small(organisations={"pcn": None}, additional_roles=None), "continuity")
+    high = series(small(organisations={"pcn": None}, additional_roles=None, workforce={"leaving_rate": 0.2}), "continuity")
+    assert high[-1] < low[-1] - 0.03
+
+
+def test_scarce_gp_supply_lowers_gp_fte_per_1000():
+    plenty = series(small(workforce={"new_gps_per_year": 2000}), "gp_fte_per_1000")
+    scarce = series(small(workforce={"new_gps_per_year": 0}), "gp_fte_per_1000")
+    assert scarce[-1] < plenty[-1] * 0.85
+
+
+def test_additional_roles_grow_only_after_the_scheme_starts():
+    frame = run(small()).timeseries().set_index("month")
+    assert frame.loc[:"2019-06", "additional_roles_fte"].max() == 0
+    assert frame.loc["2020-03", "additional_roles_fte"] > 0
+
+
+# -- closure and conservation ----------------------------------------------------------------
+
+def test_patients_are_conserved_through_closures_and_mergers():
+    scenario = small(months=48, start="2016-04", demand={"annual_list_growth": 0.0, "list_growth_sd": 0.0},
+                     closure={"merger_rate": 0.05, "distress_rate": 0.5})
+    model = GPModel(scenario)
+    total = model.practices.list_size.sum()
+    model.run()
+    frame = model.timeseries()
+    assert frame["practices"].iloc[-1] < 0.9 * 600
+    assert np.allclose(frame["patients"], total, rtol=1e-9)
+
+
+def test_small_practices_end_more_often_than_large_ones():
+    model = run(small(closure={"merger_rate": 0.04}))
+    state = model.practices
+    small_list = state.initial_list_size < 4000
+    ended = ~state.open
+    assert ended[small_list].mean() > 1.5 * ended[~small_list].mean()
+
+
+def test_closure_disperses_patients_to_neighbours():
+    from sim import closure
+    model = GPModel(small())
+    model.step()
+    state = model.practices
+    practice = int(np.argmax(state.list_size))
+    patients = state.list_size[practice]
+    total = state.list_size.sum()
+    closure.close(model, practice)
+    assert not state.open[practice] and state.list_size[practice] == 0
+    assert state.list_size.sum() == pytest.approx(total)
+    assert model.events["displaced"].sum() == pytest.approx(patients)
+    receivers = model.nearest[practice][:model.params.closure.receiving_practices]
+    assert state.continuity[receivers].max() < 0.95
+
+
+# -- money -----------------------------------------------------------------------------------
+
+def test_money_balances_every_month():
+    model = GPModel(small())
+    for _ in range(36):
+        held = model.practices.reserves.sum() + model.networks.view("pool").sum()
+        model.step()
+        ledger = model.ledger
+        now = model.practices.reserves.sum() + model.networks.view("pool").sum()
+        expected = (ledger["practice_income"] - ledger["practice_costs"] + ledger["network_income"]
+                    - ledger["partner_surplus"] - ledger["written_off"])
+        assert now - held == pytest.approx(expected, rel=1e-9, abs=1e-3)
+    assert model.ledger["network_income"] > 0
