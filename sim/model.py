@@ -8,7 +8,7 @@ from scipy.spatial import cKDTree
 
 from . import closure, continuity, demand, money, networks, workforce
 from .agents import Network, Practice
-from .population import synthetic_england
+from .population import build
 from .reporters import model_reporters
 from .scenario import timeline
 from .schema import Organisation, Scenario, month_number, year_month
@@ -47,7 +47,7 @@ class GPModel(mesa.Model):
         self.events = {name: np.zeros(12) for name in EVENT_NAMES}
 
         population_rng = np.random.default_rng([root_seed, replication, 0x50505])
-        self.practices = synthetic_england(scenario, population_rng)
+        self.practices = build(scenario, population_rng)
         self.streams = Streams(root_seed, replication, self.practices.size)
         self.tree = cKDTree(np.column_stack([self.practices.x_km, self.practices.y_km]))
         self.nearest_km, self.nearest = self._neighbour_index()

@@ -330,9 +330,14 @@ def merge_unpaid_networks(model) -> None:
 
 
 def form_initial(model) -> None:
-    """At set-up, found networks of each kind until its initial coverage is reached."""
+    """At set-up, create the networks the data name, or found networks of each kind until its
+    initial coverage is reached."""
     practices = model.practices
+    given = practices.starting_networks or {}
     for kind, organisation in enumerate(model.organisations()):
+        if model.kinds[kind] in given:
+            _networks_from_labels(model, kind, np.asarray(given[model.kinds[kind]]))
+            continue
         if organisation.initial_coverage <= 0:
             continue
         rng = model.streams.generator(f"initial:{model.kinds[kind]}")
@@ -346,3 +351,17 @@ def form_initial(model) -> None:
                 _join_or_found(model, kind, int(practice), accept, rng.random(), nearby)
         update_sizes(model)
     model.networks.view("formed")[:] = -INITIAL_AGE_MONTHS
+
+
+def _networks_from_labels(model, kind: int, labels: np.ndarray) -> None:
+    """One network per distinct label (>= 0), led by its largest member practice."""
+    practices = model.practices
+    for label in np.unique(labels[labels >= 0]):
+        members = np.flatnonzero((labels == label) & practices.open)
+        if members.size == 0:
+            continue
+        lead = int(members[np.argmax(practices.list_size[members])])
+        total = float(practices.list_size[members].sum())
+        slot = model.add_network(kind=kind, lead=lead, target_patients=total, waiver_draw=0.0)
+        _add_members(model, kind, slot, members)
+    update_sizes(model)

@@ -93,3 +93,10 @@ def synthetic_england(scenario: Scenario, rng: np.random.Generator) -> PracticeS
         independence=rng.beta(2.0, 3.0, n), trust=rng.beta(3.0, 2.0, n),
         neighbours=neighbours, isolation_km=isolation_km, n_kinds=max(1, len(scenario.organisations)),
     )
+
+
+def build(scenario: Scenario, rng: np.random.Generator) -> PracticeState:
+    """The starting practices for a scenario, from the source its population section names."""
+    if scenario.population.source == "synthetic":
+        return synthetic_england(scenario, rng)
+    raise ValueError(f"unknown population source {scenario.population.source!r}")

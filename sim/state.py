@@ -42,6 +42,7 @@ class PracticeState:
     neighbours: np.ndarray          # (practices, k) nearest other practices at the start
     isolation_km: np.ndarray        # distance to the third nearest practice at the start
     n_kinds: int = 1
+    starting_networks: dict | None = None   # kind name -> group label per practice (-1: none), from data
     open: np.ndarray = field(init=False)
     status: np.ndarray = field(init=False)
     ended_month: np.ndarray = field(init=False)
