@@ -45,18 +45,17 @@ def update_sizes(model) -> None:
     count = networks.count
     if count == 0:
         return
-    patients = np.zeros(count)
-    members = np.zeros(count, dtype=np.int64)
-    rural = np.zeros(count)
-    for kind in range(len(model.kinds)):
-        slot = practices.membership[kind]
-        inside = (slot >= 0) & practices.open
-        patients += np.bincount(slot[inside], weights=practices.list_size[inside], minlength=count)
-        members += np.bincount(slot[inside], minlength=count)
-        rural += np.bincount(slot[inside], weights=practices.list_size[inside] * practices.rural[inside], minlength=count)
+    slot = practices.membership.ravel()
+    inside = (slot >= 0) & np.tile(practices.open, len(model.kinds))
+    slot = slot[inside]
+    lists = np.tile(practices.list_size, len(model.kinds))[inside]
+    rural = np.tile(practices.rural, len(model.kinds))[inside]
+    patients = np.bincount(slot, weights=lists, minlength=count)
+    members = np.bincount(slot, minlength=count)
     networks.view("patients")[:] = patients
     networks.view("members")[:] = members
-    networks.view("rural_share")[:] = np.divide(rural, patients, out=np.zeros(count), where=patients > 0)
+    networks.view("rural_share")[:] = np.divide(np.bincount(slot, weights=lists * rural, minlength=count), patients,
+                                                out=np.zeros(count), where=patients > 0)
     emptied = networks.view("active") & (members == 0)
     networks.view("active")[emptied] = False
     networks.view("ended")[emptied] = model.month
@@ -157,6 +156,7 @@ def join_leave_and_form(model) -> None:
         membership = practices.membership[kind]
         membership[reconsider & (membership >= 0) & ~choose] = NO_NETWORK
         unplaced = _join_nearest_with_room(model, kind, np.flatnonzero(reconsider & (membership < 0) & choose))
+        unplaced = _steer_into_nearest(model, kind, unplaced, choose)
         if unplaced.size:
             nearby = _AreaNetworks(model, kind)
             size_draw = model.streams.uniform(f"size:{name}", model.month)
@@ -168,10 +168,16 @@ def join_leave_and_form(model) -> None:
 
 def capacity(model, kind: int) -> np.ndarray:
     """Largest list each network of this kind takes new members up to (patients): the top of
-    the paid band, or half as much again as its founders' target where no band is paid."""
+    the paid band, or twice its founders' target where no band is paid."""
     target = model.networks.view("target_patients")
     band = model.organisation(kind).band
-    return np.maximum(target, band.max_patients) if band is not None else 1.5 * target
+    return np.maximum(target, band.max_patients) if band is not None else 2.0 * target
+
+
+def smallest_worth_founding(organisation: Organisation) -> float:
+    """Below this many patients a would-be founder joins a nearby network instead: the paid
+    minimum, or half the natural size where no band is paid."""
+    return organisation.band.min_patients if organisation.band is not None else organisation.natural_size_patients / 2
 
 
 def _join_nearest_with_room(model, kind: int, joining: np.ndarray) -> np.ndarray:
@@ -202,6 +208,33 @@ def _join_nearest_with_room(model, kind: int, joining: np.ndarray) -> np.ndarray
     placed &= fits
     practices.membership[kind, joining[placed]] = chosen[placed]
     return joining[~placed]
+
+
+def _steer_into_nearest(model, kind: int, practices_left: np.ndarray, willing: np.ndarray) -> np.ndarray:
+    """Practices whose willing outside neighbours could not make a network worth founding join
+    the nearest network of their area instead (all at once); returns those who may found one."""
+    practices, networks = model.practices, model.networks
+    slots = np.flatnonzero(networks.view("active") & (networks.view("kind") == kind))
+    if practices_left.size == 0 or slots.size == 0:
+        return practices_left
+    neighbours = practices.neighbours[practices_left]
+    outside = practices.open[neighbours] & (practices.membership[kind][neighbours] < 0) & willing[neighbours]
+    could_gather = practices.list_size[practices_left] + (practices.list_size[neighbours] * outside).sum(axis=1)
+    steer = could_gather < smallest_worth_founding(model.organisation(kind))
+    if not steer.any():
+        return practices_left
+    tree = cKDTree(np.column_stack([networks.x_km[slots], networks.y_km[slots]]))
+    chosen = practices_left[steer]
+    distance, index = tree.query(np.column_stack([practices.x_km[chosen], practices.y_km[chosen]]),
+                                 k=min(NEAREST_NETWORKS, slots.size))
+    distance, candidate = distance.reshape(chosen.size, -1), slots[index.reshape(chosen.size, -1)]
+    valid = ((networks.area[candidate] == practices.area[chosen][:, None])
+             & (distance <= model.params.behaviour.max_network_distance_km * STEERING_REACH))
+    placed = valid.any(axis=1)
+    practices.membership[kind, chosen[placed]] = candidate[np.arange(chosen.size), valid.argmax(axis=1)][placed]
+    steered = np.zeros(practices_left.size, dtype=bool)
+    steered[np.flatnonzero(steer)[placed]] = True
+    return practices_left[~steered]
 
 
 class _AreaNetworks:
@@ -253,10 +286,9 @@ def _join_or_found(model, kind: int, practice: int, accept: np.ndarray, size_dra
     target = _target_size(organisation, size_draw)
     recruits = _willing_neighbours(model, kind, practice, accept, target)
     founded_size = practices.list_size[practice] + practices.list_size[recruits].sum()
-    band = organisation.band
-    if band is not None and founded_size < band.min_patients:
+    if founded_size < smallest_worth_founding(organisation):
         existing = nearby.near(practice, with_room_for=None, reach_factor=STEERING_REACH)
-        if existing.size:  # too small to be paid alone: the commissioner steers it into a network
+        if existing.size:  # too small to stand alone (or be paid): the commissioner steers it into a network
             _add_members(model, kind, int(existing[0]), np.array([practice]))
             return
     slot = model.add_network(kind=kind, lead=practice, target_patients=target, waiver_draw=size_draw)

@@ -49,10 +49,24 @@ class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Population(Section):
-    """The synthetic England the run starts from (no data download)."""
+def _as_code_list(value: Any) -> Any:
+    if isinstance(value, str):
+        return [part for part in re.split(r"[\s,]+", value.strip()) if part]
+    return value
 
-    source: Literal["synthetic"] = P("synthetic", "-", "design", "Where practices come from: 'synthetic' builds a synthetic England.")
+
+class Population(Section):
+    """The England the run starts from: synthetic (no download), or built from NHS open data files."""
+
+    source: Literal["synthetic", "nhs_files"] = P("synthetic", "-", "design", "Where practices come from: 'synthetic' builds a synthetic England; 'nhs_files' reads the NHS open data files named below (see docs/data.md).")
+    registrations: str | None = P(None, "file path", "NHS Digital: Patients Registered at a GP Practice, gp-reg-pat-prac-all.csv", "Practice list sizes and commissioner (sub-ICB / CCG) codes; relative to the scenario file. Needed when source is nhs_files.")
+    registrations_map: str | None = P(None, "file path", "NHS Digital: Patients Registered at a GP Practice, gp-reg-pat-prac-map.csv", "Practice to sub-ICB, ICB and PCN mapping that gives each practice its ICB (region); optional, else the practices file's high level health geography is used.")
+    workforce: str | None = P(None, "file path", "NHS Digital: General Practice Workforce, practice-level CSV", "GP, nurse, direct patient care and admin staff per practice; 'ND' (not disclosed) and missing practices are filled from the workforce ratios. Needed when source is nhs_files.")
+    pcn_membership: str | None = P(None, "file path", "NHS Digital: ePCN, PCN Core Partner Details saved as CSV", "Practice to PCN relationships with start and end dates; those in force at the start become the starting networks. Needed when source is nhs_files.")
+    practices_file: str | None = P(None, "file path", "NHS Digital ODS: epraccur.csv (no header row)", "The register of practices: which are GP practices (prescribing setting 4) open at the start; with source nhs_files it may also be given as `practices: <path>`. Needed when source is nhs_files.")
+    coordinates: str | None = P(None, "file path", "user-supplied: practice code with latitude and longitude, or easting and northing", "Practice locations; optional, else practices are placed synthetically within their commissioner area.")
+    region: Annotated[list[str], BeforeValidator(_as_code_list)] = P([], "ICB or sub-ICB codes", "scenario", "Keep only practices in these ICBs or sub-ICB locations (codes as in the files); empty keeps all of England.")
+    network_kind: str = P("pcn", "organisation kind name", "scenario", "The organisations kind that the PCN memberships in pcn_membership become.", min_length=1)
     practices: int = P(8044, "practices", "evidence: Practices and patients / practices in England, Apr 2013", "Open GP practices at the start.", gt=0, le=50_000)
     mean_list_size: float = P(6967.0, "patients", "evidence: Practices and patients / mean registered list, Apr 2013", "Mean registered list per practice at the start.", gt=0, le=100_000)
     list_size_sigma: float = P(0.667, "log patients", "assumption: lognormal fitted to 6.2% under 2,000 and 23.1% at 2,000-3,999 (evidence: list-size distribution 2013)", "Spread of the lognormal list-size distribution.", gt=0, le=3)
@@ -66,10 +80,24 @@ class Population(Section):
     rural_spread_km: float = P(22.0, "km", "assumption", "Spread of rural practices around the area centre.", gt=0, le=200)
     need_weight_deprivation: float = P(0.25, "weight per unit deprivation", "assumption: Carr-Hill weights raise need with deprivation", "How much deprivation (0-1) raises a practice's need weight.", ge=0, le=2)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _practices_path(cls, data: Any) -> Any:
+        """With source nhs_files, `practices: <path>` names the practices file (not a count)."""
+        if isinstance(data, dict) and data.get("source") == "nhs_files" and isinstance(data.get("practices"), str) \
+                and not data.get("practices_file"):
+            data = {**data, "practices_file": data["practices"]}
+            del data["practices"]
+        return data
+
     @model_validator(mode="after")
     def _ordered(self) -> "Population":
         if self.max_list_size <= self.min_list_size:
             raise ValueError("max_list_size must be above min_list_size")
+        if self.source == "nhs_files":
+            missing = [name for name in ("registrations", "workforce", "pcn_membership", "practices_file") if not getattr(self, name)]
+            if missing:
+                raise ValueError(f"expected the file paths {', '.join(missing)} when source is nhs_files; found them missing")
         return self
 
 
@@ -97,7 +125,7 @@ class Workforce(Section):
     workload_elasticity: float = P(1.5, "-", "assumption: calibrated later", "How steeply leaving rises with workload (required / available GP time).", ge=0, le=10)
     deprivation_leaving_ratio: float = P(1.09, "rate ratio", "evidence: Workforce / GP turnover higher in deprived areas (rate ratio 1.09)", "Leaving hazard ratio of the most against the least deprived practice.", ge=0.5, le=3)
     partner_to_salaried_rate: float = P(0.012, "per partner per year", "assumption: partners becoming salaried (partner FTE -26%, 2015-22)", "Partners giving up partnership each year.", ge=0, le=1)
-    new_gps_per_year: float = P(2900.0, "GPs per year", "assumption: newly qualified and returning GPs entering practice", "National supply of GPs to fill vacancies.", ge=0, le=100_000)
+    new_gps_per_1000_patients: float = P(0.052, "GPs per 1,000 registered patients per year", "assumption: about 2,900 newly qualified and returning GPs a year enter practice for 56M patients", "Supply of GPs to fill vacancies, scaled to the population simulated.", ge=0, le=10)
     new_gp_partner_share: float = P(0.3, "share", "assumption: most new GPs start salaried", "Share of recruited GPs who join as partners.", ge=0, le=1)
     vacancy_fill_rate: float = P(0.25, "per month", "assumption", "Largest share of a practice's vacancies filled in a month.", ge=0, le=1)
     rural_attraction: float = P(0.75, "relative", "assumption: recruitment is harder away from towns", "Attractiveness of a rural practice to recruits, town = 1.", gt=0, le=5)
@@ -199,7 +227,7 @@ class AdditionalRoles(Section):
     reimbursement_rate: float = P(0.7, "share of salary", "evidence: Networks / ARRS 70% reimbursed", "Share of cost the scheme pays.", ge=0, le=1)
     initial_fte_per_1000: float = P(0.0, "FTE per 1,000 patients", "scenario", "Staff already in post at the start in paid networks (for runs that start after the scheme began).", ge=0, le=10)
     target_fte_per_1000: float = P(0.45, "FTE per 1,000 patients", "evidence: Networks / ARRS 26,877 staff by Mar 2023", "Entitlement of a paid network.", ge=0, le=10)
-    national_recruits_per_year: float = P(8000.0, "FTE per year", "evidence: Networks / ARRS staff recruited (about 8,000 a year 2021-23)", "National supply of additional-role staff.", ge=0, le=1_000_000)
+    recruits_per_1000_patients: float = P(0.13, "FTE per 1,000 registered patients per year", "evidence: Networks / ARRS staff recruited (about 8,000 a year 2021-23 for 61M patients)", "Supply of additional-role staff, scaled to the population simulated.", ge=0, le=10)
     cost_per_fte: float = P(45_000.0, "GBP per FTE per year", "assumption", "Cost of an additional-role staff member.", ge=0)
     leaving_rate: float = P(0.12, "per year", "assumption", "Leaving hazard of additional-role staff.", ge=0, le=1)
 

@@ -71,7 +71,7 @@ def _recruit(model, benefits: Benefits) -> None:
     weighted = float((vacancies * attraction).sum())
     if weighted <= 0:
         return
-    supply = work.new_gps_per_year / 12.0
+    supply = work.new_gps_per_1000_patients * practices.list_size.sum() / 1000.0 / 12.0
     fill = np.minimum(work.vacancy_fill_rate, supply * attraction / weighted)
     recruits = binomial(vacancies, fill, model.streams.uniform("recruitment", model.month))
     partners = binomial(recruits, work.new_gp_partner_share, model.streams.uniform("new_partner", model.month))
@@ -105,7 +105,8 @@ def additional_roles(model) -> None:
     gap = np.maximum(entitlement - staff, 0.0)
     total_gap = gap.sum()
     if total_gap > 0:
-        staff += gap * min(1.0, roles.national_recruits_per_year / 12.0 / total_gap)
+        supply = roles.recruits_per_1000_patients * practices.list_size.sum() / 1000.0 / 12.0
+        staff += gap * min(1.0, supply / total_gap)
     slot = practices.membership[kind]
     member = (slot >= 0) & practices.open
     safe = np.maximum(slot, 0)

@@ -141,8 +141,8 @@ def test_more_turnover_means_less_continuity():
 
 
 def test_scarce_gp_supply_lowers_gp_fte_per_1000():
-    plenty = series(small(workforce={"new_gps_per_year": 2000}), "gp_fte_per_1000")
-    scarce = series(small(workforce={"new_gps_per_year": 0}), "gp_fte_per_1000")
+    plenty = series(small(workforce={"new_gps_per_1000_patients": 0.1}), "gp_fte_per_1000")
+    scarce = series(small(workforce={"new_gps_per_1000_patients": 0}), "gp_fte_per_1000")
     assert scarce[-1] < plenty[-1] * 0.85
 
 
