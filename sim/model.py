@@ -121,13 +121,13 @@ class GPModel(mesa.Model):
     # -- the monthly process ----------------------------------------------------------------
     def step(self) -> None:
         """One month: policy in force, demand, membership effects, staff, money, joining,
-        closure, continuity, then national figures."""
+        closure, continuity, then national figures. Network sizes (and so payments) use the
+        lists counted at the end of the previous month."""
         self._apply_policy_changes()
         self.ledger = dict.fromkeys(LEDGER, 0.0)
         for counts in self.events.values():
             counts[self.month % 12] = 0.0
         demand.grow_lists(self)
-        networks.update_sizes(self)
         benefits = networks.membership_benefits(self)
         workforce.gp_flows(self, benefits)
         workforce.other_staff(self)

@@ -80,11 +80,11 @@ def _share_out_pools(model) -> None:
         covered = np.divide(np.minimum(pool, needed), needed, out=np.zeros(networks.count), where=needed > 0)
         practices.reserves += overdraft * covered[safe] * member
         pool -= needed * covered
-        is_kind = networks.view("kind") == kind
-        share_out = np.where(is_kind & (networks.view("patients") > 0), pool / POOL_SHARE_OUT_MONTHS, 0.0)
-        list_share = np.divide(practices.list_size, networks.patients[safe], out=np.zeros(practices.size),
-                               where=member & (networks.patients[safe] > 0))
-        practices.reserves += share_out[safe] * list_share
+        # Shares follow this month's lists, so exactly what leaves the pool reaches members.
+        lists = np.bincount(safe[member], weights=practices.list_size[member], minlength=networks.count)
+        share_out = np.where((networks.view("kind") == kind) & (lists > 0), pool / POOL_SHARE_OUT_MONTHS, 0.0)
+        per_patient = np.divide(share_out, lists, out=np.zeros(networks.count), where=lists > 0)
+        practices.reserves += per_patient[safe] * practices.list_size * member
         pool -= share_out
 
 

@@ -1,19 +1,53 @@
-"""Common random numbers: one stream per (seed, replication, event, month).
+"""Common random numbers: every draw is a pure function of (seed, replication, event, month,
+practice slot).
 
-Every random draw a practice gets for an event in a month comes from its own slot, so two
-scenarios run with the same seed see the same draws for the same practice and event, and their
-differences come from the policy, not from noise.
+Two scenarios run with the same seed therefore see the same draw for the same practice, event
+and month, and their differences come from the policy, not from noise. Draws come from a
+counter-based generator (the SplitMix64 mixing function applied to a hashed key plus the slot
+number), which is fast to evaluate for a whole array and needs no generator objects.
 """
 from __future__ import annotations
 
 import zlib
 
 import numpy as np
+from scipy.special import ndtri
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+_TO_UNIT = 1.0 / 9007199254740992.0  # 2**-53
 
 
 def event_key(event: str) -> int:
     """A stable number for an event name (the same in every process and on every machine)."""
     return zlib.crc32(event.encode("utf-8"))
+
+
+_MASK = 2**64 - 1
+
+
+def _mix(x: np.ndarray) -> np.ndarray:
+    """SplitMix64 finaliser, in place: a bijection on 64-bit integers with full avalanche."""
+    x ^= x >> np.uint64(30)
+    x *= _MIX1
+    x ^= x >> np.uint64(27)
+    x *= _MIX2
+    x ^= x >> np.uint64(31)
+    return x
+
+
+def _mix_int(x: int) -> int:
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _MASK
+    return x ^ (x >> 31)
+
+
+def _key(*parts: int) -> int:
+    key = 0x6A09E667F3BCC909
+    for part in parts:
+        key = _mix_int((key + (part & _MASK) * 0x9E3779B97F4A7C15) & _MASK)
+    return key
 
 
 class Streams:
@@ -27,18 +61,24 @@ class Streams:
 
     def __init__(self, seed: int, replication: int, size: int):
         self.seed, self.replication, self.size = int(seed), int(replication), int(size)
+        self._slots = np.arange(1, self.size + 1, dtype=np.uint64) * _GOLDEN
 
-    def generator(self, event: str, month: int = -1) -> np.random.Generator:
-        """A generator for one event in one month (month -1 for set-up)."""
-        return np.random.default_rng([self.seed, self.replication, event_key(event), month + 1])
-
-    def uniform(self, event: str, month: int) -> np.ndarray:
-        """One uniform draw in [0, 1) per practice slot."""
-        return self.generator(event, month).random(self.size)
+    def uniform(self, event: str, month: int, size: int | None = None) -> np.ndarray:
+        """Uniform draws in [0, 1), one per practice slot (or `size` of them), for one event and month."""
+        key = np.uint64(_key(self.seed, self.replication, event_key(event), month + 1))
+        slots = self._slots if size is None or size == self.size else np.arange(1, size + 1, dtype=np.uint64) * _GOLDEN
+        bits = _mix(slots + key)
+        bits >>= np.uint64(11)
+        return bits.astype(np.float64) * _TO_UNIT
 
     def normal(self, event: str, month: int) -> np.ndarray:
-        """One standard normal draw per practice slot."""
-        return self.generator(event, month).standard_normal(self.size)
+        """Standard normal draws, one per practice slot."""
+        return ndtri(np.clip(self.uniform(event, month), 1e-16, 1 - 1e-16))
+
+    def generator(self, event: str, month: int = -1) -> np.random.Generator:
+        """A numpy generator for one event and month (month -1 for set-up), for draws that are
+        not one per practice."""
+        return np.random.default_rng([self.seed, self.replication, event_key(event), month + 1])
 
 
 def binomial(n: np.ndarray, p: np.ndarray, u: np.ndarray) -> np.ndarray:
