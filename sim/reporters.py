@@ -69,6 +69,18 @@ def gp_fte_per_1000(model) -> float:
     return _share(gp_fte(model).sum() * 1000.0, patients(model))
 
 
+def partner_fte_per_1000(model) -> float:
+    """GP partner FTE per 1,000 registered patients."""
+    work = model.params.workforce
+    return _share(model.practices.partners.sum() * work.partner_fte_per_head * 1000.0, patients(model))
+
+
+def salaried_gp_fte_per_1000(model) -> float:
+    """Salaried GP FTE per 1,000 registered patients."""
+    work = model.params.workforce
+    return _share(model.practices.salaried.sum() * work.salaried_fte_per_head * 1000.0, patients(model))
+
+
 def gp_turnover_12m(model) -> float:
     """GP leavers in the last 12 months over mean GP headcount in that time."""
     state = model.practices
@@ -161,7 +173,8 @@ def paid_coverage_of_kind(model, kind: int) -> float:
 NATIONAL = [month, practices, patients, mean_list_size, networks, network_coverage_practices,
             network_coverage_patients, gp_fte_per_1000, gp_turnover_12m, locum_share, continuity,
             practices_in_deficit, closures_12m, displaced_patients_12m, mergers_12m,
-            contracts_handed_back_12m, patients_lost_usual_gp_12m, staff_fte_per_1000,
+            contracts_handed_back_12m, patients_lost_usual_gp_12m, partner_fte_per_1000,
+            salaried_gp_fte_per_1000, staff_fte_per_1000,
             additional_roles_fte, access, incentive_spend_gbp]
 
 

@@ -70,7 +70,7 @@ class Population(Section):
     practices: int = P(8044, "practices", "evidence: Practices and patients / practices in England, Apr 2013", "Open GP practices at the start.", gt=0, le=50_000)
     mean_list_size: float = P(6967.0, "patients", "evidence: Practices and patients / mean registered list, Apr 2013", "Mean registered list per practice at the start.", gt=0, le=100_000)
     list_size_sigma: float = P(0.667, "log patients", "assumption: lognormal fitted to 6.2% under 2,000 and 23.1% at 2,000-3,999 (evidence: list-size distribution 2013)", "Spread of the lognormal list-size distribution.", gt=0, le=3)
-    min_list_size: float = P(600.0, "patients", "assumption: smallest viable contract", "Smallest list drawn at the start.", gt=0)
+    min_list_size: float = P(600.0, "patients", "assumption: smallest viable contract", "Smallest list drawn at the start.", gt=0, le=1_000_000)
     max_list_size: float = P(60000.0, "patients", "assumption: largest single-site practice", "Largest list drawn at the start.", gt=0, le=1_000_000)
     commissioner_areas: int = P(211, "areas", "assumption: 211 CCGs in 2013", "Commissioner areas (CCG / sub-ICB locations).", gt=0, le=5_000)
     regions: int = P(7, "regions", "assumption: NHS England's seven regions", "Regions the areas are grouped into.", gt=0, le=100)
@@ -114,7 +114,7 @@ class Workforce(Section):
     """Staff in post at the start and the flows each month."""
 
     gp_fte_per_1000: float = P(0.55, "FTE per 1,000 patients", "evidence: Workforce / fully qualified GP FTE per 1,000 (0.53 in 2015)", "GP FTE per 1,000 patients at the start, the staffing practices aim for.", gt=0, le=5)
-    partner_share: float = P(0.62, "share of GP headcount", "evidence: Workforce / GP role mix (partners 53.5% in 2021, higher earlier)", "Share of GPs who are partners at the start.", ge=0, le=1)
+    partner_share: float = P(0.72, "share of GP headcount", "evidence: Workforce / salaried GP FTE per 1,000 was 0.12 of 0.53 in 2015 (partners 53.5% of headcount by 2021)", "Share of GPs who are partners at the start.", ge=0, le=1)
     partner_fte_per_head: float = P(0.85, "FTE", "assumption", "Working time of a partner.", gt=0, le=1.5)
     salaried_fte_per_head: float = P(0.70, "FTE", "assumption", "Working time of a salaried GP.", gt=0, le=1.5)
     nurse_fte_per_1000: float = P(0.27, "FTE per 1,000 patients", "evidence: Workforce / whole practice workforce 1.97 per 1,000 (2015)", "Practice nurses.", ge=0, le=5)
@@ -124,7 +124,7 @@ class Workforce(Section):
     partner_retirement_rate: float = P(0.035, "per partner per year", "assumption: older partner age profile", "Extra leaving hazard of partners (retirement).", ge=0, le=1)
     workload_elasticity: float = P(1.5, "-", "assumption: calibrated later", "How steeply leaving rises with workload (required / available GP time).", ge=0, le=10)
     deprivation_leaving_ratio: float = P(1.09, "rate ratio", "evidence: Workforce / GP turnover higher in deprived areas (rate ratio 1.09)", "Leaving hazard ratio of the most against the least deprived practice.", ge=0.5, le=3)
-    partner_to_salaried_rate: float = P(0.012, "per partner per year", "assumption: partners becoming salaried (partner FTE -26%, 2015-22)", "Partners giving up partnership each year.", ge=0, le=1)
+    partner_to_salaried_rate: float = P(0.008, "per partner per year", "assumption: partners becoming salaried (partner FTE -26%, 2015-22)", "Partners giving up partnership each year.", ge=0, le=1)
     new_gps_per_1000_patients: float = P(0.052, "GPs per 1,000 registered patients per year", "assumption: about 2,900 newly qualified and returning GPs a year enter practice for 56M patients", "Supply of GPs to fill vacancies, scaled to the population simulated.", ge=0, le=10)
     new_gp_partner_share: float = P(0.3, "share", "assumption: most new GPs start salaried", "Share of recruited GPs who join as partners.", ge=0, le=1)
     vacancy_fill_rate: float = P(0.25, "per month", "assumption", "Largest share of a practice's vacancies filled in a month.", ge=0, le=1)
@@ -140,14 +140,14 @@ class Money(Section):
 
     global_sum_per_weighted_patient: float = P(89.88, "GBP per weighted patient per year", "evidence: Money / global sum 2019/20", "Core contract income.", ge=0, le=1_000)
     other_income_per_patient: float = P(48.0, "GBP per patient per year", "assumption: quality and enhanced services", "Quality, enhanced-service and other income.", ge=0, le=1_000)
-    partner_drawings_per_fte: float = P(115_000.0, "GBP per FTE per year", "assumption: the income partners need to stay", "Target partner income, counted as a cost so a deficit means partners are underpaid.", ge=0)
-    salaried_gp_cost_per_fte: float = P(95_000.0, "GBP per FTE per year", "assumption: salary and on-costs", "Salaried GP cost.", ge=0)
+    partner_drawings_per_fte: float = P(115_000.0, "GBP per FTE per year", "assumption: the income partners need to stay", "Target partner income, counted as a cost so a deficit means partners are underpaid.", ge=0, le=10_000_000)
+    salaried_gp_cost_per_fte: float = P(95_000.0, "GBP per FTE per year", "assumption: salary and on-costs", "Salaried GP cost.", ge=0, le=10_000_000)
     locum_premium: float = P(1.6, "multiple of salaried cost", "assumption: locums cost more per hour", "Locum cost relative to a salaried GP.", ge=1, le=10)
-    nurse_cost_per_fte: float = P(48_000.0, "GBP per FTE per year", "assumption", "Nurse cost.", ge=0)
-    direct_care_cost_per_fte: float = P(36_000.0, "GBP per FTE per year", "assumption", "Other direct patient care staff cost.", ge=0)
-    admin_cost_per_fte: float = P(29_000.0, "GBP per FTE per year", "assumption", "Administrative staff cost.", ge=0)
-    premises_per_patient: float = P(20.0, "GBP per patient per year", "evidence: Money / practice expenses per patient by size (little economy of scale)", "Premises and running costs per patient.", ge=0)
-    fixed_costs: float = P(25_000.0, "GBP per practice per year", "assumption", "Costs every practice carries whatever its size.", ge=0)
+    nurse_cost_per_fte: float = P(48_000.0, "GBP per FTE per year", "assumption", "Nurse cost.", ge=0, le=10_000_000)
+    direct_care_cost_per_fte: float = P(36_000.0, "GBP per FTE per year", "assumption", "Other direct patient care staff cost.", ge=0, le=10_000_000)
+    admin_cost_per_fte: float = P(29_000.0, "GBP per FTE per year", "assumption", "Administrative staff cost.", ge=0, le=10_000_000)
+    premises_per_patient: float = P(20.0, "GBP per patient per year", "evidence: Money / practice expenses per patient by size (little economy of scale)", "Premises and running costs per patient.", ge=0, le=10_000)
+    fixed_costs: float = P(25_000.0, "GBP per practice per year", "assumption", "Costs every practice carries whatever its size.", ge=0, le=100_000_000)
     annual_funding_growth: float = P(0.0, "per year, real terms", "assumption: funding per patient roughly flat in real terms", "Growth of income per patient.", ge=-0.5, le=0.5)
     annual_cost_growth: float = P(0.01, "per year, real terms", "assumption: staff pay and running costs rise faster than prices", "Growth of costs per FTE and per patient.", ge=-0.5, le=0.5)
     reserve_cap_months: float = P(3.0, "months of costs", "assumption: partners draw surpluses as profit", "Reserves above this are drawn by the partners.", ge=0, le=120)
@@ -175,8 +175,8 @@ class Behaviour(Section):
 class Band(Section):
     """Who gets paid: the list size a network must have."""
 
-    min_patients: float = P(30000.0, "patients", "evidence: Networks / PCN size rule", "Smallest network that is paid.", ge=0)
-    max_patients: float = P(50000.0, "patients", "evidence: Networks / PCN size rule", "Largest network paid without commissioner agreement.", gt=0)
+    min_patients: float = P(30000.0, "patients", "evidence: Networks / PCN size rule", "Smallest network that is paid.", ge=0, le=100_000_000)
+    max_patients: float = P(50000.0, "patients", "evidence: Networks / PCN size rule", "Largest network paid without commissioner agreement.", gt=0, le=100_000_000)
     rural_waiver: float = P(0.9, "probability", "evidence: Networks / PCN size rule (minimum waivable for sparse rural areas); over 99% of practices were in a PCN", "Chance a mostly rural network under the minimum is paid anyway.", ge=0, le=1)
     above_max_agreement: float = P(0.95, "probability", "evidence: Networks / PCN size rule (above 50k with agreement); over 99% of practices were in a PCN", "Chance a network over the maximum is paid anyway.", ge=0, le=1)
 
@@ -204,12 +204,12 @@ class Organisation(Section):
     initial_coverage: float = P(0.0, "share of practices", "assumption", "Share of practices already members at the start.", ge=0, le=1)
     band: Band | None = P(None, "-", "scenario", "Size band that is paid; empty means size is not a condition of payment.")
     payments: Payments = P(Payments(), "-", "scenario", "Money tied to membership.")
-    natural_size_patients: float = P(100000.0, "patients", "evidence: Networks / 53% of collaborations over 100k patients", "Median size founders aim for when no band is paid.", gt=0)
+    natural_size_patients: float = P(100000.0, "patients", "evidence: Networks / 53% of collaborations over 100k patients", "Median size founders aim for when no band is paid.", gt=0, le=100_000_000)
     natural_size_sigma: float = P(0.5, "log patients", "assumption", "Spread of the size founders aim for.", ge=0, le=3)
     decision_rate: float | None = P(None, "per month", "scenario", "Overrides behaviour.decision_rate for this kind (a sign-up window makes practices decide quickly).", ge=0, le=1)
     commissioner_push: float = P(0.0, "0-1", "evidence: seeds (98% of CCGs encouraged collaboration)", "Strength of commissioner encouragement.", ge=0, le=1)
     staff_support: float = P(0.10, "share", "evidence: seeds (sharing staff helped shortages and satisfaction)", "Cut in GP leaving hazard for members once mature.", ge=0, le=1)
-    large_size_patients: float = P(100000.0, "patients", "evidence: seeds (over 100k better on staff experience)", "Size above which the extra staff benefit applies.", gt=0)
+    large_size_patients: float = P(100000.0, "patients", "evidence: seeds (over 100k better on staff experience)", "Size above which the extra staff benefit applies.", gt=0, le=100_000_000)
     large_staff_support: float = P(0.10, "share", "evidence: seeds (over 100k better on staff experience)", "Extra cut in leaving hazard in large organisations.", ge=0, le=1)
     back_office_saving_per_patient: float = P(1.0, "GBP per patient per year", "evidence: Money / expenses data show little direct economy of scale", "Saving from pooled back office once mature.", ge=0, le=100)
     pooled_cover: float = P(0.2, "share", "assumption: pooled rotas", "Share of members' missing GP time covered by the network once mature.", ge=0, le=1)
@@ -228,7 +228,7 @@ class AdditionalRoles(Section):
     initial_fte_per_1000: float = P(0.0, "FTE per 1,000 patients", "scenario", "Staff already in post at the start in paid networks (for runs that start after the scheme began).", ge=0, le=10)
     target_fte_per_1000: float = P(0.45, "FTE per 1,000 patients", "evidence: Networks / ARRS 26,877 staff by Mar 2023", "Entitlement of a paid network.", ge=0, le=10)
     recruits_per_1000_patients: float = P(0.13, "FTE per 1,000 registered patients per year", "evidence: Networks / ARRS staff recruited (about 8,000 a year 2021-23 for 61M patients)", "Supply of additional-role staff, scaled to the population simulated.", ge=0, le=10)
-    cost_per_fte: float = P(45_000.0, "GBP per FTE per year", "assumption", "Cost of an additional-role staff member.", ge=0)
+    cost_per_fte: float = P(45_000.0, "GBP per FTE per year", "assumption", "Cost of an additional-role staff member.", ge=0, le=10_000_000)
     leaving_rate: float = P(0.12, "per year", "assumption", "Leaving hazard of additional-role staff.", ge=0, le=1)
 
 
@@ -247,8 +247,8 @@ class Continuity(Section):
 class Closure(Section):
     """Practices merging with a neighbour or handing back their contract."""
 
-    merger_rate: float = P(0.009, "per year", "evidence: practices fell about 178 a year 2013-23 (mostly mergers)", "Voluntary merger hazard of an ordinary practice.", ge=0, le=1)
-    small_list_size: float = P(4000.0, "patients", "assumption", "Lists below this merge more readily.", gt=0)
+    merger_rate: float = P(0.007, "per year", "evidence: practices fell about 178 a year 2013-23 (mostly mergers)", "Voluntary merger hazard of an ordinary practice.", ge=0, le=1)
+    small_list_size: float = P(4000.0, "patients", "assumption", "Lists below this merge more readily.", gt=0, le=1_000_000)
     small_merger_ratio: float = P(2.5, "rate ratio", "assumption: isolated small practices struggle (seeds)", "Merger hazard ratio of small practices.", ge=0, le=20)
     network_merger_ratio: float = P(1.5, "rate ratio", "assumption: networks lead to mergers", "Merger hazard ratio within a mature organisation.", ge=0, le=20)
     min_viable_gp_fte: float = P(0.5, "FTE", "assumption", "GP time below which a practice is in distress.", ge=0, le=10)
@@ -268,9 +268,9 @@ class Change(Section):
 class Scenario(Section):
     """A whole scenario: the period, the population and the policies."""
 
-    name: str = P("scenario", "-", "scenario", "Short name used for the output folder.", min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.-]+$")
+    name: str = P("scenario", "-", "scenario", "Short name used for the output folder.", min_length=1, max_length=80, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
     title: str = P("", "-", "scenario", "One-line title for charts and reports.", max_length=200)
-    description: str = P("", "-", "scenario", "What the scenario represents.")
+    description: str = P("", "-", "scenario", "What the scenario represents.", max_length=100_000)
     start: YearMonth = P("2013-04", "YYYY-MM", "scenario", "First simulated month.")
     months: int = P(120, "months", "scenario", "Length of the run.", gt=0, le=1200)
     seed: int = P(1, "-", "scenario", "Root random seed.", ge=0, le=2**63 - 1)
@@ -280,11 +280,11 @@ class Scenario(Section):
     workforce: Workforce = P(Workforce(), "-", "scenario", "Workforce.")
     money: Money = P(Money(), "-", "scenario", "Money.")
     behaviour: Behaviour = P(Behaviour(), "-", "scenario", "Joining and forming.")
-    organisations: dict[str, Organisation] = P({}, "-", "scenario", "Kinds of organisation, by name.")
+    organisations: dict[str, Organisation] = P({}, "-", "scenario", "Kinds of organisation, by name.", max_length=20)
     additional_roles: AdditionalRoles = P(AdditionalRoles(), "-", "scenario", "Additional roles scheme.")
     continuity: Continuity = P(Continuity(), "-", "scenario", "Continuity of care.")
     closure: Closure = P(Closure(), "-", "scenario", "Closure and merger.")
-    changes: list[Change] = P([], "-", "scenario", "Dated changes, applied in date order.")
+    changes: list[Change] = P([], "-", "scenario", "Dated changes, applied in date order.", max_length=1200)
 
     @property
     def end(self) -> str:
