@@ -17,24 +17,46 @@ STYLE = {"font.size": 12, "axes.titlesize": 14, "axes.titleweight": "bold", "axe
          "axes.spines.right": False, "axes.grid": True, "grid.alpha": 0.3, "figure.dpi": 100}
 
 
+def source_note(fig, text: str) -> None:
+    """Write the source and assumptions note in small grey type at the foot of a figure.
+
+    Args:
+        fig: the matplotlib figure.
+        text: the note, one or two lines.
+    """
+    fig.text(0.01, 0.01, text, fontsize=9, color="#444444", ha="left", va="bottom")
+
+
 def _note(fig, results) -> None:
     many = results.replications > 1
     band = "Lines: median; shading: 90% interval across replications.\n" if many else ""
-    fig.text(0.01, 0.01, f"{band}Source: gpsim simulation of a synthetic England, scenario '{results.scenario.name}', "
-             f"{results.replications} replication(s), seed {results.seed}. Assumptions: docs/model.md.",
-             fontsize=9, color="#444444", ha="left", va="bottom")
+    source_note(fig, f"{band}Source: gpsim simulation of a synthetic England, scenario '{results.scenario.name}', "
+                f"{results.replications} replication(s), seed {results.seed}. Assumptions: docs/ODD.md.")
 
 
 def _months(index) -> pd.DatetimeIndex:
     return pd.to_datetime(pd.Index(index), format="%Y-%m")
 
 
-def _band(ax, results, column: str, label: str, colour: str, scale: float = 1.0) -> None:
-    q = results.quantiles(column) * scale
+def band_line(ax, q: pd.DataFrame, label: str, colour: str, shade: bool = True, **style) -> None:
+    """Draw a median line with its shaded 90% band over months.
+
+    Args:
+        ax: the axes to draw on.
+        q: a frame indexed by 'YYYY-MM' month with columns median, low and high.
+        label: legend label of the line.
+        colour: line and band colour.
+        shade: draw the band (off when there is a single replication).
+        style: further line options, e.g. ls="--".
+    """
     x = _months(q.index)
-    ax.plot(x, q["median"], color=colour, lw=2.2, label=label)
-    if results.replications > 1:
+    ax.plot(x, q["median"], color=colour, lw=2.2, label=label, **style)
+    if shade:
         ax.fill_between(x, q["low"], q["high"], color=colour, alpha=0.2, lw=0)
+
+
+def _band(ax, results, column: str, label: str, colour: str, scale: float = 1.0) -> None:
+    band_line(ax, results.quantiles(column) * scale, label, colour, shade=results.replications > 1)
 
 
 def _policy_marks(ax, results) -> None:
@@ -152,17 +174,31 @@ CHARTS = {"coverage": coverage, "network_sizes": network_sizes, "continuity": co
 
 def standard_charts(results, directory: str | Path | None = None) -> dict:
     """Draw every standard chart; with a directory, save each as PNG and SVG and close it."""
-    figures = {}
-    for name, draw in CHARTS.items():
-        fig = draw(results)
-        fig.tight_layout(rect=(0, 0.06, 1, 1))
-        if directory is not None:
-            folder = Path(directory)
-            folder.mkdir(parents=True, exist_ok=True)
-            fig.savefig(folder / f"{name}.png", dpi=150)
-            fig.savefig(folder / f"{name}.svg", metadata={"Date": None})
-            plt.close(fig)
-            figures[name] = folder / f"{name}.png"
-        else:
-            figures[name] = fig
-    return figures
+    return finish({name: draw(results) for name, draw in CHARTS.items()}, directory)
+
+
+def finish(figures: dict, directory: str | Path | None = None, foot: float | dict = 0.06) -> dict:
+    """Lay out figures above their source note; with a directory, save each as PNG and SVG and close it.
+
+    Args:
+        figures: chart name -> matplotlib figure.
+        directory: folder to save into, or None to return the figures themselves.
+        foot: share of the figure height kept free for the source note (or chart name -> share).
+
+    Returns:
+        chart name -> saved PNG path (with a directory) or the figure (without).
+    """
+    done = {}
+    for name, fig in figures.items():
+        fig.tight_layout(rect=(0, foot[name] if isinstance(foot, dict) else foot, 1, 1))
+        if directory is None:
+            done[name] = fig
+            continue
+        folder = Path(directory)
+        folder.mkdir(parents=True, exist_ok=True)
+        fig.savefig(folder / f"{name}.png", dpi=150)
+        # No date in the SVG, so the same results give the same bytes.
+        fig.savefig(folder / f"{name}.svg", metadata={"Date": None})
+        plt.close(fig)
+        done[name] = folder / f"{name}.png"
+    return done

@@ -52,8 +52,9 @@ class GPModel(mesa.Model):
         self.tree = cKDTree(np.column_stack([self.practices.x_km, self.practices.y_km]))
         self.nearest_km, self.nearest = self._neighbour_index()
         order = np.argsort(self.practices.area, kind="stable")
-        bounds = np.searchsorted(self.practices.area[order], np.arange(scenario.population.commissioner_areas + 1))
-        self.area_practices = [order[bounds[a]:bounds[a + 1]] for a in range(scenario.population.commissioner_areas)]
+        areas = int(self.practices.area.max()) + 1 if self.practices.size else 0
+        bounds = np.searchsorted(self.practices.area[order], np.arange(areas + 1))
+        self.area_practices = [order[bounds[a]:bounds[a + 1]] for a in range(areas)]
         self.networks = NetworkState()
         self.practice_agents = [Practice(self, slot) for slot in range(self.practices.size)]
         self.network_agents: dict[int, Network] = {}

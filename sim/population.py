@@ -3,6 +3,9 @@
 Built from the scenario's population, workforce and money sections alone, with no download.
 Areas (commissioner areas) sit on a jittered grid and are grouped into regions; each area has a
 few towns where most practices cluster, with rural practices spread around it.
+
+The helpers below (towns and placement, deprivation and need, GP headcounts from FTE, reserves,
+attitudes, neighbours) are shared with the population built from NHS data files (nhs_data.py).
 """
 from __future__ import annotations
 
@@ -11,6 +14,8 @@ from scipy.spatial import cKDTree
 
 from .schema import Scenario
 from .state import PracticeState
+
+TOWNS_PER_AREA = 3
 
 
 def _areas(rng: np.random.Generator, count: int, side_km: float, regions: int) -> tuple[np.ndarray, np.ndarray]:
@@ -29,6 +34,75 @@ def _areas(rng: np.random.Generator, count: int, side_km: float, regions: int) -
     return centres, region
 
 
+def towns(rng: np.random.Generator, centres: np.ndarray) -> np.ndarray:
+    """A few town centres around each area centre: (areas, towns, 2) in km."""
+    return centres[:, None, :] + rng.normal(0.0, 6.0, (centres.shape[0], TOWNS_PER_AREA, 2))
+
+
+def place(rng: np.random.Generator, pop, centres: np.ndarray, town_xy: np.ndarray, area: np.ndarray,
+          away: np.ndarray) -> np.ndarray:
+    """Practice sites in km: most around one of their area's towns, those `away` from towns spread
+    around the area centre; clipped to the square of side pop.side_km."""
+    n = area.size
+    town_of = rng.choice(TOWNS_PER_AREA, size=n, p=[0.6, 0.25, 0.15])
+    urban_xy = town_xy[area, town_of] + rng.normal(0.0, pop.urban_spread_km, (n, 2))
+    rural_xy = centres[area] + rng.normal(0.0, pop.rural_spread_km, (n, 2))
+    return np.clip(np.where(away[:, None], rural_xy, urban_xy), 0.0, pop.side_km)
+
+
+def deprivation_and_need(rng: np.random.Generator, pop, areas: int, area: np.ndarray,
+                         rural: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Deprivation (0-1) drawn around an area level, lower for rural practices; and the need
+    weight it gives."""
+    area_deprivation = rng.beta(2.0, 2.5, areas)
+    deprivation = np.clip(area_deprivation[area] + rng.normal(0.0, 0.15, area.size) - 0.12 * rural, 0.0, 1.0)
+    need_weight = 1.0 + pop.need_weight_deprivation * (deprivation - deprivation.mean())
+    return deprivation, need_weight
+
+
+def gp_heads(gp_fte: np.ndarray, partner_share, work) -> tuple[np.ndarray, np.ndarray]:
+    """Partner and salaried GP headcounts that give about this GP FTE (at least one partner)."""
+    mean_fte = partner_share * work.partner_fte_per_head + (1 - partner_share) * work.salaried_fte_per_head
+    heads = np.maximum(1, np.round(gp_fte / mean_fte)).astype(np.int64)
+    partners = np.clip(np.round(heads * partner_share), 1, heads).astype(np.int64)
+    return partners, heads - partners
+
+
+def reserves(rng: np.random.Generator, scenario: Scenario, list_size: np.ndarray, partners: np.ndarray,
+             salaried: np.ndarray, nurse: np.ndarray, direct_care: np.ndarray, admin: np.ndarray) -> np.ndarray:
+    """Starting reserves in GBP: a lognormal spread around the scenario's months of yearly costs."""
+    work, money = scenario.workforce, scenario.money
+    yearly_costs = (partners * work.partner_fte_per_head * money.partner_drawings_per_fte
+                    + salaried * work.salaried_fte_per_head * money.salaried_gp_cost_per_fte
+                    + nurse * money.nurse_cost_per_fte + direct_care * money.direct_care_cost_per_fte
+                    + admin * money.admin_cost_per_fte + list_size * money.premises_per_patient + money.fixed_costs)
+    return yearly_costs / 12 * money.initial_reserve_months * rng.lognormal(-0.125, 0.5, list_size.size)
+
+
+def neighbours(xy: np.ndarray, wanted: int, far_km: float) -> tuple[np.ndarray, np.ndarray]:
+    """Each practice's `wanted` nearest other practices and its distance to the third nearest
+    (far_km when there is no other practice)."""
+    n = xy.shape[0]
+    k = min(wanted, n - 1) if n > 1 else 0
+    if k == 0:
+        return np.zeros((n, 0), dtype=np.int32), np.full(n, far_km)
+    distance, index = cKDTree(xy).query(xy, k=max(k, 3) + 1)
+    return index[:, 1:k + 1].astype(np.int32), distance[:, min(3, n - 1)]
+
+
+def practice_state(rng: np.random.Generator, scenario: Scenario, xy: np.ndarray, **fields) -> PracticeState:
+    """A PracticeState from sites and drawn or read fields, adding the starting continuity,
+    independence and trust (drawn, in that order), neighbours and isolation."""
+    n = xy.shape[0]
+    continuity = np.clip(scenario.continuity.initial + rng.normal(0.0, 0.06, n), 0.05, 0.95)
+    near, isolation_km = neighbours(xy, scenario.behaviour.neighbours, scenario.population.side_km)
+    return PracticeState(
+        x_km=xy[:, 0], y_km=xy[:, 1], continuity=continuity,
+        independence=rng.beta(2.0, 3.0, n), trust=rng.beta(3.0, 2.0, n),
+        neighbours=near, isolation_km=isolation_km, n_kinds=max(1, len(scenario.organisations)), **fields,
+    )
+
+
 def synthetic_england(scenario: Scenario, rng: np.random.Generator) -> PracticeState:
     """Draw the starting practices for a scenario.
 
@@ -39,59 +113,33 @@ def synthetic_england(scenario: Scenario, rng: np.random.Generator) -> PracticeS
     Returns:
         PracticeState with every practice open.
     """
-    pop, work, money = scenario.population, scenario.workforce, scenario.money
+    pop, work = scenario.population, scenario.workforce
     n = pop.practices
     centres, area_region = _areas(rng, pop.commissioner_areas, pop.side_km, pop.regions)
     area_weight = rng.lognormal(0.0, 0.5, pop.commissioner_areas)
     area = rng.choice(pop.commissioner_areas, size=n, p=area_weight / area_weight.sum()).astype(np.int32)
-    towns = centres[:, None, :] + rng.normal(0.0, 6.0, (pop.commissioner_areas, 3, 2))
+    town_xy = towns(rng, centres)
     rural = rng.random(n) < pop.rural_share
-    town_of = rng.choice(3, size=n, p=[0.6, 0.25, 0.15])
-    urban_xy = towns[area, town_of] + rng.normal(0.0, pop.urban_spread_km, (n, 2))
-    rural_xy = centres[area] + rng.normal(0.0, pop.rural_spread_km, (n, 2))
-    xy = np.clip(np.where(rural[:, None], rural_xy, urban_xy), 0.0, pop.side_km)
+    xy = place(rng, pop, centres, town_xy, area, rural)
 
     mu = np.log(pop.mean_list_size) - pop.list_size_sigma ** 2 / 2
     list_size = rng.lognormal(mu, pop.list_size_sigma, n) * np.where(rural, 0.8, 1.05)
     list_size = np.clip(list_size * pop.mean_list_size / list_size.mean(), pop.min_list_size, pop.max_list_size)
 
-    area_deprivation = rng.beta(2.0, 2.5, pop.commissioner_areas)
-    deprivation = np.clip(area_deprivation[area] + rng.normal(0.0, 0.15, n) - 0.12 * rural, 0.0, 1.0)
-    need_weight = 1.0 + pop.need_weight_deprivation * (deprivation - deprivation.mean())
-
+    deprivation, need_weight = deprivation_and_need(rng, pop, pop.commissioner_areas, area, rural)
     gp_fte = list_size * need_weight * work.gp_fte_per_1000 / 1000 * rng.uniform(0.85, 1.12, n)
     partner_share = np.clip(rng.normal(work.partner_share, 0.15, n), 0.2, 1.0)
-    mean_fte = partner_share * work.partner_fte_per_head + (1 - partner_share) * work.salaried_fte_per_head
-    heads = np.maximum(1, np.round(gp_fte / mean_fte)).astype(np.int64)
-    partners = np.clip(np.round(heads * partner_share), 1, heads).astype(np.int64)
-    salaried = heads - partners
+    partners, salaried = gp_heads(gp_fte, partner_share, work)
 
     def staff(per_1000: float) -> np.ndarray:
         return list_size * per_1000 / 1000 * rng.uniform(0.85, 1.15, n)
 
     nurse, direct_care, admin = staff(work.nurse_fte_per_1000), staff(work.direct_care_fte_per_1000), staff(work.admin_fte_per_1000)
-    yearly_costs = (partners * work.partner_fte_per_head * money.partner_drawings_per_fte
-                    + salaried * work.salaried_fte_per_head * money.salaried_gp_cost_per_fte
-                    + nurse * money.nurse_cost_per_fte + direct_care * money.direct_care_cost_per_fte
-                    + admin * money.admin_cost_per_fte + list_size * money.premises_per_patient + money.fixed_costs)
-    reserves = yearly_costs / 12 * money.initial_reserve_months * rng.lognormal(-0.125, 0.5, n)
-
-    continuity = np.clip(scenario.continuity.initial + rng.normal(0.0, 0.06, n), 0.05, 0.95)
-    tree = cKDTree(xy)
-    k = min(scenario.behaviour.neighbours, n - 1) if n > 1 else 0
-    if k > 0:
-        distance, index = tree.query(xy, k=max(k, 3) + 1)
-        neighbours = index[:, 1:k + 1].astype(np.int32)
-        isolation_km = distance[:, min(3, n - 1)]
-    else:
-        neighbours, isolation_km = np.zeros((n, 0), dtype=np.int32), np.full(n, pop.side_km)
-    return PracticeState(
-        x_km=xy[:, 0], y_km=xy[:, 1], area=area, region=area_region[area], rural=rural,
-        deprivation=deprivation, need_weight=need_weight, list_size=list_size,
-        partners=partners, salaried=salaried, nurse_fte=nurse, direct_care_fte=direct_care, admin_fte=admin,
-        reserves=reserves, continuity=continuity,
-        independence=rng.beta(2.0, 3.0, n), trust=rng.beta(3.0, 2.0, n),
-        neighbours=neighbours, isolation_km=isolation_km, n_kinds=max(1, len(scenario.organisations)),
+    return practice_state(
+        rng, scenario, xy, area=area, region=area_region[area], rural=rural, deprivation=deprivation,
+        need_weight=need_weight, list_size=list_size, partners=partners, salaried=salaried, nurse_fte=nurse,
+        direct_care_fte=direct_care, admin_fte=admin,
+        reserves=reserves(rng, scenario, list_size, partners, salaried, nurse, direct_care, admin),
     )
 
 
@@ -99,4 +147,7 @@ def build(scenario: Scenario, rng: np.random.Generator) -> PracticeState:
     """The starting practices for a scenario, from the source its population section names."""
     if scenario.population.source == "synthetic":
         return synthetic_england(scenario, rng)
+    if scenario.population.source == "nhs_files":
+        from .nhs_data import population_from_files
+        return population_from_files(scenario, rng)
     raise ValueError(f"unknown population source {scenario.population.source!r}")

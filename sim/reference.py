@@ -56,3 +56,34 @@ def markdown_reference() -> str:
             out.append(f"| {name} | {field.description or ''} | {extra.get('unit', '')} | {_default(field)} | {extra.get('source', '')} |")
         out.append("")
     return "\n".join(out)
+
+
+def _bounds(field) -> str:
+    low = high = None
+    for item in field.metadata:
+        low = getattr(item, "ge", getattr(item, "gt", low)) if low is None else low
+        high = getattr(item, "le", getattr(item, "lt", high)) if high is None else high
+    if low is None and high is None:
+        return ""
+    return f"{'' if low is None else f'{low:g}'} to {'' if high is None else f'{high:g}'}"
+
+
+def parameter_table() -> str:
+    """Every numeric or dated scenario field as one Markdown table: key path, meaning, unit,
+    default, range (the calibration search range where calibrated, else the valid range),
+    and source. docs/ODD.md embeds this table; a test keeps the two identical."""
+    from .calibration import SEARCH_SPACE
+
+    rows = ["| key | meaning | unit | default | range | source |", "|---|---|---|---|---|---|"]
+    for key, model, _ in _rows(Scenario, ""):
+        if key == "(top level)":
+            key = ""
+        for name, field in model.model_fields.items():
+            if _model_of(field.annotation) is not None:
+                continue
+            path = f"{key}.{name}" if key else name
+            extra = field.json_schema_extra or {}
+            searched = SEARCH_SPACE.get(path)
+            span = f"{searched[0]:g} to {searched[1]:g} (calibrated)" if searched else _bounds(field)
+            rows.append(f"| {path} | {field.description or ''} | {extra.get('unit', '')} | {_default(field)} | {span} | {extra.get('source', '')} |")
+    return "\n".join(rows)

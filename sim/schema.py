@@ -11,6 +11,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from .calibration import calibrated_defaults
+
 _YEAR_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
@@ -43,6 +45,16 @@ def P(default: Any, unit: str, source: str, description: str, **constraints: Any
     """A documented scenario parameter: meaning, unit, default and source travel together."""
     return Field(default, description=description, json_schema_extra={"unit": unit, "source": source},
                  **constraints)
+
+
+_CALIBRATED = calibrated_defaults()
+
+
+def C(path: str, prior: float, unit: str, reason: str, description: str, **constraints: Any) -> Any:
+    """A calibrated parameter: its default comes from sim/data/calibrated.yaml (the prior, with
+    its reason, is where the search started)."""
+    value = _CALIBRATED.get(path, prior)
+    return P(value, unit, f"calibration: sim/data/calibrated.yaml (prior {prior:g}: {reason})", description, **constraints)
 
 
 class Section(BaseModel):
@@ -120,19 +132,19 @@ class Workforce(Section):
     nurse_fte_per_1000: float = P(0.27, "FTE per 1,000 patients", "evidence: Workforce / whole practice workforce 1.97 per 1,000 (2015)", "Practice nurses.", ge=0, le=5)
     direct_care_fte_per_1000: float = P(0.15, "FTE per 1,000 patients", "evidence: Workforce / whole practice workforce 1.97 per 1,000 (2015)", "Other direct patient care staff employed by practices.", ge=0, le=5)
     admin_fte_per_1000: float = P(1.00, "FTE per 1,000 patients", "evidence: Workforce / whole practice workforce 1.97 per 1,000 (2015)", "Administrative staff.", ge=0, le=10)
-    leaving_rate: float = P(0.065, "per GP per year", "evidence: Workforce / GP leavers, national (3,681 of about 37,000 a year) less retirement", "GP leaving hazard at normal workload.", ge=0, le=1)
-    partner_retirement_rate: float = P(0.035, "per partner per year", "assumption: older partner age profile", "Extra leaving hazard of partners (retirement).", ge=0, le=1)
-    workload_elasticity: float = P(1.5, "-", "assumption: calibrated later", "How steeply leaving rises with workload (required / available GP time).", ge=0, le=10)
+    leaving_rate: float = C("workforce.leaving_rate", 0.065, "per GP per year", "evidence: Workforce / GP leavers, national (3,681 of about 37,000 a year) less retirement", "GP leaving hazard at normal workload.", ge=0, le=1)
+    partner_retirement_rate: float = C("workforce.partner_retirement_rate", 0.035, "per partner per year", "assumption: older partner age profile", "Extra leaving hazard of partners (retirement).", ge=0, le=1)
+    workload_elasticity: float = C("workforce.workload_elasticity", 1.5, "-", "assumption: calibrated later", "How steeply leaving rises with workload (required / available GP time).", ge=0, le=10)
     deprivation_leaving_ratio: float = P(1.09, "rate ratio", "evidence: Workforce / GP turnover higher in deprived areas (rate ratio 1.09)", "Leaving hazard ratio of the most against the least deprived practice.", ge=0.5, le=3)
-    partner_to_salaried_rate: float = P(0.008, "per partner per year", "assumption: partners becoming salaried (partner FTE -26%, 2015-22)", "Partners giving up partnership each year.", ge=0, le=1)
-    new_gps_per_1000_patients: float = P(0.052, "GPs per 1,000 registered patients per year", "assumption: about 2,900 newly qualified and returning GPs a year enter practice for 56M patients", "Supply of GPs to fill vacancies, scaled to the population simulated.", ge=0, le=10)
-    new_gp_partner_share: float = P(0.3, "share", "assumption: most new GPs start salaried", "Share of recruited GPs who join as partners.", ge=0, le=1)
+    partner_to_salaried_rate: float = C("workforce.partner_to_salaried_rate", 0.008, "per partner per year", "assumption: partners becoming salaried (partner FTE -26%, 2015-22)", "Partners giving up partnership each year.", ge=0, le=1)
+    new_gps_per_1000_patients: float = C("workforce.new_gps_per_1000_patients", 0.052, "GPs per 1,000 registered patients per year", "assumption: about 2,900 newly qualified and returning GPs a year enter practice for 56M patients", "Supply of GPs to fill vacancies, scaled to the population simulated.", ge=0, le=10)
+    new_gp_partner_share: float = C("workforce.new_gp_partner_share", 0.3, "share", "assumption: most new GPs start salaried", "Share of recruited GPs who join as partners.", ge=0, le=1)
     vacancy_fill_rate: float = P(0.25, "per month", "assumption", "Largest share of a practice's vacancies filled in a month.", ge=0, le=1)
     rural_attraction: float = P(0.75, "relative", "assumption: recruitment is harder away from towns", "Attractiveness of a rural practice to recruits, town = 1.", gt=0, le=5)
     deprived_attraction: float = P(0.75, "relative", "assumption: recruitment is harder in deprived areas", "Attractiveness of the most deprived practice, least deprived = 1.", gt=0, le=5)
     network_attraction: float = P(1.25, "relative", "assumption: networks offer training and support (seeds)", "Attractiveness of a practice in a mature network.", gt=0, le=5)
     deficit_leaving_ratio: float = P(1.5, "rate ratio", "assumption: partners leave when drawings fall short", "Partner leaving hazard ratio while the practice is in deficit.", ge=0.5, le=10)
-    locum_cover: float = P(0.5, "share", "assumption", "Share of a practice's missing GP time filled by locums.", ge=0, le=1)
+    locum_cover: float = C("workforce.locum_cover", 0.5, "share", "assumption", "Share of a practice's missing GP time filled by locums.", ge=0, le=1)
 
 
 class Money(Section):
@@ -159,11 +171,11 @@ class Behaviour(Section):
     """How practices weigh joining or forming a network (logit utility, calibrated later)."""
 
     decision_rate: float = P(0.05, "per month", "assumption: practices reconsider their memberships about every 20 months", "Monthly probability that a practice reconsiders a membership; it then chooses membership with the logit probability of its utility, so coverage settles where choices balance.", ge=0, le=1)
-    intercept: float = P(0.0, "utility", "assumption", "Utility of joining with no incentive, peers or push.", ge=-50, le=50)
+    intercept: float = C("behaviour.intercept", 0.0, "utility", "assumption", "Utility of joining with no incentive, peers or push.", ge=-50, le=50)
     money_weight: float = P(0.5, "utility per GBP per patient per year", "assumption", "Pull of money tied to membership.", ge=0, le=50)
-    peer_weight: float = P(2.0, "utility", "assumption: peers who joined pull others in (model brief)", "Pull of neighbours already members.", ge=0, le=50)
+    peer_weight: float = C("behaviour.peer_weight", 2.0, "utility", "assumption: peers who joined pull others in (model brief)", "Pull of neighbours already members.", ge=0, le=50)
     commissioner_weight: float = P(1.5, "utility", "assumption: commissioners push (seeds: 98% encouraged)", "Pull of commissioner encouragement.", ge=0, le=50)
-    independence_weight: float = P(2.0, "utility", "assumption", "Cost of giving up independence.", ge=0, le=50)
+    independence_weight: float = C("behaviour.independence_weight", 2.0, "utility", "assumption", "Cost of giving up independence.", ge=0, le=50)
     distrust_weight: float = P(1.5, "utility", "assumption", "Cost of weak trust in neighbours.", ge=0, le=50)
     pressure_weight: float = P(1.5, "utility", "assumption: struggling practices seek protection", "Pull of workload or financial pressure.", ge=0, le=50)
     prior_collaboration_weight: float = P(1.0, "utility", "assumption: earlier collaboration builds trust", "Pull when already in another kind of organisation.", ge=0, le=50)
@@ -237,8 +249,8 @@ class Continuity(Section):
 
     initial: float = P(0.62, "share", "evidence: Continuity / saw preferred GP 65.3% (2012); SLICC 51.7% one practice (2019)", "Mean continuity at the start.", ge=0, le=1)
     ceiling: float = P(0.70, "share", "assumption", "Continuity of a stable, fully staffed practice.", ge=0, le=1)
-    turnover_effect: float = P(1.5, "per unit yearly turnover", "evidence: Continuity / persistent high turnover 5.2% fewer see preferred GP", "Continuity lost per unit of yearly GP turnover.", ge=0, le=20)
-    locum_effect: float = P(0.8, "per unit locum share", "assumption", "Continuity lost per unit of locum share.", ge=0, le=5)
+    turnover_effect: float = C("continuity.turnover_effect", 1.5, "per unit yearly turnover", "evidence: Continuity / persistent high turnover 5.2% fewer see preferred GP", "Continuity lost per unit of yearly GP turnover.", ge=0, le=20)
+    locum_effect: float = C("continuity.locum_effect", 0.8, "per unit locum share", "assumption", "Continuity lost per unit of locum share.", ge=0, le=5)
     size_effect: float = P(0.04, "per doubling of list", "evidence: Money / larger lists have lower satisfaction", "Continuity lost per doubling of list above 6,000.", ge=0, le=1)
     moved_patient_continuity: float = P(0.2, "share", "assumption: moved patients start without a usual GP", "Continuity of patients moved by closure or merger.", ge=0, le=1)
     adjustment_months: float = P(12.0, "months", "assumption", "How fast continuity follows its conditions.", gt=0, le=240)
@@ -247,9 +259,9 @@ class Continuity(Section):
 class Closure(Section):
     """Practices merging with a neighbour or handing back their contract."""
 
-    merger_rate: float = P(0.007, "per year", "evidence: practices fell about 178 a year 2013-23 (mostly mergers)", "Voluntary merger hazard of an ordinary practice.", ge=0, le=1)
+    merger_rate: float = C("closure.merger_rate", 0.007, "per year", "evidence: practices fell about 178 a year 2013-23 (mostly mergers)", "Voluntary merger hazard of an ordinary practice.", ge=0, le=1)
     small_list_size: float = P(4000.0, "patients", "assumption", "Lists below this merge more readily.", gt=0, le=1_000_000)
-    small_merger_ratio: float = P(2.5, "rate ratio", "assumption: isolated small practices struggle (seeds)", "Merger hazard ratio of small practices.", ge=0, le=20)
+    small_merger_ratio: float = C("closure.small_merger_ratio", 2.5, "rate ratio", "assumption: isolated small practices struggle (seeds)", "Merger hazard ratio of small practices.", ge=0, le=20)
     network_merger_ratio: float = P(1.5, "rate ratio", "assumption: networks lead to mergers", "Merger hazard ratio within a mature organisation.", ge=0, le=20)
     min_viable_gp_fte: float = P(0.5, "FTE", "assumption", "GP time below which a practice is in distress.", ge=0, le=10)
     distress_rate: float = P(0.15, "per month", "assumption", "Monthly hazard of ending for a practice in distress for three months or more.", ge=0, le=1)

@@ -8,12 +8,16 @@ import json
 def register(commands) -> None:
     parser = commands.add_parser("schema", help="print the scenario reference (every field, unit, default, source)")
     parser.add_argument("--json", action="store_true", help="emit JSON Schema for editors instead")
+    parser.add_argument("--table", action="store_true", help="print the one-table parameter list used in docs/ODD.md")
     parser.set_defaults(handler=handle)
 
 
 def handle(args: argparse.Namespace) -> int:
-    from ..reference import markdown_reference
+    from ..reference import markdown_reference, parameter_table
     from ..schema import Scenario
 
-    print(json.dumps(Scenario.model_json_schema(), indent=2) if args.json else markdown_reference())
+    if args.json:
+        print(json.dumps(Scenario.model_json_schema(), indent=2))
+    else:
+        print(parameter_table() if args.table else markdown_reference())
     return 0
