@@ -166,10 +166,10 @@ def join_leave_and_form(model) -> None:
     update_sizes(model)
 
 
-def capacity(model, kind: int) -> np.ndarray:
-    """Largest list each network of this kind takes new members up to (patients): the top of
-    the paid band, or twice its founders' target where no band is paid."""
-    target = model.networks.view("target_patients")
+def capacity(model, kind: int, slots: np.ndarray | None = None) -> np.ndarray:
+    """Largest list each network of this kind (or just `slots`) takes new members up to
+    (patients): the top of the paid band, or twice its founders' target where no band is paid."""
+    target = model.networks.view("target_patients") if slots is None else model.networks.target_patients[slots]
     band = model.organisation(kind).band
     return np.maximum(target, band.max_patients) if band is not None else 2.0 * target
 
@@ -197,7 +197,8 @@ def _join_nearest_with_room(model, kind: int, joining: np.ndarray) -> np.ndarray
              & (room[candidate] >= practices.list_size[joining][:, None]))
     placed = valid.any(axis=1)
     chosen = candidate[np.arange(joining.size), valid.argmax(axis=1)]
-    # Several practices may pick the same network this month: admit them in turn while it has room.
+    # Several practices may pick the same network this month: it admits them in turn (by slot)
+    # until one does not fit; the rest go on to the sequential search with up-to-date sizes.
     order = np.lexsort((joining, chosen))
     arriving = np.where(placed, practices.list_size[joining], 0.0)[order]
     group_start = np.r_[True, chosen[order][1:] != chosen[order][:-1]]
@@ -260,7 +261,7 @@ class _AreaNetworks:
                                 np.array(self.founded.get(area, []), dtype=np.int64)])
         slots = slots[networks.active[slots]]
         if with_room_for is not None:
-            slots = slots[capacity(self.model, self.kind)[slots] - networks.patients[slots] >= with_room_for]
+            slots = slots[capacity(self.model, self.kind, slots) - networks.patients[slots] >= with_room_for]
         distance = np.hypot(networks.x_km[slots] - practices.x_km[practice], networks.y_km[slots] - practices.y_km[practice])
         near = distance <= self.model.params.behaviour.max_network_distance_km * reach_factor
         return slots[near][np.argsort(distance[near], kind="stable")]

@@ -231,3 +231,25 @@ def format_scorecard(card: pd.DataFrame) -> str:
                      f"{'pass' if row['pass'] else 'FAIL'}")
     lines.append(f"{int(card['pass'].sum())} of {len(card)} targets within tolerance")
     return "\n".join(lines)
+
+
+def markdown_report(card: pd.DataFrame, found: pd.DataFrame, results: Results, targets: TargetFile) -> str:
+    """The scorecard and patterns as a Markdown page (docs/validation.md is one of these)."""
+    def number(value: float) -> str:
+        return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3f}"
+    lines = ["# Validation against 2013-2023", "",
+             f"`gpsim validate --replications {results.replications}` (seed {results.seed}, targets version {targets.version}): "
+             f"**{int(card['pass'].sum())} of {len(card)} targets within tolerance.** Simulated values are the median and "
+             "90% interval across replications. Tolerances and their reasons are in `sim/data/validation_targets.yaml`.", "",
+             "| target | published | simulated (90% interval) | tolerance | result | source |", "|---|---|---|---|---|---|"]
+    for _, row in card.iterrows():
+        lines.append(f"| {row['label']} | {number(row['published'])} | {number(row['simulated_median'])} "
+                     f"({number(row['simulated_low'])} to {number(row['simulated_high'])}) | {number(row['tolerance'])} | "
+                     f"{'pass' if row['pass'] else '**fail**'} | {row['source'].removeprefix('evidence: ')} |")
+    lines += ["", "## Emergent patterns (not tuned to)", "",
+              "| pattern | measure | value | comparison | reproduced |", "|---|---|---|---|---|"]
+    for _, row in found.iterrows():
+        lines.append(f"| {row['pattern']} | {row['measure']} | {row['value']:g} | {row['comparison']:g} | "
+                     f"{'yes' if row['reproduced'] else '**no**'} |")
+    lines += ["", "![History run against published figures](validation.png)", ""]
+    return "\n".join(lines)

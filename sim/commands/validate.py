@@ -22,7 +22,7 @@ def register(commands) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     from ..outputs import FLOAT_FORMAT, atomic_folder, check_destination, default_folder, digests, versions
-    from ..validation import format_scorecard, load_targets, validate, validation_chart
+    from ..validation import format_scorecard, load_targets, markdown_report, validate, validation_chart
 
     targets = load_targets(args.targets)
     target = Path(args.out) if args.out else default_folder("validation")
@@ -34,6 +34,7 @@ def handle(args: argparse.Namespace) -> int:
         card.to_csv(work / "validation.csv", index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
         found.to_csv(work / "patterns.csv", index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
         validation_chart(history, targets, work)
+        (work / "validation.md").write_text(markdown_report(card, found, history, targets), encoding="utf-8")
         manifest = {"targets_version": targets.version, "seed": history.seed, "replications": history.replications,
                     "overrides": list(args.set), "versions": versions(), "files": digests(work)}
         (work / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
