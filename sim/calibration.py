@@ -46,7 +46,7 @@ def misfit(card) -> float:
     return float(np.sum(error.to_numpy() ** 2))
 
 
-def calibrate(trials: int = 80, seed: int = 1, replications: int = 1, targets_path=None,
+def calibrate(trials: int = 120, seed: int = 1, replications: int = 2, targets_path=None,
               space: dict[str, tuple[float, float]] | None = None, fixed: tuple[str, ...] = (), progress=None) -> dict:
     """Search the parameter space; returns the best parameters, their fit and every trial.
 
