@@ -1,0 +1,206 @@
+"""The dashboard in a real browser: `gpsim dashboard` serves the page, headless Chromium (Debian's
+package, driven by Playwright) loads it without console errors, a lever changes the run, Step,
+Render Interval and play move the model, the charts change, the download holds the same numbers
+as `gpsim run`, and screenshots are saved (also as docs/dashboard.png for the README)."""
+from __future__ import annotations
+
+import io
+import os
+import queue
+import re
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from .conftest import ROOT
+
+CHROMIUM = Path("/usr/bin/chromium")
+# What Chromium needs here: no sandbox as root, no GPU, nothing fetched from the network.
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", "--no-first-run"]
+SMALL_PRACTICES = 744  # the Practices lever moved down from 8,044 so the run is quick
+RENDER_EVERY = 13      # months per Step once the Render Interval slider is moved
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium "
+                                "(apt-get install -y chromium; .ci/run installs it)")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def listening_addresses(port: int) -> set[str]:
+    """Local addresses with a TCP socket listening on a port, read from /proc/net/tcp and tcp6."""
+    found = set()
+    for name, width in (("tcp", 8), ("tcp6", 32)):
+        table = Path("/proc/net") / name
+        if not table.exists():
+            continue
+        for line in table.read_text().splitlines()[1:]:
+            fields = line.split()
+            address, hex_port = fields[1].split(":")
+            if int(hex_port, 16) == port and fields[3] == "0A":  # 0A: LISTEN
+                if width == 8:
+                    found.add(socket.inet_ntop(socket.AF_INET, bytes.fromhex(address)[::-1]))
+                else:
+                    words = [bytes.fromhex(address[i:i + 8])[::-1] for i in range(0, 32, 8)]
+                    found.add(socket.inet_ntop(socket.AF_INET6, b"".join(words)))
+    return found
+
+
+@pytest.fixture
+def dashboard(tmp_path):
+    """`gpsim dashboard` (the default scenario) on a free port; yields (url, server log path)."""
+    port = free_port()
+    log = tmp_path / "server.log"
+    with log.open("w") as errors:
+        server = subprocess.Popen([sys.executable, "-m", "sim", "dashboard", "--port", str(port)], cwd=ROOT,
+                                  stdout=subprocess.PIPE, stderr=errors, text=True, start_new_session=True)
+    lines: queue.Queue = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in server.stdout], daemon=True).start()
+    url, said = None, []
+    deadline = time.monotonic() + 60
+    while url is None and time.monotonic() < deadline and server.poll() is None:
+        try:
+            said.append(lines.get(timeout=1))
+        except queue.Empty:
+            continue
+        match = re.search(r"Dashboard: (http://\S+)", said[-1])
+        url = match.group(1) if match else None
+    try:
+        assert url == f"http://127.0.0.1:{port}/", f"no address printed: {said} {log.read_text()}"
+        assert listening_addresses(port) <= {"127.0.0.1"}, "the dashboard must listen on this computer only"
+        yield url, log
+    finally:
+        if server.poll() is None:
+            server.send_signal(signal.SIGTERM)  # the command stops its server and exits
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.pid, signal.SIGKILL)
+                server.wait()
+
+
+def slider(page, label: str):
+    """The thumb of the slider with this label (it takes keyboard input as a person's would)."""
+    field = page.locator(".v-input").filter(has=page.locator("label", has_text=re.compile(f"^{re.escape(label)}$")))
+    return field.locator("[role=slider]")
+
+
+def set_slider(page, label: str, *keys: str) -> str:
+    thumb = slider(page, label)
+    thumb.focus()
+    for key in keys:
+        thumb.press(key)
+    return thumb.get_attribute("aria-valuenow")
+
+
+def steps_shown(page) -> int:
+    return int(page.get_by_text(re.compile(r"^Step: \d+$")).inner_text().split()[1])
+
+
+def step(page, done: int) -> int:
+    """Press Step and wait until the model has moved on from `done` steps; returns the new count."""
+    page.get_by_role("button", name="Step").click()
+    deadline = time.monotonic() + 60
+    while (now := steps_shown(page)) == done:
+        assert time.monotonic() < deadline, "Step did not move the model"
+        page.wait_for_timeout(100)
+    return now
+
+
+def test_dashboard_in_a_browser(dashboard, tmp_path):
+    from PIL import Image
+    from playwright.sync_api import sync_playwright
+
+    url, server_log = dashboard
+    problems: list[str] = []
+    started = time.monotonic()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        page = browser.new_page(viewport={"width": 1500, "height": 1420}, accept_downloads=True)
+        page.set_default_timeout(90_000)  # generous for a busy machine; every wait ends on an event
+        page.on("console", lambda message: problems.append(f"console {message.type}: {message.text}")
+                if message.type == "error" else None)
+        page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+        page.on("response", lambda response: problems.append(f"HTTP {response.status}: {response.url}")
+                if response.status >= 400 else None)
+        page.goto(url)
+        page.get_by_role("button", name="Step").wait_for(timeout=60_000)
+        page.locator(".gpsim-coverage img").wait_for(timeout=60_000)
+        page.locator(".gpsim-map img").wait_for(timeout=60_000)
+        assert page.get_by_text("England 2013-2023: the real policy timeline").first.is_visible()
+        page.screenshot(path=tmp_path / "dashboard-loaded.png")
+
+        # Levers: a smaller England for speed, and the highest incentive; Reset starts the new run.
+        assert set_slider(page, "Practices", "Home", *["ArrowRight"] * 6) == str(SMALL_PRACTICES)
+        assert float(set_slider(page, "Incentive £/patient", "End")) > 11
+        page.get_by_role("button", name="Reset").click()
+        run_panel = page.locator(".gpsim-run")
+        run_panel.get_by_text(f"{SMALL_PRACTICES:,}", exact=True).first.wait_for(timeout=60_000)
+        assert "--set population.practices=744" in run_panel.locator("pre").inner_text()
+        settings = run_panel.locator("pre").inner_text()
+        assert "payments.participation_per_weighted_patient=" in settings
+        assert "workforce." not in settings and "band." not in settings, "untouched levers add no settings"
+
+        # Step one month, then 13 months a Step (Render Interval): the model moves, the charts change.
+        before = page.locator(".gpsim-coverage").screenshot()
+        assert step(page, 0) == 1
+        assert set_slider(page, "Render Interval (steps)", *["ArrowRight"] * 6) == str(RENDER_EVERY)
+        done = 1
+        while done < 75:
+            done = step(page, done)
+        assert done % RENDER_EVERY == 1, "each Step after the first moved the model 13 months"
+        run_panel.get_by_text(f"month {done} of 120").wait_for(timeout=30_000)
+        page.wait_for_timeout(500)  # let the last images paint
+        after = page.locator(".gpsim-coverage").screenshot()
+        assert before != after, "the coverage chart did not change when the model stepped"
+        page.screenshot(path=tmp_path / "dashboard-stepped.png")
+
+        # Play runs to the end of the scenario and stops there.
+        page.get_by_role("button", name="▶").click()
+        run_panel.get_by_text("month 120 of 120").wait_for(timeout=60_000)
+        page.get_by_role("button", name="Step").and_(page.locator("[disabled]")).wait_for(timeout=30_000)
+        assert steps_shown(page) == 120, "the model stops at the end of the scenario"
+        page.set_viewport_size({"width": 1500, "height": 1720})  # tall enough for the whole page
+        page.wait_for_timeout(1500)
+        page.screenshot(path=tmp_path / "dashboard.png")
+
+        # The download holds the run's results, the same numbers as the command it shows.
+        command = shlex.split(run_panel.locator("pre").inner_text())
+        with page.expect_download(timeout=90_000) as download:
+            page.get_by_text("Download results so far (zip)").click()
+        archive = zipfile.ZipFile(io.BytesIO(Path(download.value.path()).read_bytes()))
+        browser.close()
+
+    names = set(archive.namelist())
+    assert {"history_2013_2023/timeseries.csv", "history_2013_2023/networks.csv",
+            "history_2013_2023/manifest.json", "history_2013_2023/command.txt"} <= names
+    assert command[:2] == ["gpsim", "run"]
+    done = subprocess.run([sys.executable, "-m", "sim", *command[1:], "--out", str(tmp_path / "cli"), "--no-charts", "--quiet"],
+                          cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    from_cli = (tmp_path / "cli" / "timeseries.csv").read_bytes()
+    from_dashboard = archive.read("history_2013_2023/timeseries.csv")
+    assert from_dashboard == from_cli, "the dashboard and gpsim run disagree"
+    assert len(pd.read_csv(io.BytesIO(from_dashboard))) == 120
+
+    assert not problems, "\n".join(problems)
+    assert "Traceback" not in server_log.read_text(), server_log.read_text()
+    assert time.monotonic() - started < 120
+
+    # The README's picture: the finished run, as a small palette PNG.
+    docs = ROOT / "docs" / "dashboard.png"
+    Image.open(tmp_path / "dashboard.png").convert("RGB").quantize(colors=128).save(docs, optimize=True)
+    assert docs.stat().st_size < 400_000
