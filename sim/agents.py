@@ -3,10 +3,30 @@ so reading an agent always shows the current figures and the monthly arithmetic 
 """
 from __future__ import annotations
 
+import itertools
+import weakref
+
 import mesa
 
 
-class Practice(mesa.Agent):
+class _CountersByModel(weakref.WeakKeyDictionary):
+    """Agent id counters per model that let a finished model be freed (Mesa's own class-level
+    dictionary keeps every model alive, which grows a worker's memory run after run)."""
+
+    def __getitem__(self, model):
+        try:
+            return super().__getitem__(model)
+        except KeyError:
+            counter = itertools.count(1)
+            self[model] = counter
+            return counter
+
+
+class _Agent(mesa.Agent):
+    _ids = _CountersByModel()
+
+
+class Practice(_Agent):
     """A GP practice (one contract holder).
 
     Args:
@@ -51,7 +71,7 @@ class Practice(mesa.Agent):
         return found
 
 
-class Network(mesa.Agent):
+class Network(_Agent):
     """An organisation of practices: a network, federation or super-partnership.
 
     Args:

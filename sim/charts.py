@@ -103,7 +103,9 @@ def coverage(results):
 
 
 def network_sizes(results):
-    """Size distribution of organisations at the end, against each kind's paid band."""
+    """Size distribution of organisations at the end, against each kind's paid band then."""
+    from .scenario import timeline
+    in_force_at_end = timeline(results.scenario)[-1][1]
     fig, ax = _figure("Size of networks at the end of the run, against the paid band", results, "Organisations")
     table = results.networks
     top = max(float(table["patients"].quantile(0.99)) if len(table) else 1.0, 60_000.0)
@@ -113,7 +115,7 @@ def network_sizes(results):
         weights = np.full(len(sizes), 1.0 / max(results.replications, 1))
         ax.hist(sizes, bins=bins, weights=weights, alpha=0.6, color=PALETTE[i % len(PALETTE)],
                 label=f"{name} ({len(sizes) / max(results.replications, 1):,.0f} per run)")
-        band = results.scenario.organisations[name].band
+        band = in_force_at_end.organisations[name].band
         if band is not None:
             ax.axvspan(band.min_patients, band.max_patients, color=PALETTE[i % len(PALETTE)], alpha=0.12,
                        label=f"{name} paid band {band.min_patients:,.0f}-{band.max_patients:,.0f}")

@@ -8,7 +8,7 @@ from scipy.spatial import cKDTree
 
 from . import closure, continuity, demand, money, networks, workforce
 from .agents import Network, Practice
-from .population import build
+from .population import build, nearest_others
 from .reporters import model_reporters
 from .scenario import timeline
 from .schema import Organisation, Scenario, month_number, year_month
@@ -69,8 +69,7 @@ class GPModel(mesa.Model):
         k = min(NEAREST_PRACTICES, n - 1)
         if k < 1:
             return np.zeros((n, 0)), np.zeros((n, 0), dtype=np.int64)
-        distance, index = self.tree.query(np.column_stack([self.practices.x_km, self.practices.y_km]), k=k + 1)
-        return distance[:, 1:], index[:, 1:]
+        return nearest_others(self.tree, np.column_stack([self.practices.x_km, self.practices.y_km]), k)
 
     # -- what mechanisms ask of the model ---------------------------------------------------
     def organisations(self) -> list[Organisation]:

@@ -8,17 +8,20 @@ payment rule, not a constraint: networks outside it form, and are paid only by w
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from statistics import NormalDist
 
 import numpy as np
 from scipy.spatial import cKDTree
-from scipy.special import expit, ndtri
+from scipy.special import expit
 
 from .schema import Organisation
 from .state import NO_NETWORK
 
 INITIAL_AGE_MONTHS = 36  # organisations that exist at the start are taken to be mature
 NEAREST_NETWORKS = 8     # networks a joining practice looks at
+_STANDARD_NORMAL = NormalDist()
 STEERING_REACH = 2.0     # commissioners place a practice too small to be paid in a network this much farther away
 
 
@@ -63,6 +66,29 @@ def update_sizes(model) -> None:
         model.end_network(int(slot))
 
 
+def set_membership(model, kind: int, members: np.ndarray, slots: np.ndarray | int) -> None:
+    """Move practices to network slots (NO_NETWORK to leave), keeping each network's patients
+    and member count current without a full recount."""
+    practices, networks = model.practices, model.networks
+    members = np.asarray(members, dtype=np.int64)
+    old = practices.membership[kind, members]
+    lists = practices.list_size[members]
+    leaving = old >= 0
+    if leaving.any():
+        np.subtract.at(networks.patients, old[leaving], lists[leaving])
+        np.subtract.at(networks.members, old[leaving], 1)
+    if np.ndim(slots) == 0:
+        if slots >= 0:  # one network gains them all (founding, joining one by one)
+            networks.patients[slots] += lists.sum()
+            networks.members[slots] += members.size
+    else:
+        slots = np.asarray(slots, dtype=np.int64)
+        arriving = slots >= 0
+        np.add.at(networks.patients, slots[arriving], lists[arriving])
+        np.add.at(networks.members, slots[arriving], 1)
+    practices.membership[kind, members] = slots
+
+
 def paid(model, kind: int) -> np.ndarray:
     """Bool over network slots: active networks of this kind that are paid this month."""
     networks = model.networks
@@ -83,6 +109,8 @@ def paid(model, kind: int) -> np.ndarray:
 def paid_members(model, kind: int) -> np.ndarray:
     """Bool over practice slots: open practices in a paid network of this kind."""
     slot = model.practices.membership[kind]
+    if model.networks.count == 0:
+        return np.zeros(slot.size, dtype=bool)
     paid_network = paid(model, kind)
     return (slot >= 0) & model.practices.open & paid_network[np.maximum(slot, 0)]
 
@@ -154,7 +182,7 @@ def join_leave_and_form(model) -> None:
         choose = model.streams.uniform(f"choose:{name}", model.month) < expit(joining_utility(model, kind))
         reconsider = practices.open & (model.streams.uniform(f"reconsider:{name}", model.month) < rate)
         membership = practices.membership[kind]
-        membership[reconsider & (membership >= 0) & ~choose] = NO_NETWORK
+        set_membership(model, kind, np.flatnonzero(reconsider & (membership >= 0) & ~choose), NO_NETWORK)
         unplaced = _join_nearest_with_room(model, kind, np.flatnonzero(reconsider & (membership < 0) & choose))
         unplaced = _steer_into_nearest(model, kind, unplaced, choose)
         if unplaced.size:
@@ -163,7 +191,6 @@ def join_leave_and_form(model) -> None:
             for practice in unplaced:
                 if membership[practice] < 0:
                     _join_or_found(model, kind, int(practice), choose, size_draw[practice], nearby)
-    update_sizes(model)
 
 
 def capacity(model, kind: int, slots: np.ndarray | None = None) -> np.ndarray:
@@ -207,7 +234,7 @@ def _join_nearest_with_room(model, kind: int, joining: np.ndarray) -> np.ndarray
     fits = np.empty(joining.size, dtype=bool)
     fits[order] = (before - already + arriving) <= room[chosen[order]]
     placed &= fits
-    practices.membership[kind, joining[placed]] = chosen[placed]
+    set_membership(model, kind, joining[placed], chosen[placed])
     return joining[~placed]
 
 
@@ -232,7 +259,7 @@ def _steer_into_nearest(model, kind: int, practices_left: np.ndarray, willing: n
     valid = ((networks.area[candidate] == practices.area[chosen][:, None])
              & (distance <= model.params.behaviour.max_network_distance_km * STEERING_REACH))
     placed = valid.any(axis=1)
-    practices.membership[kind, chosen[placed]] = candidate[np.arange(chosen.size), valid.argmax(axis=1)][placed]
+    set_membership(model, kind, chosen[placed], candidate[np.arange(chosen.size), valid.argmax(axis=1)][placed])
     steered = np.zeros(practices_left.size, dtype=bool)
     steered[np.flatnonzero(steer)[placed]] = True
     return practices_left[~steered]
@@ -259,7 +286,7 @@ class _AreaNetworks:
         area = int(practices.area[practice])
         slots = np.concatenate([self.slots[self.bounds[area]:self.bounds[area + 1]],
                                 np.array(self.founded.get(area, []), dtype=np.int64)])
-        slots = slots[networks.active[slots]]
+        slots = slots[networks.active[slots] & (networks.members[slots] > 0)]
         if with_room_for is not None:
             slots = slots[capacity(self.model, self.kind, slots) - networks.patients[slots] >= with_room_for]
         distance = np.hypot(networks.x_km[slots] - practices.x_km[practice], networks.y_km[slots] - practices.y_km[practice])
@@ -272,8 +299,8 @@ def _target_size(organisation: Organisation, draw: float) -> float:
     if organisation.band is not None and (organisation.payments.participation_per_weighted_patient
                                           + organisation.payments.core_per_patient) > 0:
         return organisation.band.min_patients + draw * (organisation.band.max_patients - organisation.band.min_patients)
-    normal = ndtri(min(max(draw, 1e-9), 1 - 1e-9))
-    return float(organisation.natural_size_patients * np.exp(organisation.natural_size_sigma * normal))
+    normal = _STANDARD_NORMAL.inv_cdf(min(max(draw, 1e-9), 1 - 1e-9))
+    return organisation.natural_size_patients * math.exp(organisation.natural_size_sigma * normal)
 
 
 def _join_or_found(model, kind: int, practice: int, accept: np.ndarray, size_draw: float,
@@ -320,10 +347,7 @@ def _willing_neighbours(model, kind: int, practice: int, accept: np.ndarray, tar
 
 
 def _add_members(model, kind: int, slot: int, members: np.ndarray) -> None:
-    practices, networks = model.practices, model.networks
-    practices.membership[kind, members] = slot
-    networks.patients[slot] += practices.list_size[members].sum()
-    networks.members[slot] += members.size
+    set_membership(model, kind, members, slot)
 
 
 def merge_unpaid_networks(model) -> None:
@@ -338,7 +362,8 @@ def merge_unpaid_networks(model) -> None:
         if organisation.band is None or not is_open(model, organisation):
             continue
         too_small = networks.view("patients") < organisation.band.min_patients
-        unpaid = networks.view("active") & (networks.view("kind") == kind) & ~paid(model, kind) & too_small
+        unpaid = (networks.view("active") & (networks.view("members") > 0) & (networks.view("kind") == kind)
+                  & ~paid(model, kind) & too_small)
         merging = np.flatnonzero(unpaid & (draw < monthly))
         if merging.size == 0:
             continue
@@ -359,7 +384,6 @@ def merge_unpaid_networks(model) -> None:
             networks.patients[slot], networks.members[slot] = 0.0, 0
             networks.active[slot], networks.ended[slot] = False, model.month
             model.end_network(int(slot))
-        update_sizes(model)
 
 
 def form_initial(model) -> None:

@@ -42,12 +42,14 @@ def towns(rng: np.random.Generator, centres: np.ndarray) -> np.ndarray:
 def place(rng: np.random.Generator, pop, centres: np.ndarray, town_xy: np.ndarray, area: np.ndarray,
           away: np.ndarray) -> np.ndarray:
     """Practice sites in km: most around one of their area's towns, those `away` from towns spread
-    around the area centre; clipped to the square of side pop.side_km."""
+    around the area centre; folded back inside the square of side pop.side_km at its edges
+    (folding, unlike clipping, never piles practices onto one spot)."""
     n = area.size
     town_of = rng.choice(TOWNS_PER_AREA, size=n, p=[0.6, 0.25, 0.15])
     urban_xy = town_xy[area, town_of] + rng.normal(0.0, pop.urban_spread_km, (n, 2))
     rural_xy = centres[area] + rng.normal(0.0, pop.rural_spread_km, (n, 2))
-    return np.clip(np.where(away[:, None], rural_xy, urban_xy), 0.0, pop.side_km)
+    xy = np.abs(np.where(away[:, None], rural_xy, urban_xy))
+    return np.clip(pop.side_km - np.abs(pop.side_km - xy), 0.0, pop.side_km)
 
 
 def deprivation_and_need(rng: np.random.Generator, pop, areas: int, area: np.ndarray,
@@ -79,6 +81,17 @@ def reserves(rng: np.random.Generator, scenario: Scenario, list_size: np.ndarray
     return yearly_costs / 12 * money.initial_reserve_months * rng.lognormal(-0.125, 0.5, list_size.size)
 
 
+def nearest_others(tree: cKDTree, xy: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Distances to and indices of each site's k nearest other sites, nearest first. A site is
+    never its own neighbour, even where several practices share one place."""
+    n = xy.shape[0]
+    distance, index = tree.query(xy, k=min(k + 1, n))
+    distance, index = distance.reshape(n, -1), index.reshape(n, -1)
+    others = index != np.arange(n)[:, None]
+    order = np.argsort(~others, axis=1, kind="stable")[:, :k]
+    return np.take_along_axis(distance, order, 1), np.take_along_axis(index, order, 1)
+
+
 def neighbours(xy: np.ndarray, wanted: int, far_km: float) -> tuple[np.ndarray, np.ndarray]:
     """Each practice's `wanted` nearest other practices and its distance to the third nearest
     (far_km when there is no other practice)."""
@@ -86,8 +99,8 @@ def neighbours(xy: np.ndarray, wanted: int, far_km: float) -> tuple[np.ndarray, 
     k = min(wanted, n - 1) if n > 1 else 0
     if k == 0:
         return np.zeros((n, 0), dtype=np.int32), np.full(n, far_km)
-    distance, index = cKDTree(xy).query(xy, k=max(k, 3) + 1)
-    return index[:, 1:k + 1].astype(np.int32), distance[:, min(3, n - 1)]
+    distance, index = nearest_others(cKDTree(xy), xy, max(k, 3))
+    return index[:, :k].astype(np.int32), distance[:, min(3, n - 1) - 1]
 
 
 def practice_state(rng: np.random.Generator, scenario: Scenario, xy: np.ndarray, **fields) -> PracticeState:

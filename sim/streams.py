@@ -88,25 +88,23 @@ def binomial(n: np.ndarray, p: np.ndarray, u: np.ndarray) -> np.ndarray:
     practice's n or p leaves every other practice's draw unchanged.
     """
     n = np.asarray(n, dtype=np.int64)
-    p = np.clip(np.broadcast_to(p, n.shape).astype(float), 0.0, 1.0)
-    q = 1.0 - p
-    result = np.zeros(n.shape, dtype=np.int64)
-    certain = p >= 1.0
-    result[certain] = n[certain]
-    active = ~certain & (n > 0) & (p > 0)
-    if not active.any():
-        return result
-    index = np.flatnonzero(active)
-    n_a, p_a, q_a, u_a = n[index], p[index], q[index], u[index]
-    probability = q_a ** n_a
+    p = np.clip(np.broadcast_to(p, n.shape), 0.0, 1.0)
+    result = np.where(p >= 1.0, n, 0)
+    index = np.flatnonzero((p < 1.0) & (p > 0.0) & (n > 0))
+    n, p, u = n[index], p[index], u[index]
+    odds = p / (1.0 - p)
+    probability = (1.0 - p) ** n          # P(k = 0)
     cumulative = probability.copy()
-    k = np.zeros(index.size, dtype=np.int64)
-    going = u_a >= cumulative
-    while going.any():
-        idx = np.flatnonzero(going)
-        probability[idx] *= (n_a[idx] - k[idx]) / (k[idx] + 1) * p_a[idx] / q_a[idx]
-        k[idx] += 1
-        cumulative[idx] += probability[idx]
-        going[idx] = (u_a[idx] >= cumulative[idx]) & (k[idx] < n_a[idx])
-    result[index] = k
+    k = 0
+    # Walk k upwards for the draws still above the CDF; they all share the same k at each step.
+    going = np.flatnonzero(u >= cumulative)
+    index, n, odds, u, probability, cumulative = (a[going] for a in (index, n, odds, u, probability, cumulative))
+    while index.size:
+        probability *= (n - k) / (k + 1) * odds
+        cumulative += probability
+        k += 1
+        done = (u < cumulative) | (n <= k)
+        result[index[done]] = k
+        more = ~done
+        index, n, odds, u, probability, cumulative = (a[more] for a in (index, n, odds, u, probability, cumulative))
     return result

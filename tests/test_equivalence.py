@@ -114,3 +114,14 @@ def test_practice_turnover_matches_its_definition(model):
         heads = state.heads_by_month[:, p].mean()
         expected = state.leavers_by_month[:, p].sum() / heads if heads > 0 else 0.0
         assert turnover[p] == pytest.approx(expected)
+
+
+def test_binomial_inversion_matches_the_binomial_quantile_function():
+    from scipy import stats
+
+    from sim.streams import binomial
+    rng = np.random.default_rng(0)
+    n, p, u = rng.integers(0, 15, 3000), rng.random(3000) * 0.5, rng.random(3000)
+    p[::50], p[1::50] = 0.0, 1.0
+    expected = [n_ if p_ >= 1 else (0 if p_ == 0 or n_ == 0 else int(stats.binom.ppf(u_, n_, p_))) for n_, p_, u_ in zip(n, p, u)]
+    assert binomial(n, p, u).tolist() == expected
