@@ -3,11 +3,32 @@
     import sim
     results = sim.run("scenarios/history_2013_2023.yaml", replications=3)
     results.summary(); results.to_df(); results.plot(); results.save("outputs/my-run")
-"""
-from .errors import InputError
-from .model import GPModel
-from .results import Results, run
-from .scenario import load
-from .schema import Scenario
+    comparison = sim.compare(["scenarios/status_quo_2024.yaml", "scenarios/networks_100k_2024.yaml"])
+    comparison.summary(); comparison.to_df(); comparison.plot(); comparison.save("outputs/my-comparison")
+    sim.evaluate(seed=1, behaviour__peer_weight=3.0)   # one run -> {"coverage_year_2": ..., ...}
 
-__all__ = ["GPModel", "InputError", "Results", "Scenario", "load", "run"]
+The names below are imported when first used, so that the command line answers bad input
+without loading the model.
+"""
+from importlib import import_module
+
+from .errors import InputError
+
+_LAZY = {"GPModel": ".model", "Results": ".results", "run": ".results", "load": ".scenario", "Scenario": ".schema",
+         "compare": ".comparison", "Comparison": ".comparison", "evaluate": ".experiment",
+         "load_sweep": ".sweep", "run_sweep": ".sweep"}
+
+__all__ = ["Comparison", "GPModel", "InputError", "Results", "Scenario", "compare", "evaluate", "load", "load_sweep",
+           "run", "run_sweep"]
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -20,11 +20,16 @@ def register(commands) -> None:
     parser = commands.add_parser("run", help="run a scenario and write a results folder")
     parser.add_argument("scenario", help="scenario YAML file")
     add_scenario_options(parser)
+    add_output_options(parser)
+    parser.set_defaults(handler=handle)
+
+
+def add_output_options(parser: argparse.ArgumentParser) -> None:
+    """Options shared by commands that write a results folder: --out, --force, --no-charts, --quiet."""
     parser.add_argument("--out", help="results folder (default: a new folder under outputs/)")
     parser.add_argument("--force", action="store_true", help="replace an existing results folder")
     parser.add_argument("--no-charts", action="store_true", help="skip drawing charts")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
-    parser.set_defaults(handler=handle)
 
 
 def progress_bar(total: int, label: str, quiet: bool) -> tqdm:
@@ -33,11 +38,12 @@ def progress_bar(total: int, label: str, quiet: bool) -> tqdm:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from ..outputs import check_destination
-    from ..results import run
     from ..scenario import load
 
-    scenario = load(args.scenario, args.set)
+    scenario = load(args.scenario, args.set, seed=args.seed, replications=args.replications)
+    from ..outputs import check_destination
+    from ..results import run
+
     if args.out:
         check_destination(Path(args.out), args.force)
     replications = args.replications or scenario.replications
