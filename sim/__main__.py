@@ -1,6 +1,9 @@
 """python -m sim: the same as the gpsim command."""
 import sys
 
-from .cli import main
+try:
+    from .cli import main
+except KeyboardInterrupt:  # Ctrl-C while still importing: nothing has run or been written
+    sys.exit(130)
 
 sys.exit(main())

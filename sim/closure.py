@@ -107,5 +107,6 @@ def close(model, practice: int) -> None:
         for receiver, share in zip(receivers, shares):
             take_in_patients(model, int(receiver), share, params.continuity.moved_patient_continuity)
             practices.list_size[receiver] += share
-    model.record_displaced(patients if receivers.size else 0.0, patients)
+    # With no practice left to take them, the patients are displaced and no longer registered.
+    model.record_displaced(patients, patients)
     _end(model, practice, CLOSED)

@@ -25,7 +25,7 @@ AXES = {"share": "{} (%)", "practices": "{} (practices)", "organisations": "{} (
 def _note(fig, comparison, what: str = "Lines: median; shading: 90% interval across replications.") -> None:
     source = (f"Source: gpsim simulation of a synthetic England; {', '.join(comparison.labels)}; "
               f"{comparison.replications} replication(s) each, seed {comparison.seed}, common random numbers. "
-              f"Assumptions: docs/model.md.")
+              f"Assumptions: docs/ODD.md.")
     # Wrapped to the figure's width (about 14 characters an inch at 9 points) so nothing is cut off.
     width = int(fig.get_figwidth() * 14)
     source_note(fig, "\n".join(textwrap.wrap(what, width) + textwrap.wrap(source, width)))

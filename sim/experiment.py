@@ -155,25 +155,10 @@ def _plain(value: Any) -> Any:
 def simulate(scenario: Scenario, seed: int | None = None, replication: int = 0) -> tuple[pd.DataFrame, int]:
     """One replication: its national timeseries and its number of practice slots."""
     from .model import GPModel
-    model = GPModel(scenario, replication=int(replication), seed=seed)
-    try:
-        model.run()
-        return model.timeseries(), int(model.practices.size)
-    finally:
-        release(model)
-
-
-def release(model) -> None:
-    """Let a finished model be freed in a long-lived process.
-
-    Mesa 3.3 keeps every model as a key of the class attribute `mesa.Agent._ids` (its counter of
-    agent ids), so without this each run in a worker would stay in memory (about 25 MB for
-    England); later Mesa releases assign ids in the model instead (mesa#3179).
-    """
-    import mesa
-    ids = getattr(mesa.Agent, "_ids", None)
-    if isinstance(ids, dict):
-        ids.pop(model, None)
+    # A finished model is freed when it goes out of scope: the agents' id counters hold models
+    # weakly (sim/agents.py), unlike Mesa 3.3's own class-level dictionary.
+    model = GPModel(scenario, replication=int(replication), seed=seed).run()
+    return model.timeseries(), int(model.practices.size)
 
 
 def summarise(series: pd.DataFrame, slots: int, outcomes: tuple[str, ...] | list[str] | None = None,

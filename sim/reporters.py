@@ -20,6 +20,11 @@ def _share(part: float, whole: float) -> float:
     return float(part / whole) if whole > 0 else 0.0
 
 
+def _fraction(part: float, whole: float) -> float:
+    """A share of a whole, 0-1 (rounding in a patient-weighted sum cannot push it past 1)."""
+    return min(_share(part, whole), 1.0)
+
+
 def _annualised(model, total: float) -> float:
     """A rolling 12-month total; in the first 11 months, scaled up from the months so far."""
     return total * 12.0 / min(model.month + 1, 12)
@@ -56,12 +61,12 @@ def _in_any(model) -> np.ndarray:
 
 def network_coverage_practices(model) -> float:
     """Share of open practices in at least one organisation of any kind."""
-    return _share(_in_any(model).sum(), practices(model))
+    return _fraction(_in_any(model).sum(), practices(model))
 
 
 def network_coverage_patients(model) -> float:
     """Share of registered patients whose practice is in at least one organisation."""
-    return _share(model.practices.list_size[_in_any(model)].sum(), patients(model))
+    return _fraction(model.practices.list_size[_in_any(model)].sum(), patients(model))
 
 
 def gp_fte_per_1000(model) -> float:
@@ -90,18 +95,18 @@ def gp_turnover_12m(model) -> float:
 def locum_share(model) -> float:
     """Locum FTE over all GP FTE (in post and locum)."""
     locums = model.practices.locum_fte.sum()
-    return _share(locums, gp_fte(model).sum() + locums)
+    return _fraction(locums, gp_fte(model).sum() + locums)
 
 
 def continuity(model) -> float:
     """Patient-weighted mean share of GP consultations with the usual GP (SLICC-like)."""
     state = model.practices
-    return _share((state.continuity * state.list_size).sum(), state.list_size.sum())
+    return _fraction((state.continuity * state.list_size).sum(), state.list_size.sum())
 
 
 def practices_in_deficit(model) -> float:
     """Share of open practices with negative reserves (unable to pay partners' target drawings)."""
-    return _share(in_deficit(model).sum(), practices(model))
+    return _fraction(in_deficit(model).sum(), practices(model))
 
 
 def closures_12m(model) -> int:
@@ -146,7 +151,7 @@ def access(model) -> float:
     state = model.practices
     supplied = gp_fte(model) + state.locum_fte + state.pooled_cover_fte
     ratio = np.minimum(np.divide(supplied, required_gp_fte(model), out=np.ones(state.size), where=required_gp_fte(model) > 0), 1.0)
-    return _share((ratio * state.list_size).sum(), state.list_size.sum())
+    return _fraction((ratio * state.list_size).sum(), state.list_size.sum())
 
 
 def incentive_spend_gbp(model) -> float:
@@ -162,12 +167,12 @@ def networks_of_kind(model, kind: int) -> int:
 def coverage_of_kind(model, kind: int) -> float:
     """Share of open practices in an organisation of one kind."""
     member = model.practices.open & (model.practices.membership[kind] >= 0)
-    return _share(member.sum(), practices(model))
+    return _fraction(member.sum(), practices(model))
 
 
 def paid_coverage_of_kind(model, kind: int) -> float:
     """Share of open practices in a paid organisation of one kind."""
-    return _share(paid_members(model, kind).sum(), practices(model))
+    return _fraction(paid_members(model, kind).sum(), practices(model))
 
 
 NATIONAL = [month, practices, patients, mean_list_size, networks, network_coverage_practices,

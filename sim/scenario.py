@@ -205,11 +205,14 @@ def read_yaml(path: str | Path) -> dict:
         raise InputError(path, "", "expected an existing scenario file; found nothing there")
     if path.is_dir():
         raise InputError(path, "", "expected a scenario file; found a folder")
+    if not path.is_file():
+        raise InputError(path, "", "expected a scenario file; found a device, pipe or socket")
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             raise InputError(path, "", f"expected a file of at most {MAX_FILE_BYTES:,} bytes; found {size:,}")
-        raw = path.read_bytes()[: MAX_FILE_BYTES + 1]
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
     except OSError as error:
         raise InputError(path, "", f"expected a readable file; found {error.strerror or error}") from None
     if len(raw) > MAX_FILE_BYTES:
@@ -355,21 +358,37 @@ def _describe(error: dict) -> tuple[str, str]:
     if kind in ("value_error", "assertion_error") and isinstance(found, dict):
         return key, message
     message = re.sub(r", found .*$", "", message)  # the found value is added below, once
+    message = re.sub(r", unable to parse string as an? \w+$", "", message)
     return key, f"expected {message}; found {_found(found)}"
 
 
-def validate(data: dict, source: str) -> Scenario:
-    """Build a Scenario from plain data, or raise an InputError for the first problem.
+_LOOSE = ("int_type", "float_type")
 
-    Types are checked strictly: true is not a number and '12' is not a whole number.
-    """
+
+def _model(data: dict, source: str, prefix: str = "") -> Scenario:
+    """Scenario.model_validate, with its first error as an InputError. Numbers are not taken
+    from text or true/false: YAML's `months: "48"` or `months: yes` is a wrong type, not 48 or 1
+    (whole floats such as 48.0 and numpy numbers from code are accepted)."""
     try:
-        scenario = Scenario.model_validate(data, strict=True)
+        scenario = Scenario.model_validate(data)
     except ValidationError as error:
         key, problem = _describe(error.errors()[0])
-        raise InputError(source, key, problem) from None
+        raise InputError(source, prefix + key, problem) from None
     except (RecursionError, TypeError, ValueError) as error:
-        raise InputError(source, "", f"expected plain data; found {type(error).__name__}: {error}") from None
+        raise InputError(source, prefix.rstrip(": "), f"expected plain data; found {type(error).__name__}: {error}") from None
+    try:
+        Scenario.model_validate(data, strict=True)
+    except ValidationError as error:
+        for problem in error.errors():
+            if problem["type"] in _LOOSE and isinstance(problem.get("input"), (bool, str)):
+                key, text = _describe(problem)
+                raise InputError(source, prefix + key, text) from None
+    return scenario
+
+
+def validate(data: dict, source: str) -> Scenario:
+    """Build a Scenario from plain data, or raise an InputError for the first problem."""
+    scenario = _model(data, source)
     _check_consistency(scenario, source)
     return scenario
 
@@ -491,11 +510,7 @@ def timeline(scenario: Scenario, source: str = "scenario") -> list[tuple[int, Sc
                 set_path(data, key, copy.deepcopy(value), source=source)
             except InputError as error:
                 raise InputError(source, where, error.problem) from None
-        try:
-            changed = Scenario.model_validate(data, strict=True)
-        except ValidationError as error:
-            key, problem = _describe(error.errors()[0])
-            raise InputError(source, f"changes.{index}.set: {key}", problem) from None
+        changed = _model(data, source, prefix=f"changes.{index}.set: ")
         if set(changed.organisations) != set(scenario.organisations):
             raise InputError(source, f"changes.{index}.set", "expected changes to existing organisations; found a new or removed kind")
         steps.append((month_number(change.date) - start, changed))
