@@ -44,6 +44,7 @@ class GPModel(mesa.Model):
         self.incentive_spend_month = 0.0
         self.gp_leavers_month = 0
         self.ledger = dict.fromkeys(LEDGER, 0.0)
+        self.reporting_cache: dict = {}
         self.events = {name: np.zeros(12) for name in EVENT_NAMES}
 
         population_rng = np.random.default_rng([root_seed, replication, 0x50505])
@@ -125,6 +126,7 @@ class GPModel(mesa.Model):
         lists counted at the end of the previous month."""
         self._apply_policy_changes()
         self.ledger = dict.fromkeys(LEDGER, 0.0)
+        self.reporting_cache = {}
         for counts in self.events.values():
             counts[self.month % 12] = 0.0
         demand.grow_lists(self)

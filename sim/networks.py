@@ -402,10 +402,11 @@ def form_initial(model) -> None:
         accept = np.ones(practices.size, dtype=bool)
         nearby = _AreaNetworks(model, kind)
         for practice in rng.permutation(practices.size):
+            if practices.membership[kind, practice] >= 0:
+                continue
             if (practices.membership[kind] >= 0).sum() >= wanted:
                 break
-            if practices.membership[kind, practice] < 0:
-                _join_or_found(model, kind, int(practice), accept, rng.random(), nearby)
+            _join_or_found(model, kind, int(practice), accept, rng.random(), nearby)
         update_sizes(model)
     model.networks.view("formed")[:] = -INITIAL_AGE_MONTHS
 

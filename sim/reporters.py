@@ -25,6 +25,19 @@ def _fraction(part: float, whole: float) -> float:
     return min(_share(part, whole), 1.0)
 
 
+def _cached(model, name: str, compute):
+    """Arrays several reporters need, computed once per collection (the model clears the cache
+    at the start of every step)."""
+    cache = model.reporting_cache
+    if name not in cache:
+        cache[name] = compute()
+    return cache[name]
+
+
+def _gp_fte(model) -> np.ndarray:
+    return _cached(model, "gp_fte", lambda: gp_fte(model))
+
+
 def _annualised(model, total: float) -> float:
     """A rolling 12-month total; in the first 11 months, scaled up from the months so far."""
     return total * 12.0 / min(model.month + 1, 12)
@@ -37,12 +50,12 @@ def month(model) -> str:
 
 def practices(model) -> int:
     """Open practices."""
-    return int(model.practices.open.sum())
+    return _cached(model, "practices", lambda: int(model.practices.open.sum()))
 
 
 def patients(model) -> float:
     """Registered patients in open practices."""
-    return float(model.practices.list_size.sum())
+    return _cached(model, "patients", lambda: float(model.practices.list_size.sum()))
 
 
 def mean_list_size(model) -> float:
@@ -56,7 +69,7 @@ def networks(model) -> int:
 
 
 def _in_any(model) -> np.ndarray:
-    return model.practices.open & (model.practices.membership >= 0).any(axis=0)
+    return _cached(model, "in_any", lambda: model.practices.open & (model.practices.membership >= 0).any(axis=0))
 
 
 def network_coverage_practices(model) -> float:
@@ -71,7 +84,7 @@ def network_coverage_patients(model) -> float:
 
 def gp_fte_per_1000(model) -> float:
     """GP FTE in post (partners and salaried, locums excluded) per 1,000 registered patients."""
-    return _share(gp_fte(model).sum() * 1000.0, patients(model))
+    return _share(_gp_fte(model).sum() * 1000.0, patients(model))
 
 
 def partner_fte_per_1000(model) -> float:
@@ -95,7 +108,7 @@ def gp_turnover_12m(model) -> float:
 def locum_share(model) -> float:
     """Locum FTE over all GP FTE (in post and locum)."""
     locums = model.practices.locum_fte.sum()
-    return _fraction(locums, gp_fte(model).sum() + locums)
+    return _fraction(locums, _gp_fte(model).sum() + locums)
 
 
 def continuity(model) -> float:
@@ -137,7 +150,7 @@ def patients_lost_usual_gp_12m(model) -> float:
 def staff_fte_per_1000(model) -> float:
     """Whole practice workforce FTE (GPs, locums, nurses, direct care, admin, additional roles) per 1,000."""
     state = model.practices
-    total = (gp_fte(model) + state.locum_fte + state.nurse_fte + state.direct_care_fte + state.admin_fte + state.roles_fte).sum()
+    total = (_gp_fte(model) + state.locum_fte + state.nurse_fte + state.direct_care_fte + state.admin_fte + state.roles_fte).sum()
     return _share(total * 1000.0, patients(model))
 
 
@@ -149,8 +162,9 @@ def additional_roles_fte(model) -> float:
 def access(model) -> float:
     """GP time supplied (in post, locum, pooled cover) over GP time needed, patient-weighted, capped at 1."""
     state = model.practices
-    supplied = gp_fte(model) + state.locum_fte + state.pooled_cover_fte
-    ratio = np.minimum(np.divide(supplied, required_gp_fte(model), out=np.ones(state.size), where=required_gp_fte(model) > 0), 1.0)
+    supplied = _gp_fte(model) + state.locum_fte + state.pooled_cover_fte
+    needed = required_gp_fte(model)
+    ratio = np.minimum(np.divide(supplied, needed, out=np.ones(state.size), where=needed > 0), 1.0)
     return _fraction((ratio * state.list_size).sum(), state.list_size.sum())
 
 

@@ -283,3 +283,31 @@ def test_a_worker_keeps_no_model_between_runs(tmp_path):
         run_one(base, run_id, run_id, 0, run_seed(1, run_id), {"behaviour.peer_weight": 1.0 + run_id}, ["coverage_end"], [])
     gc.collect()
     assert sum(isinstance(o, GPModel) for o in gc.get_objects()) == before
+
+
+def test_sobol_indices_match_a_function_with_known_indices(tmp_path):
+    """The Ishigami function, whose Sobol indices are known exactly, run through the sweep's
+    own design and sensitivity code in place of the model."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from sim.sweep import load_sweep, sensitivity
+    sweep_file = write(tmp_path, {"name": "ishigami", "scenario": "tiny.yaml", "design": "sobol", "samples": 1024,
+                                  "seed": 5, "second_order": False, "outcomes": ["continuity_end"],
+                                  "parameters": {"behaviour.peer_weight": {"range": [0.0, 1.0]},
+                                                 "behaviour.independence_weight": {"range": [0.0, 1.0]},
+                                                 "behaviour.distrust_weight": {"range": [0.0, 1.0]}}})
+    sweep = load_sweep(sweep_file)
+    unit, _ = sweep.design()
+    x = -np.pi + 2 * np.pi * unit
+    y = np.sin(x[:, 0]) + 7 * np.sin(x[:, 1]) ** 2 + 0.1 * x[:, 2] ** 4 * np.sin(x[:, 0])
+    pq.write_table(pa.table({"point": np.arange(len(y)), "continuity_end": y}), tmp_path / "runs.parquet")
+    table = sensitivity(sweep, tmp_path / "runs.parquet").set_index("parameter")
+    # Analytic values for a = 7, b = 0.1 (Ishigami and Homma 1990).
+    expected_first = {"behaviour.peer_weight": 0.3139, "behaviour.independence_weight": 0.4424, "behaviour.distrust_weight": 0.0}
+    expected_total = {"behaviour.peer_weight": 0.5576, "behaviour.independence_weight": 0.4424, "behaviour.distrust_weight": 0.2437}
+    for name in expected_first:
+        assert table.loc[name, "S1"] == pytest.approx(expected_first[name], abs=0.05)
+        assert table.loc[name, "ST"] == pytest.approx(expected_total[name], abs=0.05)
+        assert table.loc[name, "S1_conf"] < 0.1
+    assert table["rank"].to_dict() == {"behaviour.peer_weight": 1, "behaviour.independence_weight": 2, "behaviour.distrust_weight": 3}
