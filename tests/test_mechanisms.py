@@ -108,7 +108,7 @@ def test_network_patients_equal_the_sum_of_members_lists():
 
 def test_heavier_workload_raises_gp_turnover():
     calm = series(small(organisations={"pcn": None}, additional_roles=None), "gp_turnover_12m")
-    busy = series(small(organisations={"pcn": None}, additional_roles=None, demand={"annual_consultation_growth": 0.08}), "gp_turnover_12m")
+    busy = series(small(organisations={"pcn": None}, additional_roles=None, demand={"annual_consultation_growth": 0.15}), "gp_turnover_12m")
     assert busy[-1] > calm[-1] * 1.1
 
 
