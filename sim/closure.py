@@ -95,12 +95,10 @@ def close(model, practice: int) -> None:
     """Hand back a contract: patients are dispersed to the nearest practices with room."""
     practices, params = model.practices, model.params
     patients = practices.list_size[practice]
-    receivers, distance = _nearest_open(model, practice, np.inf)
+    receivers, _ = _nearest_open(model, practice, np.inf)
     receivers = receivers[: params.closure.receiving_practices]
     model.ledger["written_off"] += practices.reserves[practice]
-    gp_leavers = int(practices.partners[practice] + practices.salaried[practice])
-    practices.leavers_by_month[model.month % 12, practice] += gp_leavers
-    model.gp_leavers_month += gp_leavers
+    practices.leavers_by_month[model.month % 12, practice] += practices.partners[practice] + practices.salaried[practice]
     if receivers.size:
         room = np.maximum(gp_fte(model)[receivers] * 1000.0 / params.workforce.gp_fte_per_1000 - practices.list_size[receivers], 0.0) + 100.0
         shares = patients * room / room.sum()

@@ -42,7 +42,6 @@ class GPModel(mesa.Model):
         self.funding_index = 1.0
         self.cost_index = 1.0
         self.incentive_spend_month = 0.0
-        self.gp_leavers_month = 0
         self.ledger = dict.fromkeys(LEDGER, 0.0)
         self.reporting_cache: dict = {}
         self.events = {name: np.zeros(12) for name in EVENT_NAMES}

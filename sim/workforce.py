@@ -57,7 +57,6 @@ def gp_flows(model, benefits: Benefits) -> None:
     slot = month % 12
     practices.leavers_by_month[slot] = partner_leavers + salaried_leavers
     practices.heads_by_month[slot] = practices.gp_heads()
-    model.gp_leavers_month = int((partner_leavers + salaried_leavers).sum())
 
 
 def _recruit(model, benefits: Benefits) -> None:
