@@ -5,17 +5,15 @@ import argparse
 import json
 from pathlib import Path
 
+from .validate import add_target_options
+
 
 def register(commands) -> None:
     parser = commands.add_parser("calibrate", help="fit behavioural parameters to the 2013-2023 validation targets")
     parser.add_argument("--trials", type=int, default=120, help="parameter sets to try (default 120)")
     parser.add_argument("--seed", type=int, default=1, help="seed of the search (default 1)")
     parser.add_argument("--replications", type=int, default=2, help="history runs per trial (default 2)")
-    parser.add_argument("--set", action="append", default=[], metavar="KEY.PATH=VALUE", help="hold a scenario field fixed")
-    parser.add_argument("--targets", help="targets file (default: the shipped one)")
-    parser.add_argument("--out", help="folder for calibrated.yaml and trials.csv (default: outputs/calibration-TIME)")
-    parser.add_argument("--force", action="store_true", help="replace an existing folder")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_target_options(parser, "hold a scenario field fixed", "calibrated.yaml and trials.csv", "calibration")
     parser.set_defaults(handler=handle)
 
 

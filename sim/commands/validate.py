@@ -12,12 +12,18 @@ def register(commands) -> None:
     parser = commands.add_parser("validate", help="run the 2013-2023 history and score it against published figures")
     parser.add_argument("--replications", type=int, default=5, help="replications of each scenario (default 5)")
     parser.add_argument("--seed", type=int, help="root random seed (default: the scenario's)")
-    parser.add_argument("--set", action="append", default=[], metavar="KEY.PATH=VALUE", help="override a scenario field")
+    add_target_options(parser, "override a scenario field", "validation.csv, patterns.csv and charts", "validation")
+    parser.set_defaults(handler=handle)
+
+
+def add_target_options(parser: argparse.ArgumentParser, set_help: str, written: str, folder: str) -> None:
+    """Options shared by commands scored against the validation targets: --set, --targets,
+    --out, --force, --quiet."""
+    parser.add_argument("--set", action="append", default=[], metavar="KEY.PATH=VALUE", help=set_help)
     parser.add_argument("--targets", help="targets file (default: the shipped sim/data/validation_targets.yaml)")
-    parser.add_argument("--out", help="folder for validation.csv, patterns.csv and charts (default: outputs/validation-TIME)")
+    parser.add_argument("--out", help=f"folder for {written} (default: outputs/{folder}-TIME)")
     parser.add_argument("--force", action="store_true", help="replace an existing folder")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
-    parser.set_defaults(handler=handle)
 
 
 def handle(args: argparse.Namespace) -> int:
