@@ -100,7 +100,9 @@ def close(model, practice: int) -> None:
     model.ledger["written_off"] += practices.reserves[practice]
     practices.leavers_by_month[model.month % 12, practice] += practices.partners[practice] + practices.salaried[practice]
     if receivers.size:
-        room = np.maximum(gp_fte(model)[receivers] * 1000.0 / params.workforce.gp_fte_per_1000 - practices.list_size[receivers], 0.0) + 100.0
+        work = params.workforce
+        in_post = practices.partners[receivers] * work.partner_fte_per_head + practices.salaried[receivers] * work.salaried_fte_per_head
+        room = np.maximum(in_post * 1000.0 / work.gp_fte_per_1000 - practices.list_size[receivers], 0.0) + 100.0
         shares = patients * room / room.sum()
         for receiver, share in zip(receivers, shares):
             take_in_patients(model, int(receiver), share, params.continuity.moved_patient_continuity)

@@ -55,9 +55,12 @@ class GPModel(mesa.Model):
         areas = int(self.practices.area.max()) + 1 if self.practices.size else 0
         bounds = np.searchsorted(self.practices.area[order], np.arange(areas + 1))
         self.area_practices = [order[bounds[a]:bounds[a + 1]] for a in range(areas)]
+        self.watching = networks.watching(self.practices.neighbours)
+        self.area_distances = networks.AreaDistances(self.practices.x_km, self.practices.y_km, self.area_practices)
         self.networks = NetworkState()
         self.practice_agents = [Practice(self, slot) for slot in range(self.practices.size)]
         self.network_agents: dict[int, Network] = {}
+        self.network_trees: dict[tuple, tuple] = {}
         networks.form_initial(self)
         workforce.roles_in_post_at_start(self)
         self.snapshots: list[pd.DataFrame] = []

@@ -75,13 +75,13 @@ def _share_out_pools(model) -> None:
         slot = practices.membership[kind]
         member = (slot >= 0) & practices.open
         safe = np.maximum(slot, 0)
-        overdraft = np.where(member, np.maximum(-practices.reserves, 0.0), 0.0)
-        needed = np.bincount(safe[member], weights=overdraft[member], minlength=networks.count)
+        overdraft = np.maximum(-practices.reserves, 0.0) * member
+        needed = np.bincount(safe, weights=overdraft, minlength=networks.count)
         covered = np.divide(np.minimum(pool, needed), needed, out=np.zeros(networks.count), where=needed > 0)
         practices.reserves += overdraft * covered[safe] * member
         pool -= needed * covered
         # Shares follow this month's lists, so exactly what leaves the pool reaches members.
-        lists = np.bincount(safe[member], weights=practices.list_size[member], minlength=networks.count)
+        lists = np.bincount(safe, weights=practices.list_size * member, minlength=networks.count)
         share_out = np.where((networks.view("kind") == kind) & (lists > 0), pool / POOL_SHARE_OUT_MONTHS, 0.0)
         per_patient = np.divide(share_out, lists, out=np.zeros(networks.count), where=lists > 0)
         practices.reserves += per_patient[safe] * practices.list_size * member

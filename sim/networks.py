@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from statistics import NormalDist
 
 import numpy as np
+from scipy import sparse
 from scipy.spatial import cKDTree
 from scipy.special import expit
 
@@ -42,17 +43,25 @@ def is_open(model, organisation: Organisation) -> bool:
     return organisation.opens is None or model.month >= model.month_of(organisation.opens)
 
 
+def watching(neighbours: np.ndarray) -> sparse.csr_matrix:
+    """Which practices each practice watches (its nearest neighbours at the start), as a sparse
+    0/1 matrix, so counting members among them is one product."""
+    practices, peers = neighbours.shape
+    return sparse.csr_matrix((np.ones(practices * peers), neighbours.ravel(), np.arange(0, practices * peers + 1, peers)),
+                             shape=(practices, practices))
+
+
 def update_sizes(model) -> None:
     """Recount each network's patients, members and rural share; end empty networks."""
     practices, networks = model.practices, model.networks
     count = networks.count
     if count == 0:
         return
-    slot = practices.membership.ravel()
-    inside = (slot >= 0) & np.tile(practices.open, len(model.kinds))
-    slot = slot[inside]
-    lists = np.tile(practices.list_size, len(model.kinds))[inside]
-    rural = np.tile(practices.rural, len(model.kinds))[inside]
+    shape = practices.membership.shape
+    inside = (practices.membership >= 0) & practices.open
+    slot = practices.membership[inside]
+    lists = np.broadcast_to(practices.list_size, shape)[inside]
+    rural = np.broadcast_to(practices.rural, shape)[inside]
     patients = np.bincount(slot, weights=lists, minlength=count)
     members = np.bincount(slot, minlength=count)
     networks.view("patients")[:] = patients
@@ -123,6 +132,8 @@ def membership_benefits(model) -> Benefits:
     mature = np.zeros(n, dtype=bool)
     slots = np.arange(n)
     for kind, organisation in enumerate(model.organisations()):
+        if not (networks.view("active") & (networks.view("kind") == kind)).any():
+            continue  # no members, so nothing to add
         slot = practices.membership[kind]
         member = (slot >= 0) & practices.open
         safe = np.maximum(slot, 0)
@@ -156,12 +167,13 @@ def joining_utility(model, kind: int) -> np.ndarray:
     practices, behaviour = model.practices, model.params.behaviour
     organisation = model.organisation(kind)
     membership = practices.membership[kind]
-    if practices.neighbours.shape[1]:
-        peer_share = (membership[practices.neighbours] >= 0).mean(axis=1)
-    else:
-        peer_share = np.zeros(practices.size)
+    peers = practices.neighbours.shape[1]
+    peer_share = model.watching @ (membership >= 0).astype(float) / peers if peers else np.zeros(practices.size)
     pressure = np.clip(practices.workload - 1.0, 0.0, 1.0) + (practices.reserves < 0)
-    other_kinds = (np.delete(practices.membership, kind, axis=0) >= 0).any(axis=0) if len(model.kinds) > 1 else 0.0
+    other_kinds = False
+    for other in range(len(model.kinds)):
+        if other != kind:
+            other_kinds = (practices.membership[other] >= 0) | other_kinds
     return (behaviour.intercept + behaviour.money_weight * money_value(model, kind)
             + behaviour.peer_weight * peer_share + behaviour.commissioner_weight * organisation.commissioner_push
             + behaviour.pressure_weight * pressure + behaviour.prior_collaboration_weight * other_kinds
@@ -188,9 +200,9 @@ def join_leave_and_form(model) -> None:
         if unplaced.size:
             nearby = _AreaNetworks(model, kind)
             size_draw = model.streams.uniform(f"size:{name}", model.month)
-            for practice in unplaced:
+            for practice in unplaced.tolist():
                 if membership[practice] < 0:
-                    _join_or_found(model, kind, int(practice), choose, size_draw[practice], nearby)
+                    _join_or_found(model, kind, practice, choose, size_draw[practice], nearby)
 
 
 def capacity(model, kind: int, slots: np.ndarray | None = None) -> np.ndarray:
@@ -211,12 +223,13 @@ def _join_nearest_with_room(model, kind: int, joining: np.ndarray) -> np.ndarray
     """Place practices in the nearest network of their area, within reach, with room for their
     list (all at once, from the month's opening sizes); returns the practices left unplaced."""
     networks, practices = model.networks, model.practices
+    if joining.size == 0:
+        return joining
     room = capacity(model, kind) - networks.view("patients")
     slots = np.flatnonzero(networks.view("active") & (networks.view("kind") == kind) & (room > 0))
-    if joining.size == 0 or slots.size == 0:
+    if slots.size == 0:
         return joining
-    tree = cKDTree(np.column_stack([networks.x_km[slots], networks.y_km[slots]]))
-    distance, index = tree.query(np.column_stack([practices.x_km[joining], practices.y_km[joining]]),
+    distance, index = _network_tree(model, slots, (kind, "with room")).query(np.column_stack([practices.x_km[joining], practices.y_km[joining]]),
                                  k=min(NEAREST_NETWORKS, slots.size))
     distance, candidate = distance.reshape(joining.size, -1), slots[index.reshape(joining.size, -1)]
     valid = ((networks.area[candidate] == practices.area[joining][:, None])
@@ -238,6 +251,17 @@ def _join_nearest_with_room(model, kind: int, joining: np.ndarray) -> np.ndarray
     return joining[~placed]
 
 
+def _network_tree(model, slots: np.ndarray, search: tuple) -> cKDTree:
+    """A spatial index of these networks' sites, kept for the next month's search of the same
+    kind (sites do not move, and the networks searched are often the same)."""
+    cached = model.network_trees.get(search)
+    if cached is not None and np.array_equal(cached[0], slots):
+        return cached[1]
+    tree = cKDTree(np.column_stack([model.networks.x_km[slots], model.networks.y_km[slots]]))
+    model.network_trees[search] = (slots, tree)
+    return tree
+
+
 def _steer_into_nearest(model, kind: int, practices_left: np.ndarray, willing: np.ndarray) -> np.ndarray:
     """Practices whose willing outside neighbours could not make a network worth founding join
     the nearest network of their area instead (all at once); returns those who may found one."""
@@ -251,9 +275,8 @@ def _steer_into_nearest(model, kind: int, practices_left: np.ndarray, willing: n
     steer = could_gather < smallest_worth_founding(model.organisation(kind))
     if not steer.any():
         return practices_left
-    tree = cKDTree(np.column_stack([networks.x_km[slots], networks.y_km[slots]]))
     chosen = practices_left[steer]
-    distance, index = tree.query(np.column_stack([practices.x_km[chosen], practices.y_km[chosen]]),
+    distance, index = _network_tree(model, slots, (kind, "any")).query(np.column_stack([practices.x_km[chosen], practices.y_km[chosen]]),
                                  k=min(NEAREST_NETWORKS, slots.size))
     distance, candidate = distance.reshape(chosen.size, -1), slots[index.reshape(chosen.size, -1)]
     valid = ((networks.area[candidate] == practices.area[chosen][:, None])
@@ -265,6 +288,39 @@ def _steer_into_nearest(model, kind: int, practices_left: np.ndarray, willing: n
     return practices_left[~steered]
 
 
+class AreaDistances:
+    """Distances between practices of the same commissioner area (sites do not move), and each
+    practice's area neighbours nearest first: the space founders and joiners search.
+
+    Args:
+        x_km, y_km: practice sites.
+        area_practices: the practice slots of each area, in slot order.
+    """
+
+    def __init__(self, x_km: np.ndarray, y_km: np.ndarray, area_practices: list[np.ndarray]):
+        self.area = np.zeros(x_km.size, dtype=np.int64)
+        self.position = np.zeros(x_km.size, dtype=np.int64)   # place within its area's list
+        self.members, self.km, self.nearest_first = area_practices, [], []
+        for area, members in enumerate(area_practices):
+            self.area[members], self.position[members] = area, np.arange(members.size)
+            x, y = x_km[members], y_km[members]
+            km = np.hypot(x[None, :] - x[:, None], y[None, :] - y[:, None])
+            ranking = km.copy()
+            np.fill_diagonal(ranking, -1.0)  # the practice itself first, then dropped
+            self.km.append(km)
+            self.nearest_first.append(np.argsort(ranking, axis=1, kind="stable")[:, 1:].astype(np.int32))
+
+    def row(self, practice: int) -> np.ndarray:
+        """km from a practice to every practice of its area, in the area's slot order."""
+        return self.km[self.area[practice]][self.position[practice]]
+
+    def others_by_distance(self, practice: int) -> tuple[list[int], list[float]]:
+        """The other practices of its area, nearest first (ties in slot order), and their km."""
+        area, position = self.area[practice], self.position[practice]
+        order = self.nearest_first[area][position]
+        return self.members[area][order].tolist(), self.km[area][position][order].tolist()
+
+
 class _AreaNetworks:
     """Active networks of one kind by commissioner area, kept current as networks are founded."""
 
@@ -274,24 +330,40 @@ class _AreaNetworks:
         slots = np.flatnonzero(networks.view("active") & (networks.view("kind") == kind))
         self.slots = slots[np.argsort(networks.area[slots], kind="stable")]
         self.bounds = np.searchsorted(networks.area[self.slots], np.arange(len(model.area_practices) + 1))
-        self.founded: dict[int, list[int]] = {}
+        self.by_area: dict[int, list[int]] = {}
+        band = model.organisation(kind).band
+        self.capacity_floor = band.max_patients if band is not None else None
+
+    def _of_area(self, area: int) -> list[int]:
+        if area not in self.by_area:
+            self.by_area[area] = self.slots[self.bounds[area]:self.bounds[area + 1]].tolist()
+        return self.by_area[area]
 
     def add(self, slot: int) -> None:
-        self.founded.setdefault(int(self.model.networks.area[slot]), []).append(slot)
+        self._of_area(int(self.model.networks.area[slot])).append(slot)
 
-    def near(self, practice: int, with_room_for: float | None, reach_factor: float = 1.0) -> np.ndarray:
-        """Networks in the practice's area within reach (times reach_factor), nearest first;
-        with_room_for keeps only those with room for that many more patients."""
-        networks, practices = self.model.networks, self.model.practices
-        area = int(practices.area[practice])
-        slots = np.concatenate([self.slots[self.bounds[area]:self.bounds[area + 1]],
-                                np.array(self.founded.get(area, []), dtype=np.int64)])
-        slots = slots[networks.active[slots] & (networks.members[slots] > 0)]
-        if with_room_for is not None:
-            slots = slots[capacity(self.model, self.kind, slots) - networks.patients[slots] >= with_room_for]
-        distance = np.hypot(networks.x_km[slots] - practices.x_km[practice], networks.y_km[slots] - practices.y_km[practice])
-        near = distance <= self.model.params.behaviour.max_network_distance_km * reach_factor
-        return slots[near][np.argsort(distance[near], kind="stable")]
+    def nearest(self, practice: int, with_room_for: float | None, reach_factor: float = 1.0,
+                excluding: int = NO_NETWORK) -> int:
+        """The nearest network in the practice's area within reach (times reach_factor), ties
+        to the older; with_room_for requires room for that many more patients. NO_NETWORK if none."""
+        model = self.model
+        networks, distances = model.networks, model.area_distances
+        active, members, patients, target, lead = (networks.active, networks.members, networks.patients,
+                                                   networks.target_patients, networks.lead)
+        km, position = distances.row(practice), distances.position
+        reach = model.params.behaviour.max_network_distance_km * reach_factor
+        best, best_km = NO_NETWORK, math.inf
+        for slot in self._of_area(int(distances.area[practice])):
+            if slot == excluding or not active[slot] or members[slot] <= 0:
+                continue
+            if with_room_for is not None:
+                room = (2.0 * target[slot] if self.capacity_floor is None else max(target[slot], self.capacity_floor))
+                if room - patients[slot] < with_room_for:
+                    continue
+            distance = km[position[lead[slot]]]
+            if distance <= reach and distance < best_km:
+                best, best_km = slot, distance
+        return best
 
 
 def _target_size(organisation: Organisation, draw: float) -> float:
@@ -304,50 +376,58 @@ def _target_size(organisation: Organisation, draw: float) -> float:
 
 
 def _join_or_found(model, kind: int, practice: int, accept: np.ndarray, size_draw: float,
-                   nearby: _AreaNetworks) -> None:
+                   nearby: _AreaNetworks) -> int:
+    """One outsider joins the nearest network with room, or founds one with its willing
+    neighbours (or, too small to found, is steered into a network); returns practices placed."""
     practices = model.practices
     organisation = model.organisation(kind)
-    with_room = nearby.near(practice, with_room_for=practices.list_size[practice])
-    if with_room.size:
-        _add_members(model, kind, int(with_room[0]), np.array([practice]))
-        return
+    with_room = nearby.nearest(practice, with_room_for=practices.list_size[practice])
+    if with_room != NO_NETWORK:
+        _join_one(model, kind, practice, with_room)
+        return 1
     target = _target_size(organisation, size_draw)
     recruits = _willing_neighbours(model, kind, practice, accept, target)
     founded_size = practices.list_size[practice] + practices.list_size[recruits].sum()
     if founded_size < smallest_worth_founding(organisation):
-        existing = nearby.near(practice, with_room_for=None, reach_factor=STEERING_REACH)
-        if existing.size:  # too small to stand alone (or be paid): the commissioner steers it into a network
-            _add_members(model, kind, int(existing[0]), np.array([practice]))
-            return
+        existing = nearby.nearest(practice, with_room_for=None, reach_factor=STEERING_REACH)
+        if existing != NO_NETWORK:  # too small to stand alone (or be paid): the commissioner steers it into a network
+            _join_one(model, kind, practice, existing)
+            return 1
     slot = model.add_network(kind=kind, lead=practice, target_patients=target, waiver_draw=size_draw)
     nearby.add(slot)
-    _add_members(model, kind, slot, np.concatenate([[practice], recruits]).astype(np.int64))
+    set_membership(model, kind, np.concatenate([[practice], recruits]).astype(np.int64), slot)
+    return 1 + recruits.size
 
 
 def _willing_neighbours(model, kind: int, practice: int, accept: np.ndarray, target: float) -> np.ndarray:
     """Nearest willing outsiders in the same area whose lists take the founder up to the target."""
     practices = model.practices
-    reach = model.params.behaviour.max_network_distance_km
-    pool = model.area_practices[practices.area[practice]]
-    pool = pool[practices.open[pool] & (practices.membership[kind, pool] < 0) & accept[pool] & (pool != practice)]
-    distance = np.hypot(practices.x_km[pool] - practices.x_km[practice], practices.y_km[pool] - practices.y_km[practice])
-    order = np.argsort(distance, kind="stable")
-    pool, distance = pool[order], distance[order]
-    pool = pool[distance <= reach]
     needed = target - practices.list_size[practice]
     if needed <= 0:
-        return pool[:0]
-    running = np.cumsum(practices.list_size[pool])
-    take = min(int(np.searchsorted(running, needed)) + 1, pool.size)
+        return np.zeros(0, dtype=np.int64)
+    reach = model.params.behaviour.max_network_distance_km
+    is_open, membership, list_size = practices.open, practices.membership[kind], practices.list_size
+    taken, running, before = [], 0.0, 0.0
+    for other, distance in zip(*model.area_distances.others_by_distance(practice)):
+        if distance > reach:
+            break
+        if is_open[other] and membership[other] < 0 and accept[other]:
+            taken.append(other)
+            before, running = running, running + list_size[other]
+            if running >= needed:
+                break
     band = model.organisation(kind).band
-    if band is not None and take >= 2 and running[take - 1] - needed > band.max_patients - target \
-            and running[take - 2] + practices.list_size[practice] >= band.min_patients:
-        take -= 1  # stop short rather than overshoot the paid band
-    return pool[:take]
+    if band is not None and len(taken) >= 2 and running - needed > band.max_patients - target \
+            and before + list_size[practice] >= band.min_patients:
+        taken.pop()  # stop short rather than overshoot the paid band
+    return np.array(taken, dtype=np.int64)
 
 
-def _add_members(model, kind: int, slot: int, members: np.ndarray) -> None:
-    set_membership(model, kind, members, slot)
+def _join_one(model, kind: int, practice: int, slot: int) -> None:
+    """An outsider joins a network (the scalar case of set_membership)."""
+    model.networks.patients[slot] += model.practices.list_size[practice]
+    model.networks.members[slot] += 1
+    model.practices.membership[kind, practice] = slot
 
 
 def merge_unpaid_networks(model) -> None:
@@ -372,15 +452,12 @@ def merge_unpaid_networks(model) -> None:
             if not networks.active[slot]:
                 continue
             lead = int(networks.lead[slot])
-            others = nearby.near(lead, with_room_for=networks.patients[slot])
-            others = others[others != slot]
-            if others.size == 0:
-                others = nearby.near(lead, with_room_for=None)
-                others = others[others != slot]
-            if others.size == 0:
+            other = nearby.nearest(lead, with_room_for=networks.patients[slot], excluding=slot)
+            if other == NO_NETWORK:
+                other = nearby.nearest(lead, with_room_for=None, excluding=slot)
+            if other == NO_NETWORK:
                 continue
-            moving = np.flatnonzero(practices.membership[kind] == slot)
-            _add_members(model, kind, int(others[0]), moving)
+            set_membership(model, kind, np.flatnonzero(practices.membership[kind] == slot), other)
             networks.patients[slot], networks.members[slot] = 0.0, 0
             networks.active[slot], networks.ended[slot] = False, model.month
             model.end_network(int(slot))
@@ -401,12 +478,13 @@ def form_initial(model) -> None:
         wanted = int(round(organisation.initial_coverage * practices.open.sum()))
         accept = np.ones(practices.size, dtype=bool)
         nearby = _AreaNetworks(model, kind)
-        for practice in rng.permutation(practices.size):
+        placed = int((practices.membership[kind] >= 0).sum())
+        for practice in rng.permutation(practices.size).tolist():
             if practices.membership[kind, practice] >= 0:
                 continue
-            if (practices.membership[kind] >= 0).sum() >= wanted:
+            if placed >= wanted:
                 break
-            _join_or_found(model, kind, int(practice), accept, rng.random(), nearby)
+            placed += _join_or_found(model, kind, practice, accept, rng.random(), nearby)
         update_sizes(model)
     model.networks.view("formed")[:] = -INITIAL_AGE_MONTHS
 
@@ -421,5 +499,5 @@ def _networks_from_labels(model, kind: int, labels: np.ndarray) -> None:
         lead = int(members[np.argmax(practices.list_size[members])])
         total = float(practices.list_size[members].sum())
         slot = model.add_network(kind=kind, lead=lead, target_patients=total, waiver_draw=0.0)
-        _add_members(model, kind, slot, members)
+        set_membership(model, kind, members, slot)
     update_sizes(model)

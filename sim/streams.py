@@ -89,16 +89,16 @@ def binomial(n: np.ndarray, p: np.ndarray, u: np.ndarray) -> np.ndarray:
     """
     n = np.asarray(n, dtype=np.int64)
     p = np.clip(np.broadcast_to(p, n.shape), 0.0, 1.0)
-    result = np.where(p >= 1.0, n, 0)
-    index = np.flatnonzero((p < 1.0) & (p > 0.0) & (n > 0))
-    n, p, u = n[index], p[index], u[index]
-    odds = p / (1.0 - p)
+    certain = p >= 1.0
+    result = np.where(certain, n, 0)
     probability = (1.0 - p) ** n          # P(k = 0)
+    # Most draws are 0: only those at or above P(k = 0) walk on (p = 0 or n = 0 gives P = 1 > u).
+    index = np.flatnonzero((u >= probability) & ~certain)
+    n, p, u, probability = n[index], p[index], u[index], probability[index]
+    odds = p / (1.0 - p)
     cumulative = probability.copy()
     k = 0
     # Walk k upwards for the draws still above the CDF; they all share the same k at each step.
-    going = np.flatnonzero(u >= cumulative)
-    index, n, odds, u, probability, cumulative = (a[going] for a in (index, n, odds, u, probability, cumulative))
     while index.size:
         probability *= (n - k) / (k + 1) * odds
         cumulative += probability
