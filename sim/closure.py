@@ -98,7 +98,7 @@ def close(model, practice: int) -> None:
     receivers, _ = _nearest_open(model, practice, np.inf)
     receivers = receivers[: params.closure.receiving_practices]
     model.ledger["written_off"] += practices.reserves[practice]
-    practices.leavers_by_month[model.month % 12, practice] += practices.partners[practice] + practices.salaried[practice]
+    practices.add_leavers(model.month, practice, practices.partners[practice] + practices.salaried[practice])
     if receivers.size:
         work = params.workforce
         in_post = practices.partners[receivers] * work.partner_fte_per_head + practices.salaried[receivers] * work.salaried_fte_per_head

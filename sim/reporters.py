@@ -102,7 +102,7 @@ def salaried_gp_fte_per_1000(model) -> float:
 def gp_turnover_12m(model) -> float:
     """GP leavers in the last 12 months over mean GP headcount in that time."""
     state = model.practices
-    return _share(_annualised(model, state.leavers_by_month.sum()), state.heads_by_month.sum() / 12.0)
+    return _share(_annualised(model, state.leavers_12m.sum()), state.heads_12m.sum() / 12.0)
 
 
 def locum_share(model) -> float:

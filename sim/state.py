@@ -57,6 +57,8 @@ class PracticeState:
     membership: np.ndarray = field(init=False)     # (kinds, practices) network slot or NO_NETWORK
     leavers_by_month: np.ndarray = field(init=False)   # (12, practices) GP leavers, ring buffer
     heads_by_month: np.ndarray = field(init=False)     # (12, practices) GP headcount, ring buffer
+    leavers_12m: np.ndarray = field(init=False)        # sums of the ring buffers, kept current
+    heads_12m: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
         n = self.list_size.size
@@ -75,6 +77,8 @@ class PracticeState:
         heads = (self.partners + self.salaried).astype(np.int32)
         self.leavers_by_month = np.zeros((12, n), dtype=np.int32)
         self.heads_by_month = np.tile(heads, (12, 1))
+        self.leavers_12m = np.zeros(n, dtype=np.int64)
+        self.heads_12m = heads.astype(np.int64) * 12
 
     @property
     def size(self) -> int:
@@ -89,11 +93,24 @@ class PracticeState:
         """GP FTE of partners and salaried GPs, locums excluded."""
         return self.partners * partner_fte + self.salaried * salaried_fte
 
+    def record_gp_month(self, month: int, leavers: np.ndarray, heads: np.ndarray) -> None:
+        """Store a month's GP leavers and headcount in the 12-month ring buffers."""
+        slot = month % 12
+        self.leavers_12m += leavers - self.leavers_by_month[slot]
+        self.heads_12m += heads - self.heads_by_month[slot]
+        self.leavers_by_month[slot] = leavers
+        self.heads_by_month[slot] = heads
+
+    def add_leavers(self, month: int, practice: int, leavers: int) -> None:
+        """Add GPs leaving one practice this month (its contract ending)."""
+        self.leavers_by_month[month % 12, practice] += leavers
+        self.leavers_12m[practice] += leavers
+
     def turnover_12m(self, months_recorded: int = 12) -> np.ndarray:
         """GP leavers in the last 12 months over mean GP headcount (0 where no GPs); with fewer
         than 12 months recorded, annualised from those months."""
-        mean_heads = self.heads_by_month.mean(axis=0)
-        leavers = self.leavers_by_month.sum(axis=0) * 12.0 / min(max(months_recorded, 1), 12)
+        mean_heads = self.heads_12m / 12.0
+        leavers = self.leavers_12m * 12.0 / min(max(months_recorded, 1), 12)
         return np.divide(leavers, mean_heads, out=np.zeros(self.size), where=mean_heads > 0)
 
 

@@ -88,7 +88,7 @@ def binomial(n: np.ndarray, p: np.ndarray, u: np.ndarray) -> np.ndarray:
     practice's n or p leaves every other practice's draw unchanged.
     """
     n = np.asarray(n, dtype=np.int64)
-    p = np.clip(np.broadcast_to(p, n.shape), 0.0, 1.0)
+    p = np.minimum(np.maximum(np.broadcast_to(p, n.shape), 0.0), 1.0)
     certain = p >= 1.0
     result = np.where(certain, n, 0)
     probability = (1.0 - p) ** n          # P(k = 0)

@@ -21,11 +21,11 @@ def gp_fte(model) -> np.ndarray:
     return model.practices.gp_fte(work.partner_fte_per_head, work.salaried_fte_per_head)
 
 
-def measure_workload(model) -> None:
-    """Workload: GP time needed over GP time available (in post, locum and pooled cover)."""
+def measure_workload(model, needed: np.ndarray) -> None:
+    """Workload: GP time needed (FTE) over GP time available (in post, locum and pooled cover)."""
     practices = model.practices
     available = gp_fte(model) + practices.locum_fte + practices.pooled_cover_fte
-    workload = required_gp_fte(model) / np.maximum(available, 0.25)
+    workload = needed / np.maximum(available, 0.25)
     practices.workload = np.where(practices.open, np.clip(workload, 0.25, 4.0), 1.0)
 
 
@@ -33,7 +33,8 @@ def gp_flows(model, benefits: Benefits) -> None:
     """GPs leave, retire, give up partnership and are recruited; locums fill part of the gap."""
     practices, work = model.practices, model.params.workforce
     month, uniform = model.month, model.streams.uniform
-    measure_workload(model)
+    needed = required_gp_fte(model)  # lists and roles do not change until the month's roles step
+    measure_workload(model, needed)
     yearly = (work.leaving_rate * practices.workload ** work.workload_elasticity
               * work.deprivation_leaving_ratio ** practices.deprivation * (1.0 - benefits.staff_support))
     partner_yearly = (yearly * (1.0 + benefits.leader_burnout) * np.where(practices.reserves < 0, work.deficit_leaving_ratio, 1.0)
@@ -50,19 +51,17 @@ def gp_flows(model, benefits: Benefits) -> None:
     practices.partners[no_partner] += 1
     practices.salaried[no_partner] -= 1
 
-    _recruit(model, benefits)
-    gap = np.maximum(required_gp_fte(model) - gp_fte(model), 0.0) * practices.open
+    _recruit(model, benefits, needed)
+    gap = np.maximum(needed - gp_fte(model), 0.0) * practices.open
     practices.pooled_cover_fte = gap * benefits.pooled_cover
     practices.locum_fte = (gap - practices.pooled_cover_fte) * work.locum_cover
-    slot = month % 12
-    practices.leavers_by_month[slot] = partner_leavers + salaried_leavers
-    practices.heads_by_month[slot] = practices.gp_heads()
+    practices.record_gp_month(month, partner_leavers + salaried_leavers, practices.gp_heads())
 
 
-def _recruit(model, benefits: Benefits) -> None:
+def _recruit(model, benefits: Benefits, needed: np.ndarray) -> None:
     practices, work = model.practices, model.params.workforce
     fte_per_head = (work.partner_fte_per_head + work.salaried_fte_per_head) / 2.0
-    vacancies = np.maximum(np.round(required_gp_fte(model) / fte_per_head) - practices.gp_heads(), 0).astype(np.int64)
+    vacancies = np.maximum(np.round(needed / fte_per_head) - practices.gp_heads(), 0).astype(np.int64)
     vacancies[~practices.open] = 0
     attraction = (np.where(practices.rural, work.rural_attraction, 1.0)
                   * (1.0 - (1.0 - work.deprived_attraction) * practices.deprivation)
