@@ -1,6 +1,6 @@
 """Time one full model run from the Python API, imports excluded; prints one JSON line.
 
-    python benchmarks/project_case.py PRACTICES MONTHS REPEATS
+    python benchmarks/project_case.py PRACTICES MONTHS REPEATS [FIRST_REPLICATION]
 """
 import json
 import resource
@@ -16,11 +16,12 @@ SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "history_2013_202
 
 def main() -> None:
     practices, months, repeats = (int(a) for a in sys.argv[1:4])
+    first = int(sys.argv[4]) if len(sys.argv) > 4 else 0
     scenario = load(SCENARIO, [f"population.practices={practices}", f"months={months}"])
     times = []
     for repeat in range(repeats):
         start = time.perf_counter()
-        model = GPModel(scenario, replication=repeat).run()
+        model = GPModel(scenario, replication=first + repeat).run()
         model.timeseries()
         times.append(time.perf_counter() - start)
     print(json.dumps({"practices": practices, "months": months, "times_s": times,

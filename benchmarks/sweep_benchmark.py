@@ -1,6 +1,6 @@
 """Sweep throughput and memory: full-England ten-year runs on 1 and 2 local workers.
 
-    python benchmarks/sweep_benchmark.py [--runs 8] [--scenario scenarios/history_2013_2023.yaml]
+    python benchmarks/sweep_benchmark.py [--runs 8] [--practices 6500] [--scenario scenarios/history_2013_2023.yaml]
 
 Measures, in one job:
   - the shared reference workload (`reference.py mesa`: 6,500 practices, 120 months), best of 3;
@@ -76,10 +76,12 @@ class PeakMemory:
         self._thread.join()
 
 
-def sweep_file(folder: Path, scenario: Path, runs: int) -> Path:
+def sweep_file(folder: Path, scenario: Path, runs: int, practices: int | None = None) -> Path:
+    """A Latin hypercube sweep file of RUNS runs over two behavioural weights (practices: the
+    starting population, if not the scenario's own)."""
     folder.mkdir(parents=True, exist_ok=True)
     spec = {"name": f"benchmark-{runs}", "scenario": str(scenario.resolve()), "design": "latin", "samples": runs,
-            "replications": 1, "seed": 1,
+            "set": {"population.practices": practices} if practices else {}, "replications": 1, "seed": 1,
             "parameters": {"behaviour.peer_weight": {"range": [1.0, 3.0]},
                            "behaviour.independence_weight": {"range": [1.0, 3.0]}},
             "outcomes": ["coverage_year_2", "closures_10y", "continuity_year_10", "gp_fte_per_1000_end",
@@ -114,13 +116,14 @@ def main() -> None:
     options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     options.add_argument("--runs", type=int, default=8, help="runs per sweep (default 8)")
     options.add_argument("--scenario", default=str(ROOT / "scenarios" / "history_2013_2023.yaml"))
+    options.add_argument("--practices", type=int, default=6500, help="starting practices (default 6,500, the full-England case)")
     options.add_argument("--out", default=str(HERE / "sweep_results.json"))
     args = options.parse_args()
     sys.path.insert(0, str(ROOT))
     from sim.outputs import versions
 
     work = HERE / "_work" / "sweep"
-    path = sweep_file(work, Path(args.scenario), args.runs)
+    path = sweep_file(work, Path(args.scenario), args.runs, args.practices)
     ref = reference()
     one = one_sweep(path, work / "w1", 1)
     two = one_sweep(path, work / "w2", 2)
@@ -132,6 +135,7 @@ def main() -> None:
         "machine": {"cpus": os.cpu_count(), "load_average_at_end": [round(x, 2) for x in os.getloadavg()]},
         "versions": versions(),
         "scenario": args.scenario,
+        "practices": args.practices,
         "reference_mesa": {k: ref[k] for k in ("practices", "months", "best_s", "all_s", "peak_mb")},
         "sweep_1_worker": one,
         "sweep_2_workers": two,

@@ -395,8 +395,12 @@ def _join_or_found(model, kind: int, practice: int, accept: np.ndarray, size_dra
             return 1
     slot = model.add_network(kind=kind, lead=practice, target_patients=target, waiver_draw=size_draw)
     nearby.add(slot)
-    set_membership(model, kind, np.concatenate([[practice], recruits]).astype(np.int64), slot)
-    return 1 + recruits.size
+    founders = np.concatenate([[practice], recruits]).astype(np.int64)
+    # All are outsiders, so nothing leaves another network (set_membership's founding case).
+    model.networks.patients[slot] += practices.list_size[founders].sum()
+    model.networks.members[slot] += founders.size
+    practices.membership[kind, founders] = slot
+    return founders.size
 
 
 def _willing_neighbours(model, kind: int, practice: int, accept: np.ndarray, target: float) -> np.ndarray:

@@ -142,8 +142,9 @@ class NetworkState:
                 setattr(self, name, grown)
         slot = self.count
         self.count += 1
+        attributes = self.__dict__
         for name, value in values.items():
-            getattr(self, name)[slot] = value
+            attributes[name][slot] = value
         self.active[slot] = True
         self.ended[slot] = -1
         return slot
