@@ -157,7 +157,7 @@ def simulate(scenario: Scenario, seed: int | None = None, replication: int = 0) 
     from .model import GPModel
     # A finished model is freed when it goes out of scope: the agents' id counters hold models
     # weakly (sim/agents.py), unlike Mesa 3.3's own class-level dictionary.
-    model = GPModel(scenario, replication=int(replication), seed=seed).run()
+    model = GPModel(scenario, replication=int(replication), seed=seed, snapshots=False).run()
     return model.timeseries(), int(model.practices.size)
 
 

@@ -27,9 +27,11 @@ class GPModel(mesa.Model):
         scenario: a validated Scenario.
         replication: replication number; with the scenario's seed it fixes every random draw.
         seed: overrides the scenario's root seed when given.
+        snapshots: whether to keep yearly practice-level snapshots (sweeps need only the
+            national series).
     """
 
-    def __init__(self, scenario: Scenario, replication: int = 0, seed: int | None = None):
+    def __init__(self, scenario: Scenario, replication: int = 0, seed: int | None = None, snapshots: bool = True):
         root_seed = scenario.seed if seed is None else int(seed)
         super().__init__(seed=root_seed * 10_007 + replication)
         self.scenario, self.replication, self.root_seed = scenario, replication, root_seed
@@ -64,6 +66,7 @@ class GPModel(mesa.Model):
         networks.form_initial(self)
         workforce.roles_in_post_at_start(self)
         self.snapshots: list[pd.DataFrame] = []
+        self.keep_snapshots = snapshots
         self.datacollector = mesa.DataCollector(model_reporters=model_reporters(self.kinds))
 
     def _neighbour_index(self) -> tuple[np.ndarray, np.ndarray]:
@@ -143,7 +146,7 @@ class GPModel(mesa.Model):
         networks.update_sizes(self)
         continuity.update(self, benefits)
         self.datacollector.collect(self)
-        if self.month % 12 == 11 or self.month == self.scenario.months - 1:
+        if self.keep_snapshots and (self.month % 12 == 11 or self.month == self.scenario.months - 1):
             self.snapshots.append(self.snapshot())
         self.month += 1
 

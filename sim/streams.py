@@ -88,13 +88,18 @@ def binomial(n: np.ndarray, p: np.ndarray, u: np.ndarray) -> np.ndarray:
     practice's n or p leaves every other practice's draw unchanged.
     """
     n = np.asarray(n, dtype=np.int64)
-    p = np.minimum(np.maximum(np.broadcast_to(p, n.shape), 0.0), 1.0)
-    certain = p >= 1.0
-    result = np.where(certain, n, 0)
+    result = np.zeros(n.shape, dtype=np.int64)
+    index = np.flatnonzero(n > 0)  # often few (vacancies, recruits), and n = 0 always draws 0
+    if np.ndim(p):
+        p = p[index]
+    n, p, u = n[index], np.minimum(np.maximum(p, 0.0), 1.0), u[index]
+    certain = np.broadcast_to(p >= 1.0, n.shape)
+    result[index[certain]] = n[certain]
     probability = (1.0 - p) ** n          # P(k = 0)
-    # Most draws are 0: only those at or above P(k = 0) walk on (p = 0 or n = 0 gives P = 1 > u).
-    index = np.flatnonzero((u >= probability) & ~certain)
-    n, p, u, probability = n[index], p[index], u[index], probability[index]
+    # Most draws are 0: only those at or above P(k = 0) walk on (p = 0 gives P = 1 > u).
+    going = np.flatnonzero((u >= probability) & ~certain)
+    index, n, u, probability = index[going], n[going], u[going], probability[going]
+    p = np.broadcast_to(p, certain.shape)[going]
     odds = p / (1.0 - p)
     cumulative = probability.copy()
     k = 0
