@@ -58,6 +58,8 @@ class GPModel(mesa.Model):
         bounds = np.searchsorted(self.practices.area[order], np.arange(areas + 1))
         self.area_practices = [order[bounds[a]:bounds[a + 1]] for a in range(areas)]
         self.watching = networks.watching(self.practices.neighbours)
+        self.watched_by = self.watching.T.tocsr()
+        self.watched_members: dict[int, tuple] = {}
         self.area_distances = networks.AreaDistances(self.practices.x_km, self.practices.y_km, self.area_practices)
         self.networks = NetworkState()
         self.practice_agents = [Practice(self, slot) for slot in range(self.practices.size)]

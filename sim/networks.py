@@ -51,6 +51,25 @@ def watching(neighbours: np.ndarray) -> sparse.csr_matrix:
                              shape=(practices, practices))
 
 
+def members_watched(model, kind: int) -> np.ndarray:
+    """How many of the practices each practice watches are members of this kind (as floats),
+    updated from the practices whose membership changed since the kind was last counted."""
+    inside = model.practices.membership[kind] >= 0
+    if kind not in model.watched_members:
+        counts = model.watching @ inside.astype(float)
+    else:
+        before, counts = model.watched_members[kind]
+        changed = np.flatnonzero(inside != before)
+        if changed.size:
+            start, stop = model.watched_by.indptr[changed], model.watched_by.indptr[changed + 1]
+            length = stop - start
+            position = np.repeat(start - (np.cumsum(length) - length), length) + np.arange(length.sum())
+            change = np.repeat(np.where(inside[changed], 1.0, -1.0), length)
+            counts = counts + np.bincount(model.watched_by.indices[position], weights=change, minlength=inside.size)
+    model.watched_members[kind] = (inside, counts)
+    return counts
+
+
 def update_sizes(model) -> None:
     """Recount each network's patients, members and rural share; end empty networks."""
     practices, networks = model.practices, model.networks
@@ -168,7 +187,7 @@ def joining_utility(model, kind: int) -> np.ndarray:
     organisation = model.organisation(kind)
     membership = practices.membership[kind]
     peers = practices.neighbours.shape[1]
-    peer_share = model.watching @ (membership >= 0).astype(float) / peers if peers else np.zeros(practices.size)
+    peer_share = members_watched(model, kind) / peers if peers else np.zeros(practices.size)
     pressure = np.clip(practices.workload - 1.0, 0.0, 1.0) + (practices.reserves < 0)
     other_kinds = False
     for other in range(len(model.kinds)):

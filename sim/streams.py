@@ -92,10 +92,15 @@ def binomial(n: np.ndarray, p: np.ndarray, u: np.ndarray) -> np.ndarray:
     index = np.flatnonzero(n > 0)  # often few (vacancies, recruits), and n = 0 always draws 0
     if np.ndim(p):
         p = p[index]
-    n, p, u = n[index], np.minimum(np.maximum(p, 0.0), 1.0), u[index]
+    n, p, u = n[index], np.clip(p, 0.0, 1.0), u[index]
+    if n.size == 0:
+        return result
     certain = np.broadcast_to(p >= 1.0, n.shape)
     result[index[certain]] = n[certain]
-    probability = (1.0 - p) ** n          # P(k = 0)
+    if np.ndim(p):
+        probability = (1.0 - p) ** n          # P(k = 0)
+    else:  # one p for all: look the powers up (the same values, computed once per n)
+        probability = ((1.0 - p) ** np.arange(n.max() + 1))[n]
     # Most draws are 0: only those at or above P(k = 0) walk on (p = 0 gives P = 1 > u).
     going = np.flatnonzero((u >= probability) & ~certain)
     index, n, u, probability = index[going], n[going], u[going], probability[going]
