@@ -125,3 +125,103 @@ def test_binomial_inversion_matches_the_binomial_quantile_function():
     p[::50], p[1::50] = 0.0, 1.0
     expected = [n_ if p_ >= 1 else (0 if p_ == 0 or n_ == 0 else int(stats.binom.ppf(u_, n_, p_))) for n_, p_, u_ in zip(n, p, u)]
     assert binomial(n, p, u).tolist() == expected
+
+
+def test_binomial_with_one_probability_matches_a_probability_per_practice():
+    from sim.streams import binomial
+    rng = np.random.default_rng(1)
+    n, u = rng.integers(0, 30, 5000), rng.random(5000)
+    for p in (0.0, 0.003, 0.4, 0.97, 1.0):
+        assert binomial(n, p, u).tolist() == binomial(n, np.full(n.size, p), u).tolist()
+
+
+def _nearest_by_loop(model, kind, practice, with_room_for, reach_factor=1.0, excluding=-1):
+    """The nearest active network of the kind in the practice's area within reach, straight
+    from the network arrays (ties to the lower slot)."""
+    net, state = model.networks, model.practices
+    capacity = networks.capacity(model, kind)
+    reach = model.params.behaviour.max_network_distance_km * reach_factor
+    best, best_distance = -1, np.inf
+    for slot in range(net.count):
+        if (slot == excluding or not net.active[slot] or net.kind[slot] != kind or net.members[slot] <= 0
+                or net.area[slot] != state.area[practice]):
+            continue
+        if with_room_for is not None and capacity[slot] - net.patients[slot] < with_room_for:
+            continue
+        distance = np.hypot(net.x_km[slot] - state.x_km[practice], net.y_km[slot] - state.y_km[practice])
+        if distance <= reach and distance < best_distance:
+            best, best_distance = slot, distance
+    return best
+
+
+def test_nearest_network_matches_a_search_of_every_network(model):
+    kind = model.kinds.index("pcn")
+    nearby = networks._AreaNetworks(model, kind)
+    state = model.practices
+    checked = 0
+    for practice in range(0, state.size, 7):
+        for room, reach in ((state.list_size[practice], 1.0), (None, 1.0), (None, networks.STEERING_REACH), (5000.0, 2.0)):
+            expected = _nearest_by_loop(model, kind, practice, room, reach)
+            assert nearby.nearest(practice, room, reach) == expected
+            checked += expected >= 0
+    assert checked > 50
+
+
+def _willing_by_sorting(model, kind, practice, accept, target):
+    """Willing outsiders of the founder's area within reach, sorted by distance (stable), taken
+    until their lists reach the target, stopping short of overshooting the paid band."""
+    state = model.practices
+    pool = np.flatnonzero(state.area == state.area[practice])
+    pool = pool[state.open[pool] & (state.membership[kind, pool] < 0) & accept[pool] & (pool != practice)]
+    distance = np.hypot(state.x_km[pool] - state.x_km[practice], state.y_km[pool] - state.y_km[practice])
+    order = np.argsort(distance, kind="stable")
+    pool = pool[order][distance[order] <= model.params.behaviour.max_network_distance_km]
+    needed = target - state.list_size[practice]
+    if needed <= 0:
+        return []
+    running = np.cumsum(state.list_size[pool])
+    take = min(int(np.searchsorted(running, needed)) + 1, pool.size)
+    band = model.organisation(kind).band
+    if band is not None and take >= 2 and running[take - 1] - needed > band.max_patients - target \
+            and running[take - 2] + state.list_size[practice] >= band.min_patients:
+        take -= 1
+    return pool[:take].tolist()
+
+
+def test_willing_neighbours_match_sorting_the_whole_area(model):
+    rng = np.random.default_rng(3)
+    accept = rng.random(model.practices.size) < 0.8
+    sizes = set()
+    for kind in range(len(model.kinds)):  # with a paid band (pcn) and without (federation)
+        for practice in range(0, model.practices.size, 5):
+            for target in (20_000.0, 35_000.0, 60_000.0, 1_000.0):
+                expected = _willing_by_sorting(model, kind, practice, accept, target)
+                assert networks._willing_neighbours(model, kind, practice, accept, target).tolist() == expected
+                sizes.add(len(expected))
+    assert max(sizes) >= 4
+
+
+def test_area_distances_match_the_distance_between_sites(model):
+    state, distances = model.practices, model.area_distances
+    for practice in range(0, state.size, 11):
+        same_area = np.flatnonzero(state.area == state.area[practice])
+        expected = np.hypot(state.x_km[same_area] - state.x_km[practice], state.y_km[same_area] - state.y_km[practice])
+        assert np.array_equal(distances.row(practice), expected)
+        others, km = distances.others_by_distance(practice)
+        assert sorted(others) == sorted(set(same_area.tolist()) - {practice})
+        assert km == sorted(km)
+
+
+def test_members_watched_kept_current_matches_a_fresh_count(model):
+    state = model.practices
+    kind = model.kinds.index("federation")
+    before = state.membership[kind].copy()
+    networks.members_watched(model, kind)  # counted once, then changed below
+    rng = np.random.default_rng(5)
+    for _ in range(3):
+        moved = rng.choice(state.size, 40, replace=False)
+        state.membership[kind, moved] = np.where(state.membership[kind, moved] >= 0, -1, 0)
+        fresh = (state.membership[kind][state.neighbours] >= 0).sum(axis=1)
+        assert networks.members_watched(model, kind).tolist() == fresh.astype(float).tolist()
+    state.membership[kind] = before
+    networks.members_watched(model, kind)
