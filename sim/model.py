@@ -46,6 +46,7 @@ class GPModel(mesa.Model):
         self.incentive_spend_month = 0.0
         self.ledger = dict.fromkeys(LEDGER, 0.0)
         self.reporting_cache: dict = {}
+        self._fixed: dict[tuple, np.ndarray] = {}
         self.events = {name: np.zeros(12) for name in EVENT_NAMES}
 
         population_rng = np.random.default_rng([root_seed, replication, 0x50505])
@@ -80,6 +81,14 @@ class GPModel(mesa.Model):
         return nearest_others(self.tree, np.column_stack([self.practices.x_km, self.practices.y_km]), k)
 
     # -- what mechanisms ask of the model ---------------------------------------------------
+    def fixed(self, key: tuple, compute) -> np.ndarray:
+        """An array that depends only on the practices' fixed attributes (site, rurality,
+        deprivation, attitudes) and the parameter values in `key`, computed once."""
+        value = self._fixed.get(key)
+        if value is None:
+            value = self._fixed[key] = compute()
+        return value
+
     def organisations(self) -> list[Organisation]:
         """The organisation kinds in force this month, in kind order."""
         return [self.params.organisations[name] for name in self.kinds]

@@ -196,8 +196,8 @@ def joining_utility(model, kind: int) -> np.ndarray:
     return (behaviour.intercept + behaviour.money_weight * money_value(model, kind)
             + behaviour.peer_weight * peer_share + behaviour.commissioner_weight * organisation.commissioner_push
             + behaviour.pressure_weight * pressure + behaviour.prior_collaboration_weight * other_kinds
-            - behaviour.independence_weight * practices.independence
-            - behaviour.distrust_weight * (1.0 - practices.trust))
+            - model.fixed(("independence", behaviour.independence_weight), lambda: behaviour.independence_weight * practices.independence)
+            - model.fixed(("distrust", behaviour.distrust_weight), lambda: behaviour.distrust_weight * (1.0 - practices.trust)))
 
 
 def join_leave_and_form(model) -> None:
@@ -460,13 +460,17 @@ def merge_unpaid_networks(model) -> None:
     if networks.count == 0 or rate <= 0:
         return
     monthly = 1.0 - np.exp(-rate / 12.0)  # rate is a yearly hazard
-    draw = model.streams.generator("network_merge", model.month).random(networks.count)
+    draw = None
     for kind, organisation in enumerate(model.organisations()):
         if organisation.band is None or not is_open(model, organisation):
             continue
         too_small = networks.view("patients") < organisation.band.min_patients
         unpaid = (networks.view("active") & (networks.view("members") > 0) & (networks.view("kind") == kind)
                   & ~paid(model, kind) & too_small)
+        if not unpaid.any():
+            continue
+        if draw is None:  # the month's draws, one per network slot, made only when needed
+            draw = model.streams.generator("network_merge", model.month).random(networks.count)
         merging = np.flatnonzero(unpaid & (draw < monthly))
         if merging.size == 0:
             continue

@@ -35,8 +35,9 @@ def gp_flows(model, benefits: Benefits) -> None:
     month, uniform = model.month, model.streams.uniform
     needed = required_gp_fte(model)  # lists and roles do not change until the month's roles step
     measure_workload(model, needed)
-    yearly = (work.leaving_rate * practices.workload ** work.workload_elasticity
-              * work.deprivation_leaving_ratio ** practices.deprivation * (1.0 - benefits.staff_support))
+    deprived = model.fixed(("deprived leaving", work.deprivation_leaving_ratio),
+                           lambda: work.deprivation_leaving_ratio ** practices.deprivation)
+    yearly = (work.leaving_rate * practices.workload ** work.workload_elasticity * deprived * (1.0 - benefits.staff_support))
     partner_yearly = (yearly * (1.0 + benefits.leader_burnout) * np.where(practices.reserves < 0, work.deficit_leaving_ratio, 1.0)
                       + work.partner_retirement_rate)
     partner_leavers = binomial(practices.partners, monthly_hazard(partner_yearly), uniform("partner_leaving", month))
@@ -63,9 +64,10 @@ def _recruit(model, benefits: Benefits, needed: np.ndarray) -> None:
     fte_per_head = (work.partner_fte_per_head + work.salaried_fte_per_head) / 2.0
     vacancies = np.maximum(np.round(needed / fte_per_head) - practices.gp_heads(), 0).astype(np.int64)
     vacancies[~practices.open] = 0
-    attraction = (np.where(practices.rural, work.rural_attraction, 1.0)
-                  * (1.0 - (1.0 - work.deprived_attraction) * practices.deprivation)
-                  * np.where(benefits.mature_member, work.network_attraction, 1.0))
+    place = model.fixed(("attraction of place", work.rural_attraction, work.deprived_attraction),
+                        lambda: np.where(practices.rural, work.rural_attraction, 1.0)
+                        * (1.0 - (1.0 - work.deprived_attraction) * practices.deprivation))
+    attraction = place * np.where(benefits.mature_member, work.network_attraction, 1.0)
     weighted = float((vacancies * attraction).sum())
     if weighted <= 0:
         return
