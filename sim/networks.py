@@ -181,23 +181,51 @@ def money_value(model, kind: int) -> float:
     return value
 
 
-def joining_utility(model, kind: int) -> np.ndarray:
-    """Logit utility of being a member of this kind, for every practice slot."""
+def joining_utility(model, kind: int, who: np.ndarray | None = None, watched: np.ndarray | None = None) -> np.ndarray:
+    """Logit utility of being a member of this kind, for every practice slot (or those in `who`).
+
+    Args:
+        watched: members of the kind among each practice's watched neighbours, if counted already.
+    """
     practices, behaviour = model.practices, model.params.behaviour
     organisation = model.organisation(kind)
-    membership = practices.membership[kind]
+    who = slice(None) if who is None else who
     peers = practices.neighbours.shape[1]
-    peer_share = members_watched(model, kind) / peers if peers else np.zeros(practices.size)
-    pressure = np.clip(practices.workload - 1.0, 0.0, 1.0) + (practices.reserves < 0)
+    watched = members_watched(model, kind) if watched is None else watched
+    peer_share = watched[who] / peers if peers else np.zeros(practices.size)[who]
+    pressure = np.clip(practices.workload[who] - 1.0, 0.0, 1.0) + (practices.reserves[who] < 0)
     other_kinds = False
     for other in range(len(model.kinds)):
         if other != kind:
-            other_kinds = (practices.membership[other] >= 0) | other_kinds
+            other_kinds = (practices.membership[other][who] >= 0) | other_kinds
+    independence = model.fixed(("independence", behaviour.independence_weight), lambda: behaviour.independence_weight * practices.independence)
+    distrust = model.fixed(("distrust", behaviour.distrust_weight), lambda: behaviour.distrust_weight * (1.0 - practices.trust))
     return (behaviour.intercept + behaviour.money_weight * money_value(model, kind)
             + behaviour.peer_weight * peer_share + behaviour.commissioner_weight * organisation.commissioner_push
             + behaviour.pressure_weight * pressure + behaviour.prior_collaboration_weight * other_kinds
-            - model.fixed(("independence", behaviour.independence_weight), lambda: behaviour.independence_weight * practices.independence)
-            - model.fixed(("distrust", behaviour.distrust_weight), lambda: behaviour.distrust_weight * (1.0 - practices.trust)))
+            - independence[who] - distrust[who])
+
+
+class _Choices:
+    """Whether each practice would choose membership of a kind this month: the logit probability
+    of its utility, with memberships as the month's decisions began, against its own draw.
+    Worked out only for the practices asked about (those reconsidering, and the neighbours of
+    would-be founders), which is the same answer as working it out for all."""
+
+    def __init__(self, model, kind: int):
+        self.model, self.kind = model, kind
+        self.event = f"choose:{model.kinds[kind]}"
+        self.watched = members_watched(model, kind)
+        self.known = np.zeros(model.practices.size, dtype=bool)
+        self.choose = np.zeros(model.practices.size, dtype=bool)
+
+    def __call__(self, who: np.ndarray) -> np.ndarray:
+        new = who[~self.known[who]]
+        if new.size:
+            utility = joining_utility(self.model, self.kind, new, self.watched)
+            self.choose[new] = self.model.streams.uniform_of(self.event, self.model.month, new) < expit(utility)
+            self.known[new] = True
+        return self.choose[who]
 
 
 def join_leave_and_form(model) -> None:
@@ -210,18 +238,21 @@ def join_leave_and_form(model) -> None:
             continue
         rate = behaviour.decision_rate if organisation.decision_rate is None else organisation.decision_rate
         name = model.kinds[kind]
-        choose = model.streams.uniform(f"choose:{name}", model.month) < expit(joining_utility(model, kind))
-        reconsider = practices.open & (model.streams.uniform(f"reconsider:{name}", model.month) < rate)
+        choices = _Choices(model, kind)
+        reconsider = np.flatnonzero(practices.open & (model.streams.uniform(f"reconsider:{name}", model.month) < rate))
+        choose = choices(reconsider)
         membership = practices.membership[kind]
-        set_membership(model, kind, np.flatnonzero(reconsider & (membership >= 0) & ~choose), NO_NETWORK)
-        unplaced = _join_nearest_with_room(model, kind, np.flatnonzero(reconsider & (membership < 0) & choose))
-        unplaced = _steer_into_nearest(model, kind, unplaced, choose)
+        member = membership[reconsider] >= 0
+        set_membership(model, kind, reconsider[member & ~choose], NO_NETWORK)
+        unplaced = _join_nearest_with_room(model, kind, reconsider[~member & choose])
+        unplaced = _steer_into_nearest(model, kind, unplaced, choices)
         if unplaced.size:
+            choices(np.concatenate([model.area_practices[area] for area in np.unique(practices.area[unplaced])]))
             nearby = _AreaNetworks(model, kind)
             size_draw = model.streams.uniform(f"size:{name}", model.month)
             for practice in unplaced.tolist():
                 if membership[practice] < 0:
-                    _join_or_found(model, kind, practice, choose, size_draw[practice], nearby)
+                    _join_or_found(model, kind, practice, choices.choose, size_draw[practice], nearby)
 
 
 def capacity(model, kind: int, slots: np.ndarray | None = None) -> np.ndarray:
@@ -281,7 +312,7 @@ def _network_tree(model, slots: np.ndarray, search: tuple) -> cKDTree:
     return tree
 
 
-def _steer_into_nearest(model, kind: int, practices_left: np.ndarray, willing: np.ndarray) -> np.ndarray:
+def _steer_into_nearest(model, kind: int, practices_left: np.ndarray, willing) -> np.ndarray:
     """Practices whose willing outside neighbours could not make a network worth founding join
     the nearest network of their area instead (all at once); returns those who may found one."""
     practices, networks = model.practices, model.networks
@@ -289,7 +320,7 @@ def _steer_into_nearest(model, kind: int, practices_left: np.ndarray, willing: n
     if practices_left.size == 0 or slots.size == 0:
         return practices_left
     neighbours = practices.neighbours[practices_left]
-    outside = practices.open[neighbours] & (practices.membership[kind][neighbours] < 0) & willing[neighbours]
+    outside = practices.open[neighbours] & (practices.membership[kind][neighbours] < 0) & willing(neighbours.ravel()).reshape(neighbours.shape)
     could_gather = practices.list_size[practices_left] + (practices.list_size[neighbours] * outside).sum(axis=1)
     steer = could_gather < smallest_worth_founding(model.organisation(kind))
     if not steer.any():

@@ -65,9 +65,16 @@ class Streams:
 
     def uniform(self, event: str, month: int, size: int | None = None) -> np.ndarray:
         """Uniform draws in [0, 1), one per practice slot (or `size` of them), for one event and month."""
-        key = np.uint64(_key(self.seed, self.replication, event_key(event), month + 1))
         slots = self._slots if size is None or size == self.size else np.arange(1, size + 1, dtype=np.uint64) * _GOLDEN
-        bits = _mix(slots + key)
+        return self._draws(event, month, slots)
+
+    def uniform_of(self, event: str, month: int, slots: np.ndarray) -> np.ndarray:
+        """The same draws as `uniform`, for the given practice slots only."""
+        return self._draws(event, month, self._slots[slots])
+
+    def _draws(self, event: str, month: int, counters: np.ndarray) -> np.ndarray:
+        key = np.uint64(_key(self.seed, self.replication, event_key(event), month + 1))
+        bits = _mix(counters + key)
         bits >>= np.uint64(11)
         return bits.astype(np.float64) * _TO_UNIT
 

@@ -225,3 +225,16 @@ def test_members_watched_kept_current_matches_a_fresh_count(model):
         assert networks.members_watched(model, kind).tolist() == fresh.astype(float).tolist()
     state.membership[kind] = before
     networks.members_watched(model, kind)
+
+
+def test_choices_worked_out_for_some_practices_match_working_them_out_for_all(model):
+    from scipy.special import expit
+    state = model.practices
+    rng = np.random.default_rng(9)
+    for kind, name in enumerate(model.kinds):
+        everyone = model.streams.uniform(f"choose:{name}", model.month) < expit(networks.joining_utility(model, kind))
+        choices = networks._Choices(model, kind)
+        for _ in range(4):
+            some = rng.choice(state.size, 300)
+            assert choices(some).tolist() == everyone[some].tolist()
+        assert 0.05 < everyone.mean() < 0.95
