@@ -8,6 +8,7 @@ number), which is fast to evaluate for a whole array and needs no generator obje
 """
 from __future__ import annotations
 
+import functools
 import zlib
 
 import numpy as np
@@ -72,6 +73,10 @@ class Streams:
         """The same draws as `uniform`, for the given practice slots only."""
         return self._draws(event, month, self._slots[slots])
 
+    def drawer(self, event: str, month: int):
+        """A function giving this event's and month's draws for the practice slots it is passed."""
+        return functools.partial(self.uniform_of, event, month)
+
     def _draws(self, event: str, month: int, counters: np.ndarray) -> np.ndarray:
         key = np.uint64(_key(self.seed, self.replication, event_key(event), month + 1))
         bits = _mix(counters + key)
@@ -93,13 +98,18 @@ def binomial(n: np.ndarray, p: np.ndarray, u: np.ndarray) -> np.ndarray:
 
     Unlike numpy's sampler, each element uses exactly its own uniform, so a change in one
     practice's n or p leaves every other practice's draw unchanged.
+
+    Args:
+        n, p: trials and probability (one p, or one per element).
+        u: one uniform per element, or a function giving the uniforms of the elements it is
+            passed (so that draws are made only where n > 0).
     """
     n = np.asarray(n, dtype=np.int64)
     result = np.zeros(n.shape, dtype=np.int64)
     index = np.flatnonzero(n > 0)  # often few (vacancies, recruits), and n = 0 always draws 0
     if np.ndim(p):
         p = p[index]
-    n, p, u = n[index], np.clip(p, 0.0, 1.0), u[index]
+    n, p, u = n[index], np.clip(p, 0.0, 1.0), (u(index) if callable(u) else u[index])
     if n.size == 0:
         return result
     certain = np.broadcast_to(p >= 1.0, n.shape)

@@ -32,7 +32,7 @@ def measure_workload(model, needed: np.ndarray) -> None:
 def gp_flows(model, benefits: Benefits) -> None:
     """GPs leave, retire, give up partnership and are recruited; locums fill part of the gap."""
     practices, work = model.practices, model.params.workforce
-    month, uniform = model.month, model.streams.uniform
+    month, drawer = model.month, model.streams.drawer
     needed = required_gp_fte(model)  # lists and roles do not change until the month's roles step
     measure_workload(model, needed)
     deprived = model.fixed(("deprived leaving", work.deprivation_leaving_ratio),
@@ -40,11 +40,11 @@ def gp_flows(model, benefits: Benefits) -> None:
     yearly = (work.leaving_rate * practices.workload ** work.workload_elasticity * deprived * (1.0 - benefits.staff_support))
     partner_yearly = (yearly * (1.0 + benefits.leader_burnout) * np.where(practices.reserves < 0, work.deficit_leaving_ratio, 1.0)
                       + work.partner_retirement_rate)
-    partner_leavers = binomial(practices.partners, monthly_hazard(partner_yearly), uniform("partner_leaving", month))
-    salaried_leavers = binomial(practices.salaried, monthly_hazard(yearly), uniform("salaried_leaving", month))
+    partner_leavers = binomial(practices.partners, monthly_hazard(partner_yearly), drawer("partner_leaving", month))
+    salaried_leavers = binomial(practices.salaried, monthly_hazard(yearly), drawer("salaried_leaving", month))
     practices.partners -= partner_leavers
     practices.salaried -= salaried_leavers
-    turning = binomial(practices.partners, monthly_hazard(work.partner_to_salaried_rate), uniform("partner_to_salaried", month))
+    turning = binomial(practices.partners, monthly_hazard(work.partner_to_salaried_rate), drawer("partner_to_salaried", month))
     practices.partners -= turning
     practices.salaried += turning
     # Somebody must hold the contract: a salaried GP takes on the partnership.
@@ -73,8 +73,8 @@ def _recruit(model, benefits: Benefits, needed: np.ndarray) -> None:
         return
     supply = work.new_gps_per_1000_patients * practices.list_size.sum() / 1000.0 / 12.0
     fill = np.minimum(work.vacancy_fill_rate, supply * attraction / weighted)
-    recruits = binomial(vacancies, fill, model.streams.uniform("recruitment", model.month))
-    partners = binomial(recruits, work.new_gp_partner_share, model.streams.uniform("new_partner", model.month))
+    recruits = binomial(vacancies, fill, model.streams.drawer("recruitment", model.month))
+    partners = binomial(recruits, work.new_gp_partner_share, model.streams.drawer("new_partner", model.month))
     practices.partners += partners
     practices.salaried += recruits - partners
 

@@ -240,3 +240,18 @@ def test_choices_worked_out_for_some_practices_match_working_them_out_for_all(mo
             assert choices(some).tolist() == everyone[some].tolist()
         shares.append(everyone.mean())
     assert min(shares) < 0.9  # some practices decline, so the comparison means something
+
+
+def test_binomial_drawing_only_where_needed_matches_drawing_for_all(model):
+    from sim.streams import binomial
+    state = model.practices
+    everyone = model.streams.uniform("partner_leaving", 3)
+    asked = []
+
+    def drawer(slots):
+        asked.append(slots.size)
+        return model.streams.uniform_of("partner_leaving", 3, slots)
+    n = np.where(np.arange(state.size) % 3 == 0, state.partners, 0)
+    p = np.full(state.size, 0.2)
+    assert binomial(n, p, drawer).tolist() == binomial(n, p, everyone).tolist()
+    assert asked == [int((n > 0).sum())]
