@@ -85,7 +85,7 @@ def nearest_others(tree: cKDTree, xy: np.ndarray, k: int) -> tuple[np.ndarray, n
     """Distances to and indices of each site's k nearest other sites, nearest first. A site is
     never its own neighbour, even where several practices share one place."""
     n = xy.shape[0]
-    distance, index = tree.query(xy, k=min(k + 1, n))
+    distance, index = tree.query(xy, k=min(k + 1, n), workers=-1)  # the same answer, on every core
     distance, index = distance.reshape(n, -1), index.reshape(n, -1)
     others = index != np.arange(n)[:, None]
     order = np.argsort(~others, axis=1, kind="stable")[:, :k]
