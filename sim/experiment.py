@@ -152,13 +152,21 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def simulate(scenario: Scenario, seed: int | None = None, replication: int = 0) -> tuple[pd.DataFrame, int]:
-    """One replication: its national timeseries and its number of practice slots."""
+def simulate(scenario: Scenario, seed: int | None = None, replication: int = 0,
+             national: list[str] | None = None) -> tuple[pd.DataFrame, int]:
+    """One replication: its national timeseries (all columns, or those in `national`) and its
+    number of practice slots."""
     from .model import GPModel
     # A finished model is freed when it goes out of scope: the agents' id counters hold models
     # weakly (sim/agents.py), unlike Mesa 3.3's own class-level dictionary.
-    model = GPModel(scenario, replication=int(replication), seed=seed, snapshots=False).run()
+    model = GPModel(scenario, replication=int(replication), seed=seed, snapshots=False, national=national).run()
     return model.timeseries(), int(model.practices.size)
+
+
+def columns_read(outcomes: tuple[str, ...] | list[str] | None, yearly_series: tuple[str, ...] | list[str] = ()) -> list[str]:
+    """The national figures these outcomes and yearly series read."""
+    names = DEFAULT_OUTCOMES if outcomes is None else outcomes
+    return sorted({OUTCOMES[name].column for name in names} | set(yearly_series))
 
 
 def summarise(series: pd.DataFrame, slots: int, outcomes: tuple[str, ...] | list[str] | None = None,
@@ -211,7 +219,7 @@ def evaluate(scenario: str | Path | Scenario | dict = DEFAULT_SCENARIO, *, seed:
     changes.update(dotted(params))
     check_outcomes(DEFAULT_OUTCOMES if outcomes is None else outcomes, series)
     resolved = build(scenario, changes)
-    timeseries, slots = simulate(resolved, seed=seed, replication=replication)
+    timeseries, slots = simulate(resolved, seed=seed, replication=replication, national=columns_read(outcomes, series))
     return summarise(timeseries, slots, outcomes, series)
 
 

@@ -29,9 +29,12 @@ class GPModel(mesa.Model):
         seed: overrides the scenario's root seed when given.
         snapshots: whether to keep yearly practice-level snapshots (sweeps need only the
             national series).
+        national: the national figures to record (timeseries columns; default all). Sweeps
+            record only those their outcomes read.
     """
 
-    def __init__(self, scenario: Scenario, replication: int = 0, seed: int | None = None, snapshots: bool = True):
+    def __init__(self, scenario: Scenario, replication: int = 0, seed: int | None = None, snapshots: bool = True,
+                 national: list[str] | None = None):
         root_seed = scenario.seed if seed is None else int(seed)
         super().__init__(seed=root_seed * 10_007 + replication)
         self.scenario, self.replication, self.root_seed = scenario, replication, root_seed
@@ -70,7 +73,7 @@ class GPModel(mesa.Model):
         workforce.roles_in_post_at_start(self)
         self.snapshots: list[pd.DataFrame] = []
         self.keep_snapshots = snapshots
-        self.datacollector = mesa.DataCollector(model_reporters=model_reporters(self.kinds))
+        self.datacollector = mesa.DataCollector(model_reporters=model_reporters(self.kinds, national))
 
     def _neighbour_index(self) -> tuple[np.ndarray, np.ndarray]:
         """Each practice's nearest other practices (sites do not move), for mergers and dispersal."""

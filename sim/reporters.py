@@ -197,11 +197,17 @@ NATIONAL = [month, practices, patients, mean_list_size, networks, network_covera
             additional_roles_fte, access, incentive_spend_gbp]
 
 
-def model_reporters(kinds: list[str]) -> dict:
-    """Reporter functions by column name, for mesa.DataCollector."""
+def model_reporters(kinds: list[str], only: list[str] | None = None) -> dict:
+    """Reporter functions by column name, for mesa.DataCollector (all, or the month and those
+    named in `only`)."""
     reporters = {function.__name__: function for function in NATIONAL}
     for index, name in enumerate(kinds):
         reporters[f"networks_{name}"] = partial(networks_of_kind, kind=index)
         reporters[f"coverage_{name}"] = partial(coverage_of_kind, kind=index)
         reporters[f"paid_coverage_{name}"] = partial(paid_coverage_of_kind, kind=index)
-    return reporters
+    if only is None:
+        return reporters
+    unknown = sorted(set(only) - set(reporters))
+    if unknown:
+        raise ValueError(f"no national figure called {', '.join(unknown)}")
+    return {column: reporter for column, reporter in reporters.items() if column == "month" or column in only}

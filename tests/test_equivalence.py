@@ -255,3 +255,16 @@ def test_binomial_drawing_only_where_needed_matches_drawing_for_all(model):
     p = np.full(state.size, 0.2)
     assert binomial(n, p, drawer).tolist() == binomial(n, p, everyone).tolist()
     assert asked == [int((n > 0).sum())]
+
+
+def test_recording_only_the_figures_outcomes_read_gives_the_same_outcomes():
+    from sim import experiment
+    scenario = small()
+    outcomes = list(experiment.OUTCOMES)
+    series = ["network_coverage_practices", "locum_share"]
+    everything, slots = experiment.simulate(scenario, seed=3)
+    some, same_slots = experiment.simulate(scenario, seed=3, national=experiment.columns_read(outcomes, series))
+    assert len(some.columns) < len(everything.columns) and slots == same_slots
+    full = experiment.summarise(everything, slots, outcomes, series)
+    reduced = experiment.summarise(some, slots, outcomes, series)
+    assert {k: np.asarray(v).tolist() for k, v in reduced.items()} == {k: np.asarray(v).tolist() for k, v in full.items()}
