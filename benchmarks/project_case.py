@@ -1,4 +1,5 @@
-"""Time one full model run from the Python API, imports excluded; prints one JSON line.
+"""Time one full model run from the Python API (set-up, every month, the national series and the
+yearly practice snapshots as tables), imports excluded; prints one JSON line.
 
     python benchmarks/project_case.py PRACTICES MONTHS REPEATS [FIRST_REPLICATION]
 """
@@ -22,7 +23,7 @@ def main() -> None:
     for repeat in range(repeats):
         start = time.perf_counter()
         model = GPModel(scenario, replication=first + repeat).run()
-        model.timeseries()
+        model.timeseries(), model.practice_table()  # the national series and the yearly snapshots
         times.append(time.perf_counter() - start)
     print(json.dumps({"practices": practices, "months": months, "times_s": times,
                       "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,

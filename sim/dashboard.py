@@ -290,9 +290,9 @@ class DashboardModel(GPModel):
         """The run so far as Results, the same object `gpsim run` writes."""
         from sim.results import Results
 
-        snapshots = list(self.snapshots)
+        snapshots = [self.practice_table()] if self.snapshots else []
         last = year_month(self.start_month + self.month - 1)
-        if not snapshots or snapshots[-1]["month"].iloc[0] != last:
+        if not self.snapshots or self.snapshots[-1]["month"][0] != last:
             snapshots.append(self.snapshot().assign(month=last))
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
         scenario = self.scenario.model_copy(update={"seed": self.root_seed, "replications": 1})

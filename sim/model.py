@@ -71,7 +71,7 @@ class GPModel(mesa.Model):
         self.network_trees: dict[tuple, tuple] = {}
         networks.form_initial(self)
         workforce.roles_in_post_at_start(self)
-        self.snapshots: list[pd.DataFrame] = []
+        self.snapshots: list[dict[str, np.ndarray]] = []  # yearly, as columns (see practice_table)
         self.keep_snapshots = snapshots
         self.datacollector = mesa.DataCollector(model_reporters=model_reporters(self.kinds, national))
 
@@ -161,7 +161,7 @@ class GPModel(mesa.Model):
         continuity.update(self, benefits)
         self.datacollector.collect(self)
         if self.keep_snapshots and (self.month % 12 == 11 or self.month == self.scenario.months - 1):
-            self.snapshots.append(self.snapshot())
+            self.snapshots.append(self._snapshot_columns())
         self.month += 1
 
     def _apply_policy_changes(self) -> None:
@@ -204,23 +204,33 @@ class GPModel(mesa.Model):
         })
 
     def snapshot(self) -> pd.DataFrame:
-        """Practice-level figures this month (taken yearly)."""
+        """Practice-level figures this month, one row per practice slot."""
+        return pd.DataFrame(self._snapshot_columns())
+
+    def practice_table(self) -> pd.DataFrame:
+        """The yearly practice-level snapshots (end of each simulated year and the last month),
+        one row per practice slot and snapshot."""
+        taken = self.snapshots or [{name: values[:0] for name, values in self._snapshot_columns().items()}]
+        return pd.DataFrame({name: np.concatenate([columns[name] for columns in taken]) for name in taken[0]})
+
+    def _snapshot_columns(self) -> dict[str, np.ndarray]:
+        # Arrays, not a DataFrame: the yearly snapshots become one table at the end.
         state = self.practices
         work = self.params.workforce
-        frame = pd.DataFrame({
-            "replication": self.replication,
-            "month": year_month(self.start_month + self.month),
+        columns = {
+            "replication": np.full(state.size, self.replication),
+            "month": np.full(state.size, year_month(self.start_month + self.month), dtype=object),
             "practice_id": np.arange(state.size),
-            "open": state.open,
-            "area": state.area,
-            "region": state.region,
-            "rural": state.rural,
+            "open": state.open.copy(),
+            "area": state.area.copy(),
+            "region": state.region.copy(),
+            "rural": state.rural.copy(),
             "deprivation": state.deprivation.round(4),
             "isolation_km": state.isolation_km.round(3),
             "list_size": state.list_size.round(1),
             "initial_list_size": state.initial_list_size.round(1),
-            "gp_partners": state.partners,
-            "gp_salaried": state.salaried,
+            "gp_partners": state.partners.copy(),
+            "gp_salaried": state.salaried.copy(),
             "gp_fte": state.gp_fte(work.partner_fte_per_head, work.salaried_fte_per_head).round(3),
             "locum_fte": state.locum_fte.round(3),
             "additional_roles_fte": state.roles_fte.round(3),
@@ -229,7 +239,7 @@ class GPModel(mesa.Model):
             "reserves_gbp": state.reserves.round(0),
             "continuity": state.continuity.round(4),
             "ended": np.where(state.status == 1, "merged", np.where(state.status == 2, "closed", "")),
-        })
+        }
         for kind, name in enumerate(self.kinds):
-            frame[f"network_{name}"] = state.membership[kind]
-        return frame
+            columns[f"network_{name}"] = state.membership[kind].copy()
+        return columns

@@ -144,7 +144,7 @@ def run(scenario: str | Path | Scenario | dict, *, replications: int | None = No
         model = GPModel(scenario, replication=replication, seed=seed).run(progress)
         series.append(model.timeseries())
         networks.append(model.network_table())
-        practices.extend(model.snapshots)
+        practices.append(model.practice_table())
     return Results(scenario=scenario, seed=seed, timeseries=pd.concat(series, ignore_index=True),
                    networks=pd.concat(networks, ignore_index=True), practices=pd.concat(practices, ignore_index=True),
                    started=started, finished=datetime.now(timezone.utc).isoformat(timespec="seconds"),
