@@ -9,10 +9,12 @@ Times, in one job:
     months and at 20,000 practices;
   - a sweep of full-England runs on 2 workers (100 runs by default).
 
-These machines are noisy and their speed drifts over minutes, so the cases run in interleaved
-rounds (each round runs every case once, each in a fresh process), and a ratio is reported two
-ways: best time over best time, and the median of the ratios within each round. The targets
-are judged on best over best. Writes benchmarks/results.json.
+These machines are noisy and their speed drifts by half over minutes, so the cases run in
+interleaved rounds (each round runs every case once, each in a fresh process) and a ratio is
+reported two ways: the median of the ratios within each round (runs made minutes apart, on the
+machine as it was then), which the targets are judged on, and best time over best time. The
+sweep's minutes are absolute, so results.json also gives its seconds per run as a ratio to the
+reference measured in the same job. Writes benchmarks/results.json.
 """
 from __future__ import annotations
 
@@ -129,17 +131,21 @@ def main() -> None:
     }
     if "practices_20000_10y" in cases:
         ratios["scale_20000_vs_6500"] = ratios_of(cases["practices_20000_10y"], england)
+    judged = {name: ratio["median_within_rounds"] for name, ratio in ratios.items()}
     checks = {
-        "england_10y_vs_mesa <= 0.25": ratios["england_10y_vs_mesa"]["best_over_best"] <= TARGETS["england_10y_vs_mesa"],
-        "england_10y_vs_mesa <= 0.12 (aim)": ratios["england_10y_vs_mesa"]["best_over_best"] <= TARGETS["england_10y_vs_mesa_aim"],
+        "england_10y_vs_mesa <= 0.25": judged["england_10y_vs_mesa"] <= TARGETS["england_10y_vs_mesa"],
+        "england_10y_vs_mesa <= 0.12 (aim)": judged["england_10y_vs_mesa"] <= TARGETS["england_10y_vs_mesa_aim"],
         "england_peak_mb < 300": england["peak_mb"] < TARGETS["england_peak_mb"],
-        "scale_240_vs_120_months <= 2.2": ratios["scale_240_vs_120_months"]["best_over_best"] <= TARGETS["scale_240_vs_120_months"],
+        "scale_240_vs_120_months <= 2.2": judged["scale_240_vs_120_months"] <= TARGETS["scale_240_vs_120_months"],
     }
-    if "scale_20000_vs_6500" in ratios:
-        checks["scale_20000_vs_6500 <= 3.5"] = ratios["scale_20000_vs_6500"]["best_over_best"] <= TARGETS["scale_20000_vs_6500"]
+    if "scale_20000_vs_6500" in judged:
+        checks["scale_20000_vs_6500 <= 3.5"] = judged["scale_20000_vs_6500"] <= TARGETS["scale_20000_vs_6500"]
     if "sweep_2_workers" in cases:
-        projected = cases["sweep_2_workers"]["projected_1000_runs_minutes_from_wall"]
-        checks["sweep 1,000 runs on 2 workers < 10 minutes"] = projected < TARGETS["sweep_1000_runs_minutes_2_workers"]
+        sweep_case = cases["sweep_2_workers"]
+        sweep_case["seconds_per_run_vs_reference_mesa_median"] = round(
+            sweep_case["wall_s"] / sweep_case["runs"] / cases["reference_mesa"]["median_s"], 4)
+        checks["sweep 1,000 runs on 2 workers < 10 minutes"] = (
+            sweep_case["projected_1000_runs_minutes_from_wall"] < TARGETS["sweep_1000_runs_minutes_2_workers"])
     report = {
         "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "processor": platform.machine(),
@@ -152,7 +158,7 @@ def main() -> None:
         "meets": checks,
     }
     Path(args.out).write_text(json.dumps(report, indent=2) + "\n")
-    print(json.dumps({"ratios": {k: v["best_over_best"] for k, v in ratios.items()}, "meets": checks}, indent=2))
+    print(json.dumps({"ratios (median within rounds)": judged, "meets": checks}, indent=2))
 
 
 if __name__ == "__main__":
