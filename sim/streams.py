@@ -28,13 +28,16 @@ def event_key(event: str) -> int:
 _MASK = 2**64 - 1
 
 
+_SHIFTS = (np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11))
+
+
 def _mix(x: np.ndarray) -> np.ndarray:
     """SplitMix64 finaliser, in place: a bijection on 64-bit integers with full avalanche."""
-    x ^= x >> np.uint64(30)
+    x ^= x >> _SHIFTS[0]
     x *= _MIX1
-    x ^= x >> np.uint64(27)
+    x ^= x >> _SHIFTS[1]
     x *= _MIX2
-    x ^= x >> np.uint64(31)
+    x ^= x >> _SHIFTS[2]
     return x
 
 
@@ -80,7 +83,7 @@ class Streams:
     def _draws(self, event: str, month: int, counters: np.ndarray) -> np.ndarray:
         key = np.uint64(_key(self.seed, self.replication, event_key(event), month + 1))
         bits = _mix(counters + key)
-        bits >>= np.uint64(11)
+        bits >>= _SHIFTS[3]
         return bits.astype(np.float64) * _TO_UNIT
 
     def normal(self, event: str, month: int) -> np.ndarray:
@@ -112,17 +115,23 @@ def binomial(n: np.ndarray, p: np.ndarray, u: np.ndarray) -> np.ndarray:
     n, p, u = n[index], np.clip(p, 0.0, 1.0), (u(index) if callable(u) else u[index])
     if n.size == 0:
         return result
-    certain = np.broadcast_to(p >= 1.0, n.shape)
-    result[index[certain]] = n[certain]
     if np.ndim(p):
+        certain = p >= 1.0
+        result[index[certain]] = n[certain]
         probability = (1.0 - p) ** n          # P(k = 0)
-    else:  # one p for all: look the powers up (the same values, computed once per n)
+        # Most draws are 0: only those at or above P(k = 0) walk on (p = 0 gives P = 1 > u).
+        going = np.flatnonzero((u >= probability) & ~certain)
+        p = p[going]
+        odds = p / (1.0 - p)
+    else:
+        if p >= 1.0:
+            result[index] = n
+            return result
+        # One p for all: look the powers up (the same values, computed once per n).
         probability = ((1.0 - p) ** np.arange(n.max() + 1))[n]
-    # Most draws are 0: only those at or above P(k = 0) walk on (p = 0 gives P = 1 > u).
-    going = np.flatnonzero((u >= probability) & ~certain)
+        going = np.flatnonzero(u >= probability)
+        odds = np.full(going.size, p / (1.0 - p))
     index, n, u, probability = index[going], n[going], u[going], probability[going]
-    p = np.broadcast_to(p, certain.shape)[going]
-    odds = p / (1.0 - p)
     cumulative = probability.copy()
     k = 0
     # Walk k upwards for the draws still above the CDF; they all share the same k at each step.
