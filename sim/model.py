@@ -211,7 +211,8 @@ class GPModel(mesa.Model):
         """The yearly practice-level snapshots (end of each simulated year and the last month),
         one row per practice slot and snapshot."""
         taken = self.snapshots or [{name: values[:0] for name, values in self._snapshot_columns().items()}]
-        return pd.DataFrame({name: np.concatenate([columns[name] for columns in taken]) for name in taken[0]})
+        # The joined columns are new arrays, so the table may keep them rather than copy them.
+        return pd.DataFrame({name: np.concatenate([columns[name] for columns in taken]) for name in taken[0]}, copy=False)
 
     def _snapshot_columns(self) -> dict[str, np.ndarray]:
         # Arrays, not a DataFrame: the yearly snapshots become one table at the end.
