@@ -101,7 +101,7 @@ def close(model, practice: int) -> None:
     practices.add_leavers(model.month, practice, practices.partners[practice] + practices.salaried[practice])
     if receivers.size:
         work = params.workforce
-        in_post = practices.partners[receivers] * work.partner_fte_per_head + practices.salaried[receivers] * work.salaried_fte_per_head
+        in_post = practices.gp_fte(work.partner_fte_per_head, work.salaried_fte_per_head, receivers)
         room = np.maximum(in_post * 1000.0 / work.gp_fte_per_1000 - practices.list_size[receivers], 0.0) + 100.0
         shares = patients * room / room.sum()
         for receiver, share in zip(receivers, shares):

@@ -89,9 +89,11 @@ class PracticeState:
         """GP headcount (partners and salaried GPs, locums excluded)."""
         return self.partners + self.salaried
 
-    def gp_fte(self, partner_fte: float, salaried_fte: float) -> np.ndarray:
-        """GP FTE of partners and salaried GPs, locums excluded."""
-        return self.partners * partner_fte + self.salaried * salaried_fte
+    def gp_fte(self, partner_fte: float, salaried_fte: float, slots: np.ndarray | None = None) -> np.ndarray:
+        """GP FTE of partners and salaried GPs, locums excluded (of every practice, or of `slots`)."""
+        if slots is None:
+            return self.partners * partner_fte + self.salaried * salaried_fte
+        return self.partners[slots] * partner_fte + self.salaried[slots] * salaried_fte
 
     def record_gp_month(self, month: int, leavers: np.ndarray, heads: np.ndarray) -> None:
         """Store a month's GP leavers and headcount in the 12-month ring buffers."""
