@@ -145,6 +145,7 @@ def run(scenario: str | Path | Scenario | dict, *, replications: int | None = No
         series.append(model.timeseries())
         networks.append(model.network_table())
         practices.append(model.practice_table())
+        model.snapshots.clear()  # the table holds them now; the model may outlive this loop until collected
     return Results(scenario=scenario, seed=seed, timeseries=pd.concat(series, ignore_index=True),
                    networks=pd.concat(networks, ignore_index=True), practices=pd.concat(practices, ignore_index=True),
                    started=started, finished=datetime.now(timezone.utc).isoformat(timespec="seconds"),
