@@ -68,7 +68,6 @@ class GPModel(mesa.Model):
         self.networks = NetworkState()
         self.practice_agents = [Practice(self, slot) for slot in range(self.practices.size)]
         self.network_agents: dict[int, Network] = {}
-        self.network_trees: dict[tuple, tuple] = {}
         networks.form_initial(self)
         workforce.roles_in_post_at_start(self)
         self.snapshots: list[dict[str, np.ndarray]] = []  # yearly, as columns (see practice_table)

@@ -279,7 +279,7 @@ def _join_nearest_with_room(model, kind: int, joining: np.ndarray) -> np.ndarray
     slots = np.flatnonzero(networks.view("active") & (networks.view("kind") == kind) & (room > 0))
     if slots.size == 0:
         return joining
-    distance, index = _network_tree(model, slots, (kind, "with room")).query(np.column_stack([practices.x_km[joining], practices.y_km[joining]]),
+    distance, index = _site_tree(model, slots).query(np.column_stack([practices.x_km[joining], practices.y_km[joining]]),
                                  k=min(NEAREST_NETWORKS, slots.size))
     distance, candidate = distance.reshape(joining.size, -1), slots[index.reshape(joining.size, -1)]
     valid = ((networks.area[candidate] == practices.area[joining][:, None])
@@ -301,15 +301,9 @@ def _join_nearest_with_room(model, kind: int, joining: np.ndarray) -> np.ndarray
     return joining[~placed]
 
 
-def _network_tree(model, slots: np.ndarray, search: tuple) -> cKDTree:
-    """A spatial index of these networks' sites, kept for the next month's search of the same
-    kind (sites do not move, and the networks searched are often the same)."""
-    cached = model.network_trees.get(search)
-    if cached is not None and np.array_equal(cached[0], slots):
-        return cached[1]
-    tree = cKDTree(np.column_stack([model.networks.x_km[slots], model.networks.y_km[slots]]))
-    model.network_trees[search] = (slots, tree)
-    return tree
+def _site_tree(model, slots: np.ndarray) -> cKDTree:
+    """A spatial index of these networks' sites."""
+    return cKDTree(np.column_stack([model.networks.x_km[slots], model.networks.y_km[slots]]))
 
 
 def _steer_into_nearest(model, kind: int, practices_left: np.ndarray, willing) -> np.ndarray:
@@ -326,7 +320,7 @@ def _steer_into_nearest(model, kind: int, practices_left: np.ndarray, willing) -
     if not steer.any():
         return practices_left
     chosen = practices_left[steer]
-    distance, index = _network_tree(model, slots, (kind, "any")).query(np.column_stack([practices.x_km[chosen], practices.y_km[chosen]]),
+    distance, index = _site_tree(model, slots).query(np.column_stack([practices.x_km[chosen], practices.y_km[chosen]]),
                                  k=min(NEAREST_NETWORKS, slots.size))
     distance, candidate = distance.reshape(chosen.size, -1), slots[index.reshape(chosen.size, -1)]
     valid = ((networks.area[candidate] == practices.area[chosen][:, None])
@@ -407,6 +401,7 @@ class _AreaNetworks:
             if slot == excluding or not active[slot] or members[slot] <= 0:
                 continue
             if with_room_for is not None:
+                # capacity()'s rule for one network, in plain Python: this loop runs thousands of times
                 room = (2.0 * target[slot] if self.capacity_floor is None else max(target[slot], self.capacity_floor))
                 if room - patients[slot] < with_room_for:
                     continue

@@ -29,8 +29,11 @@ CASES = {
 def signature() -> dict:
     """What the exact figures depend on besides the code: numpy's build and the processor."""
     import numpy
-    return {"numpy": numpy.__version__, "machine": platform.machine(),
-            "simd": sorted(k for k, v in numpy._core._multiarray_umath.__cpu_features__.items() if v)}
+    try:  # numpy 2's record of the processor features its loops use
+        features = numpy._core._multiarray_umath.__cpu_features__
+    except AttributeError:
+        features = {}
+    return {"numpy": numpy.__version__, "machine": platform.machine(), "simd": sorted(k for k, v in features.items() if v)}
 
 
 def run_case(name: str) -> dict[str, str]:
