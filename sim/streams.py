@@ -5,14 +5,22 @@ Two scenarios run with the same seed therefore see the same draw for the same pr
 and month, and their differences come from the policy, not from noise. Draws come from a
 counter-based generator (the SplitMix64 mixing function applied to a hashed key plus the slot
 number), which is fast to evaluate for a whole array and needs no generator objects.
+
+The draws and the binomial inversion run in compiled loops (sim/_draws.pyx, built on install)
+when they are built, and otherwise in the numpy code below; both give the same numbers.
 """
 from __future__ import annotations
 
-import functools
 import zlib
+from dataclasses import dataclass
 
 import numpy as np
 from scipy.special import ndtri
+
+try:
+    from . import _draws as compiled
+except ImportError:  # not built (no C compiler where installed): the numpy code gives the same draws
+    compiled = None
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -33,11 +41,12 @@ _SHIFTS = (np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11))
 
 def _mix(x: np.ndarray) -> np.ndarray:
     """SplitMix64 finaliser, in place: a bijection on 64-bit integers with full avalanche."""
-    x ^= x >> _SHIFTS[0]
+    shifted = np.right_shift(x, _SHIFTS[0])
+    x ^= shifted
     x *= _MIX1
-    x ^= x >> _SHIFTS[1]
+    x ^= np.right_shift(x, _SHIFTS[1], out=shifted)
     x *= _MIX2
-    x ^= x >> _SHIFTS[2]
+    x ^= np.right_shift(x, _SHIFTS[2], out=shifted)
     return x
 
 
@@ -47,11 +56,35 @@ def _mix_int(x: int) -> int:
     return x ^ (x >> 31)
 
 
-def _key(*parts: int) -> int:
-    key = 0x6A09E667F3BCC909
+def _key(*parts: int, key: int = 0x6A09E667F3BCC909) -> int:
+    """Mix parts into a key, one after another (pass `key` to go on from an earlier prefix)."""
     for part in parts:
         key = _mix_int((key + (part & _MASK) * 0x9E3779B97F4A7C15) & _MASK)
     return key
+
+
+def unit_draws(key: int, slots: np.ndarray | None = None, count: int = 0) -> np.ndarray:
+    """Uniform draws in [0, 1) under a key for the given practice slots (or slots 0 .. count - 1)."""
+    if compiled is not None:
+        if slots is None:
+            return compiled.uniform_range(key, count)
+        return compiled.uniform_of(key, np.ascontiguousarray(slots, dtype=np.int64))
+    slots = np.arange(count, dtype=np.uint64) if slots is None else np.asarray(slots, dtype=np.uint64)
+    bits = _mix((slots + np.uint64(1)) * _GOLDEN + np.uint64(key))
+    bits >>= _SHIFTS[3]
+    unit = bits.astype(np.float64)
+    unit *= _TO_UNIT
+    return unit
+
+
+@dataclass(frozen=True)
+class Draws:
+    """One event's draws in one month: call it with practice slots to get their uniforms."""
+
+    key: int
+
+    def __call__(self, slots: np.ndarray) -> np.ndarray:
+        return unit_draws(self.key, slots)
 
 
 class Streams:
@@ -65,26 +98,26 @@ class Streams:
 
     def __init__(self, seed: int, replication: int, size: int):
         self.seed, self.replication, self.size = int(seed), int(replication), int(size)
-        self._slots = np.arange(1, self.size + 1, dtype=np.uint64) * _GOLDEN
+        self._prefixes: dict[str, int] = {}  # event -> key of (seed, replication, event)
+
+    def key(self, event: str, month: int) -> int:
+        """The 64-bit key of an event's draws in a month."""
+        prefix = self._prefixes.get(event)
+        if prefix is None:
+            prefix = self._prefixes[event] = _key(self.seed, self.replication, event_key(event))
+        return _key(month + 1, key=prefix)
 
     def uniform(self, event: str, month: int, size: int | None = None) -> np.ndarray:
         """Uniform draws in [0, 1), one per practice slot (or `size` of them), for one event and month."""
-        slots = self._slots if size is None or size == self.size else np.arange(1, size + 1, dtype=np.uint64) * _GOLDEN
-        return self._draws(event, month, slots)
+        return unit_draws(self.key(event, month), count=self.size if size is None else size)
 
     def uniform_of(self, event: str, month: int, slots: np.ndarray) -> np.ndarray:
         """The same draws as `uniform`, for the given practice slots only."""
-        return self._draws(event, month, self._slots[slots])
+        return unit_draws(self.key(event, month), slots)
 
-    def drawer(self, event: str, month: int):
-        """A function giving this event's and month's draws for the practice slots it is passed."""
-        return functools.partial(self.uniform_of, event, month)
-
-    def _draws(self, event: str, month: int, counters: np.ndarray) -> np.ndarray:
-        key = np.uint64(_key(self.seed, self.replication, event_key(event), month + 1))
-        bits = _mix(counters + key)
-        bits >>= _SHIFTS[3]
-        return bits.astype(np.float64) * _TO_UNIT
+    def drawer(self, event: str, month: int) -> Draws:
+        """This event's and month's draws, for whichever practice slots they are asked for."""
+        return Draws(self.key(event, month))
 
     def normal(self, event: str, month: int) -> np.ndarray:
         """Standard normal draws, one per practice slot."""
@@ -105,11 +138,13 @@ def binomial(n: np.ndarray, p: np.ndarray, u: np.ndarray) -> np.ndarray:
     Args:
         n, p: trials and probability (one p, or one per element).
         u: one uniform per element, or a function giving the uniforms of the elements it is
-            passed (so that draws are made only where n > 0).
+            passed (so that draws are made only where n > 0), such as a Streams.drawer.
     """
     n = np.asarray(n, dtype=np.int64)
     result = np.zeros(n.shape, dtype=np.int64)
     index = np.flatnonzero(n > 0)  # often few (vacancies, recruits), and n = 0 always draws 0
+    if compiled is not None and isinstance(u, Draws) and n.ndim == 1:
+        return _binomial_compiled(n, p, u.key, index, result)
     if np.ndim(p):
         p = p[index]
     n, p, u = n[index], np.clip(p, 0.0, 1.0), (u(index) if callable(u) else u[index])
@@ -143,4 +178,21 @@ def binomial(n: np.ndarray, p: np.ndarray, u: np.ndarray) -> np.ndarray:
         result[index[done]] = k
         more = ~done
         index, n, odds, u, probability, cumulative = (a[more] for a in (index, n, odds, u, probability, cumulative))
+    return result
+
+
+def _binomial_compiled(n: np.ndarray, p, key: int, index: np.ndarray, result: np.ndarray) -> np.ndarray:
+    """binomial() with the uniforms drawn and the inversion walked in compiled code; the powers
+    P(k = 0) are numpy's, as in binomial()."""
+    trials = n[index]
+    if trials.size == 0:
+        return result
+    if np.ndim(p):
+        p = np.clip(p[index], 0.0, 1.0)
+        none = (1.0 - p) ** trials
+    else:
+        p = np.clip(p, 0.0, 1.0)
+        none = ((1.0 - p) ** np.arange(trials.max() + 1))[trials]
+        p = np.full(trials.size, p)
+    compiled.binomial_walk(key, index, trials, p, none, result)
     return result
