@@ -1,0 +1,71 @@
+"""The compiled draws (sim/_draws.pyx) give exactly what the numpy code in sim/streams.py gives."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim import streams
+from sim.model import GPModel
+from sim.streams import Draws, Streams, binomial
+
+from .conftest import small
+
+
+@pytest.fixture
+def numpy_only(monkeypatch):
+    """Run the numpy code: the straightforward path the compiled loops replace."""
+    def use_numpy():
+        monkeypatch.setattr(streams, "compiled", None)
+    return use_numpy
+
+
+def test_the_compiled_draws_are_built():
+    assert streams.compiled is not None, "sim/_draws.pyx is not built: reinstall with `pip install -e .` (needs a C compiler)"
+
+
+def test_uniform_draws_are_identical(numpy_only):
+    stream = Streams(seed=20240601, replication=3, size=5000)
+    slots = np.array([0, 4999, 17, 17, 2500, 1], dtype=np.int64)
+    keys = [stream.key(event, month) for event in ("closure", "choose:pcn", "x") for month in (-1, 0, 119)]
+    compiled = [(streams.unit_draws(key, count=5000), streams.unit_draws(key, slots)) for key in keys]
+    numpy_only()
+    for key, (everyone, some) in zip(keys, compiled):
+        assert streams.unit_draws(key, count=5000).tobytes() == everyone.tobytes()
+        assert streams.unit_draws(key, slots).tobytes() == some.tobytes()
+    assert 0.0 <= compiled[0][0].min() and compiled[0][0].max() < 1.0
+    assert abs(compiled[0][0].mean() - 0.5) < 0.02  # they are uniform, not all alike
+
+
+@pytest.mark.parametrize("case", range(40))
+def test_binomial_draws_are_identical(case, numpy_only):
+    rng = np.random.default_rng(case)
+    size = int(rng.integers(0, 3000))
+    n = rng.integers(0, int(rng.choice([2, 6, 40])), size) * (rng.random(size) < 0.8)
+    p = rng.random(size) ** rng.choice([1, 3, 8])
+    if size and case % 4 == 0:  # edges: certain, impossible, out of range, missing
+        edges = rng.integers(0, size, 40)
+        p[edges] = rng.choice([0.0, 1.0, 1.7, -0.2, np.nan], 40)
+    one_p = float(rng.choice([0.0, 1e-6, 0.003, 0.5, 0.97, 1.0, 1.2]))
+    draws = Draws(int(rng.integers(0, 2**63)))
+    compiled = binomial(n, p, draws), binomial(n, one_p, draws)
+    numpy_only()
+    assert binomial(n, p, draws).tolist() == compiled[0].tolist()
+    assert binomial(n, one_p, draws).tolist() == compiled[1].tolist()
+
+
+def test_binomial_draws_follow_the_binomial_distribution():
+    n = np.full(200_000, 12)
+    draws = binomial(n, 0.3, Draws(987654321))
+    assert draws.mean() == pytest.approx(12 * 0.3, abs=0.02)
+    assert draws.var() == pytest.approx(12 * 0.3 * 0.7, rel=0.03)
+    assert draws.min() == 0 and draws.max() <= 12
+
+
+def test_a_run_is_identical_with_the_compiled_draws_and_without(numpy_only):
+    def run() -> pd.DataFrame:
+        model = GPModel(small(population={"practices": 400}))
+        return model.run().timeseries()
+    compiled = run()
+    numpy_only()
+    pd.testing.assert_frame_equal(run(), compiled, check_exact=True)
