@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import compiled
 from .continuity import take_in_patients
 from .networks import Benefits
 from .state import CLOSED, MERGED, NO_NETWORK
@@ -58,6 +59,12 @@ def _nearest_open(model, practice: int, within_km: float) -> tuple[np.ndarray, n
 def _merger_partner(model, practice: int) -> int | None:
     """The nearest open, undistressed neighbour, preferring one that shares an organisation."""
     practices = model.practices
+    if compiled.search is not None:  # the same search, compiled, over the nearest practices
+        partner = compiled.search.merger_partner(practice, model.nearest[practice], model.nearest_km[practice],
+                                                 model.params.closure.merger_distance_km, practices.open,
+                                                 practices.distress_months, practices.membership, practices.size)
+        if partner != compiled.search.SEARCH_ALL:
+            return None if partner < 0 else partner
     candidates, _ = _nearest_open(model, practice, model.params.closure.merger_distance_km)
     candidates = candidates[practices.distress_months[candidates] == 0]
     if candidates.size == 0:

@@ -17,6 +17,7 @@ from scipy import sparse
 from scipy.spatial import cKDTree
 from scipy.special import expit
 
+from . import compiled
 from .schema import Organisation
 from .state import NO_NETWORK
 
@@ -396,8 +397,14 @@ class _AreaNetworks:
                                                    networks.target_patients, networks.lead)
         km, position = distances.row(practice), distances.position
         reach = model.params.behaviour.max_network_distance_km * reach_factor
+        candidates = self._of_area(int(distances.area[practice]))
+        if compiled.search is not None:  # the loop below, compiled
+            floor = self.capacity_floor
+            return compiled.search.nearest_network(candidates, excluding, active, members, patients, target, lead, km,
+                                                   position, reach, with_room_for is not None, with_room_for or 0.0,
+                                                   floor is not None, floor or 0.0)
         best, best_km = NO_NETWORK, math.inf
-        for slot in self._of_area(int(distances.area[practice])):
+        for slot in candidates:
             if slot == excluding or not active[slot] or members[slot] <= 0:
                 continue
             if with_room_for is not None:
@@ -456,15 +463,22 @@ def _willing_neighbours(model, kind: int, practice: int, accept: np.ndarray, tar
         return np.zeros(0, dtype=np.int64)
     reach = model.params.behaviour.max_network_distance_km
     is_open, membership, list_size = practices.open, practices.membership[kind], practices.list_size
-    taken, running, before = [], 0.0, 0.0
-    for other, distance in zip(*model.area_distances.others_by_distance(practice)):
-        if distance > reach:
-            break
-        if is_open[other] and membership[other] < 0 and accept[other]:
-            taken.append(other)
-            before, running = running, running + list_size[other]
-            if running >= needed:
+    distances = model.area_distances
+    if compiled.search is not None:  # the loop below, compiled
+        area, position = distances.area[practice], distances.position[practice]
+        taken, running, before = compiled.search.willing_neighbours(
+            distances.members[area], distances.nearest_first[area][position], distances.km[area][position], reach,
+            is_open, membership, accept, list_size, needed)
+    else:
+        taken, running, before = [], 0.0, 0.0
+        for other, distance in zip(*distances.others_by_distance(practice)):
+            if distance > reach:
                 break
+            if is_open[other] and membership[other] < 0 and accept[other]:
+                taken.append(other)
+                before, running = running, running + list_size[other]
+                if running >= needed:
+                    break
     band = model.organisation(kind).band
     if band is not None and len(taken) >= 2 and running - needed > band.max_patients - target \
             and before + list_size[practice] >= band.min_patients:

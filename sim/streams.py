@@ -17,10 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import ndtri
 
-try:
-    from . import _draws as compiled
-except ImportError:  # not built (no C compiler where installed): the numpy code gives the same draws
-    compiled = None
+from . import compiled
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -65,10 +62,10 @@ def _key(*parts: int, key: int = 0x6A09E667F3BCC909) -> int:
 
 def unit_draws(key: int, slots: np.ndarray | None = None, count: int = 0) -> np.ndarray:
     """Uniform draws in [0, 1) under a key for the given practice slots (or slots 0 .. count - 1)."""
-    if compiled is not None:
+    if compiled.draws is not None:
         if slots is None:
-            return compiled.uniform_range(key, count)
-        return compiled.uniform_of(key, np.ascontiguousarray(slots, dtype=np.int64))
+            return compiled.draws.uniform_range(key, count)
+        return compiled.draws.uniform_of(key, np.ascontiguousarray(slots, dtype=np.int64))
     slots = np.arange(count, dtype=np.uint64) if slots is None else np.asarray(slots, dtype=np.uint64)
     bits = _mix((slots + np.uint64(1)) * _GOLDEN + np.uint64(key))
     bits >>= _SHIFTS[3]
@@ -143,7 +140,7 @@ def binomial(n: np.ndarray, p: np.ndarray, u: np.ndarray) -> np.ndarray:
     n = np.asarray(n, dtype=np.int64)
     result = np.zeros(n.shape, dtype=np.int64)
     index = np.flatnonzero(n > 0)  # often few (vacancies, recruits), and n = 0 always draws 0
-    if compiled is not None and isinstance(u, Draws) and n.ndim == 1:
+    if compiled.draws is not None and isinstance(u, Draws) and n.ndim == 1:
         return _binomial_compiled(n, p, u.key, index, result)
     if np.ndim(p):
         p = p[index]
@@ -194,5 +191,5 @@ def _binomial_compiled(n: np.ndarray, p, key: int, index: np.ndarray, result: np
         p = np.clip(p, 0.0, 1.0)
         none = ((1.0 - p) ** np.arange(trials.max() + 1))[trials]
         p = np.full(trials.size, p)
-    compiled.binomial_walk(key, index, trials, p, none, result)
+    compiled.draws.binomial_walk(key, index, trials, p, none, result)
     return result

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import streams
+from sim import compiled, streams
 from sim.model import GPModel
 from sim.streams import Draws, Streams, binomial
 
@@ -16,12 +16,14 @@ from .conftest import small
 def numpy_only(monkeypatch):
     """Run the numpy code: the straightforward path the compiled loops replace."""
     def use_numpy():
-        monkeypatch.setattr(streams, "compiled", None)
+        monkeypatch.setattr(compiled, "draws", None)
+        monkeypatch.setattr(compiled, "search", None)
     return use_numpy
 
 
 def test_the_compiled_draws_are_built():
-    assert streams.compiled is not None, "sim/_draws.pyx is not built: reinstall with `pip install -e .` (needs a C compiler)"
+    missing = [name for name in ("draws", "search") if getattr(compiled, name) is None]
+    assert not missing, f"compiled loops not built ({missing}): reinstall with `pip install -e .` (needs a C compiler)"
 
 
 def test_uniform_draws_are_identical(numpy_only):
