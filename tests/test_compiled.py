@@ -71,3 +71,55 @@ def test_a_run_is_identical_with_the_compiled_draws_and_without(numpy_only):
     compiled = run()
     numpy_only()
     pd.testing.assert_frame_equal(run(), compiled, check_exact=True)
+
+
+@pytest.fixture(scope="module")
+def model():
+    model = GPModel(small())
+    for _ in range(30):  # past the opening of PCNs (month 27)
+        model.step()
+    return model
+
+
+def _both_ways(monkeypatch, ask):
+    """What `ask()` gives with the compiled searches, then with the Python loops."""
+    with_compiled = ask()
+    monkeypatch.setattr(compiled, "search", None)
+    return with_compiled, ask()
+
+
+def test_merger_partners_are_identical(model, monkeypatch):
+    from sim import closure
+    state = model.practices
+    saved = state.distress_months.copy()
+    state.distress_months[::7] = 3  # some neighbours are distressed, so the search skips them
+    try:
+        fast, loop = _both_ways(monkeypatch, lambda: [closure._merger_partner(model, p) for p in np.flatnonzero(state.open)])
+    finally:
+        state.distress_months[:] = saved
+    assert fast == loop
+    assert sum(p is None for p in fast) < len(fast) // 2  # most practices find a partner
+
+
+def test_nearest_networks_are_identical(model, monkeypatch):
+    from sim import networks
+    state = model.practices
+    nearby = networks._AreaNetworks(model, model.kinds.index("pcn"))
+    asked = [(int(p), room, reach, excluding) for p in np.flatnonzero(state.open)[::3]
+             for room, reach, excluding in ((state.list_size[p], 1.0, -1), (None, 2.0, -1), (None, 1.0, 0), (1e9, 1.0, -1))]
+    fast, loop = _both_ways(monkeypatch, lambda: [nearby.nearest(p, room, reach, excluding) for p, room, reach, excluding in asked])
+    assert fast == loop
+    assert sum(slot >= 0 for slot in fast) > len(fast) // 3
+
+
+def test_willing_neighbours_are_identical(model, monkeypatch):
+    from sim import networks
+    state = model.practices
+    kind = model.kinds.index("pcn")
+    accept = np.random.default_rng(5).random(state.size) < 0.6
+    targets = (15_000.0, 40_000.0, 120_000.0)
+    ask = lambda: [networks._willing_neighbours(model, kind, int(p), accept, t).tolist()  # noqa: E731
+                   for p in range(state.size) for t in targets]
+    fast, loop = _both_ways(monkeypatch, ask)
+    assert fast == loop
+    assert sum(len(found) for found in fast) > state.size  # founders do find willing neighbours
