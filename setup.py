@@ -1,7 +1,7 @@
-"""Builds the compiled loops (sim/_draws.pyx, sim/_search.pyx); the rest of the package is set up
-in setup.cfg.
+"""Builds the compiled loops (sim/_draws.pyx, sim/_search.pyx, sim/_networks.pyx); the rest of the
+package is set up in setup.cfg.
 
-Both extensions are optional: where they cannot be built, the package runs the Python and numpy
+The extensions are optional: where they cannot be built, the package runs the Python and numpy
 code they stand for (see sim/compiled.py), which gives the same results more slowly.
 """
 from Cython.Build import cythonize
@@ -9,5 +9,5 @@ from setuptools import Extension, setup
 
 # -ffp-contract=off: no fused multiply-add, so the compiled arithmetic rounds exactly as numpy's.
 loops = [Extension(f"sim.{name}", [f"sim/{name}.pyx"], extra_compile_args=["-O2", "-ffp-contract=off"], optional=True)
-         for name in ("_draws", "_search")]
+         for name in ("_draws", "_search", "_networks")]
 setup(ext_modules=cythonize(loops, quiet=True))

@@ -3,6 +3,7 @@ installed); the Python and numpy code they stand for then runs instead, giving t
 
     draws:  sim/_draws.pyx, the random draws and binomial inversion of sim/streams.py
     search: sim/_search.pyx, the per-practice searches of sim/closure.py and sim/networks.py
+    networks: sim/_networks.pyx, the benefits of membership and network sizes of sim/networks.py
 """
 try:
     from . import _draws as draws
@@ -12,3 +13,7 @@ try:
     from . import _search as search
 except ImportError:
     search = None
+try:
+    from . import _networks as networks
+except ImportError:
+    networks = None

@@ -77,17 +77,22 @@ def update_sizes(model) -> None:
     count = networks.count
     if count == 0:
         return
-    shape = practices.membership.shape
-    inside = (practices.membership >= 0) & practices.open
-    slot = practices.membership[inside]
-    lists = np.broadcast_to(practices.list_size, shape)[inside]
-    rural = np.broadcast_to(practices.rural, shape)[inside]
-    patients = np.bincount(slot, weights=lists, minlength=count)
-    members = np.bincount(slot, minlength=count)
+    if compiled.networks is not None:  # the same sums, compiled
+        patients, members, rural_patients = np.zeros(count), np.zeros(count, dtype=np.int64), np.zeros(count)
+        compiled.networks.count_members(practices.membership, practices.open, practices.list_size, practices.rural,
+                                        patients, members, rural_patients)
+    else:
+        shape = practices.membership.shape
+        inside = (practices.membership >= 0) & practices.open
+        slot = practices.membership[inside]
+        lists = np.broadcast_to(practices.list_size, shape)[inside]
+        rural = np.broadcast_to(practices.rural, shape)[inside]
+        patients = np.bincount(slot, weights=lists, minlength=count)
+        members = np.bincount(slot, minlength=count)
+        rural_patients = np.bincount(slot, weights=lists * rural, minlength=count)
     networks.view("patients")[:] = patients
     networks.view("members")[:] = members
-    networks.view("rural_share")[:] = np.divide(np.bincount(slot, weights=lists * rural, minlength=count), patients,
-                                                out=np.zeros(count), where=patients > 0)
+    networks.view("rural_share")[:] = np.divide(rural_patients, patients, out=np.zeros(count), where=patients > 0)
     emptied = networks.view("active") & (members == 0)
     networks.view("active")[emptied] = False
     networks.view("ended")[emptied] = model.month
@@ -154,6 +159,11 @@ def membership_benefits(model) -> Benefits:
     for kind, organisation in enumerate(model.organisations()):
         if not (networks.view("active") & (networks.view("kind") == kind)).any():
             continue  # no members, so nothing to add
+        if compiled.networks is not None:  # the arithmetic below, compiled
+            compiled.networks.add_benefits(model.month, practices.membership[kind], practices.open, networks.formed,
+                                           networks.patients, networks.lead, organisation, staff, burnout, cover,
+                                           saving, cross_site, mature)
+            continue
         slot = practices.membership[kind]
         member = (slot >= 0) & practices.open
         safe = np.maximum(slot, 0)

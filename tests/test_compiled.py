@@ -1,4 +1,5 @@
-"""The compiled draws (sim/_draws.pyx) give exactly what the numpy code in sim/streams.py gives."""
+"""The compiled loops (sim/_draws.pyx, _search.pyx, _networks.pyx) give exactly what the Python and
+numpy code they stand for gives."""
 from __future__ import annotations
 
 import numpy as np
@@ -12,17 +13,20 @@ from sim.streams import Draws, Streams, binomial
 from .conftest import small
 
 
+COMPILED = ("draws", "search", "networks")
+
+
 @pytest.fixture
 def numpy_only(monkeypatch):
     """Run the numpy code: the straightforward path the compiled loops replace."""
     def use_numpy():
-        monkeypatch.setattr(compiled, "draws", None)
-        monkeypatch.setattr(compiled, "search", None)
+        for name in COMPILED:
+            monkeypatch.setattr(compiled, name, None)
     return use_numpy
 
 
 def test_the_compiled_draws_are_built():
-    missing = [name for name in ("draws", "search") if getattr(compiled, name) is None]
+    missing = [name for name in COMPILED if getattr(compiled, name) is None]
     assert not missing, f"compiled loops not built ({missing}): reinstall with `pip install -e .` (needs a C compiler)"
 
 
@@ -81,10 +85,10 @@ def model():
     return model
 
 
-def _both_ways(monkeypatch, ask):
-    """What `ask()` gives with the compiled searches, then with the Python loops."""
+def _both_ways(monkeypatch, ask, name="search"):
+    """What `ask()` gives with a compiled module, then with the Python code it stands for."""
     with_compiled = ask()
-    monkeypatch.setattr(compiled, "search", None)
+    monkeypatch.setattr(compiled, name, None)
     return with_compiled, ask()
 
 
@@ -123,3 +127,25 @@ def test_willing_neighbours_are_identical(model, monkeypatch):
     fast, loop = _both_ways(monkeypatch, ask)
     assert fast == loop
     assert sum(len(found) for found in fast) > state.size  # founders do find willing neighbours
+
+
+def test_benefits_of_membership_are_identical(model, monkeypatch):
+    from sim import networks
+    fast, loop = _both_ways(monkeypatch, lambda: networks.membership_benefits(model), "networks")
+    for field in ("staff_support", "leader_burnout", "pooled_cover", "back_office_saving", "cross_site_cost", "mature_member"):
+        assert getattr(fast, field).tobytes() == getattr(loop, field).tobytes(), field
+    assert 0 < fast.mature_member.sum() < model.practices.open.sum()  # some networks are still young
+    assert fast.leader_burnout.max() > 0
+
+
+def test_network_sizes_are_identical(model, monkeypatch):
+    from sim import networks
+    net = model.networks
+
+    def sizes():
+        networks.update_sizes(model)
+        return [net.view(name).copy() for name in ("patients", "members", "rural_share", "active")]
+    fast, loop = _both_ways(monkeypatch, sizes, "networks")
+    for a, b in zip(fast, loop):
+        assert a.tobytes() == b.tobytes()
+    assert 0 < fast[2].mean() < 1
