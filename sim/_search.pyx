@@ -6,8 +6,10 @@ nearest willing neighbours.
 Each gives exactly what the Python loop it stands for gives (sim/closure.py and
 sim/networks.py keep those loops, used where this module is not built; the tests compare them).
 """
-from libc.math cimport INFINITY
+from libc.math cimport INFINITY, sqrt
 from libc.stdint cimport int32_t, int64_t
+
+import numpy as np
 
 SEARCH_ALL = -2  # no open practice among the nearest within reach: search every practice
 
@@ -84,3 +86,42 @@ def willing_neighbours(const int64_t[::1] area_practices, const int32_t[::1] nea
             if running >= needed:
                 break
     return taken, running, before
+
+
+def nearest_sites(const double[::1] site_x, const double[::1] site_y, const double[::1] x, const double[::1] y,
+                  Py_ssize_t k):
+    """The k nearest sites to each point, nearest first, as cKDTree(sites).query(points, k) gives
+    them: (km, site indices, tied). Sites are ranked by squared distance, as the tree ranks them,
+    and the km are the square roots. tied is True when two sites are at exactly the same squared
+    distance from a point among its nearest, where the tree's order is its own: ask the tree."""
+    cdef Py_ssize_t points = x.shape[0], sites = site_x.shape[0], p, s, j, position
+    out_km = np.empty((points, k), dtype=np.float64)
+    out_index = np.empty((points, k), dtype=np.int64)
+    cdef double[:, ::1] km = out_km
+    cdef int64_t[:, ::1] index = out_index
+    cdef double dx, dy, squared
+    cdef bint tied = False
+    for p in range(points):
+        j = 0  # sites kept so far, in km[p, :j] (squared) and index[p, :j], nearest first
+        for s in range(sites):
+            dx = site_x[s] - x[p]
+            dy = site_y[s] - y[p]
+            squared = dx * dx + dy * dy
+            if j == k and squared >= km[p, k - 1]:
+                if squared == km[p, k - 1]:
+                    tied = True
+                continue
+            if j < k:
+                j += 1
+            position = j - 1
+            while position > 0 and km[p, position - 1] > squared:
+                km[p, position] = km[p, position - 1]
+                index[p, position] = index[p, position - 1]
+                position -= 1
+            if position > 0 and km[p, position - 1] == squared:
+                tied = True
+            km[p, position] = squared
+            index[p, position] = s
+        for j in range(k):
+            km[p, j] = sqrt(km[p, j])
+    return out_km, out_index, tied

@@ -290,9 +290,7 @@ def _join_nearest_with_room(model, kind: int, joining: np.ndarray) -> np.ndarray
     slots = np.flatnonzero(networks.view("active") & (networks.view("kind") == kind) & (room > 0))
     if slots.size == 0:
         return joining
-    distance, index = _site_tree(model, slots).query(np.column_stack([practices.x_km[joining], practices.y_km[joining]]),
-                                 k=min(NEAREST_NETWORKS, slots.size))
-    distance, candidate = distance.reshape(joining.size, -1), slots[index.reshape(joining.size, -1)]
+    distance, candidate = _nearest_sites(model, slots, joining)
     valid = ((networks.area[candidate] == practices.area[joining][:, None])
              & (distance <= model.params.behaviour.max_network_distance_km)
              & (room[candidate] >= practices.list_size[joining][:, None]))
@@ -312,9 +310,18 @@ def _join_nearest_with_room(model, kind: int, joining: np.ndarray) -> np.ndarray
     return joining[~placed]
 
 
-def _site_tree(model, slots: np.ndarray) -> cKDTree:
-    """A spatial index of these networks' sites."""
-    return cKDTree(np.column_stack([model.networks.x_km[slots], model.networks.y_km[slots]]))
+def _nearest_sites(model, slots: np.ndarray, practices_asking: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """km to, and slots of, the NEAREST_NETWORKS networks among `slots` nearest each practice
+    asking, nearest first (from a spatial index of their sites, or the same search compiled)."""
+    networks, practices = model.networks, model.practices
+    k = min(NEAREST_NETWORKS, slots.size)
+    x, y = practices.x_km[practices_asking], practices.y_km[practices_asking]
+    if compiled.search is not None:
+        distance, index, tied = compiled.search.nearest_sites(networks.x_km[slots], networks.y_km[slots], x, y, k)
+        if not tied:  # with sites at equal distance the tree's order among them is its own: ask it
+            return distance, slots[index]
+    distance, index = cKDTree(np.column_stack([networks.x_km[slots], networks.y_km[slots]])).query(np.column_stack([x, y]), k=k)
+    return distance.reshape(x.size, -1), slots[index.reshape(x.size, -1)]
 
 
 def _steer_into_nearest(model, kind: int, practices_left: np.ndarray, willing) -> np.ndarray:
@@ -331,9 +338,7 @@ def _steer_into_nearest(model, kind: int, practices_left: np.ndarray, willing) -
     if not steer.any():
         return practices_left
     chosen = practices_left[steer]
-    distance, index = _site_tree(model, slots).query(np.column_stack([practices.x_km[chosen], practices.y_km[chosen]]),
-                                 k=min(NEAREST_NETWORKS, slots.size))
-    distance, candidate = distance.reshape(chosen.size, -1), slots[index.reshape(chosen.size, -1)]
+    distance, candidate = _nearest_sites(model, slots, chosen)
     valid = ((networks.area[candidate] == practices.area[chosen][:, None])
              & (distance <= model.params.behaviour.max_network_distance_km * STEERING_REACH))
     placed = valid.any(axis=1)

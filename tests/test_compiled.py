@@ -149,3 +149,35 @@ def test_network_sizes_are_identical(model, monkeypatch):
     for a, b in zip(fast, loop):
         assert a.tobytes() == b.tobytes()
     assert 0 < fast[2].mean() < 1
+
+
+def test_nearest_sites_are_the_spatial_index_answer():
+    from scipy.spatial import cKDTree
+    rng = np.random.default_rng(11)
+    for trial in range(60):
+        sites = rng.uniform(0, 300, (int(rng.integers(1, 500)), 2))
+        points = rng.uniform(-20, 320, (int(rng.integers(1, 40)), 2))
+        k = min(8, len(sites))
+        km, index, tied = compiled.search.nearest_sites(sites[:, 0].copy(), sites[:, 1].copy(), points[:, 0].copy(),
+                                                        points[:, 1].copy(), k)
+        tree_km, tree_index = cKDTree(sites).query(points, k=k)
+        assert not tied
+        assert km.tobytes() == tree_km.reshape(len(points), -1).tobytes()
+        assert index.tolist() == tree_index.reshape(len(points), -1).tolist()
+
+
+def test_sites_at_equal_distance_are_left_to_the_spatial_index(model, monkeypatch):
+    from sim import networks
+    net = model.networks
+    slots = np.flatnonzero(net.view("active"))[:20]
+    asking = np.flatnonzero(model.practices.open)[:50]
+    saved = net.x_km.copy(), net.y_km.copy()
+    try:
+        net.x_km[slots[1]], net.y_km[slots[1]] = net.x_km[slots[0]], net.y_km[slots[0]]  # two networks on one site
+        _, _, tied = compiled.search.nearest_sites(net.x_km[slots], net.y_km[slots], model.practices.x_km[asking],
+                                                   model.practices.y_km[asking], 8)
+        assert tied
+        fast, tree = _both_ways(monkeypatch, lambda: networks._nearest_sites(model, slots, asking))
+    finally:
+        net.x_km[:], net.y_km[:] = saved
+    assert fast[0].tobytes() == tree[0].tobytes() and fast[1].tolist() == tree[1].tolist()
