@@ -112,6 +112,12 @@ def versions() -> dict:
     return package_versions()
 
 
+def compiled_loops() -> dict:
+    """Which compiled loops the runs used (each is built on install where a C compiler is found)."""
+    from sim import compiled
+    return {name: getattr(compiled, name) is not None for name in ("draws", "search", "networks")}
+
+
 def main() -> None:
     options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     options.add_argument("--rounds", type=int, default=5, help="interleaved rounds (default 5)")
@@ -152,6 +158,7 @@ def main() -> None:
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "processor": platform.machine(),
                     "load_average_at_end": [round(x, 2) for x in os.getloadavg()]},
         "versions": versions(),
+        "compiled_loops": compiled_loops(),
         "rounds": rounds,
         "cases": cases,
         "ratios": ratios,
