@@ -41,6 +41,15 @@ def small(**changes):
     return validate(small_data(**changes), "test")
 
 
+def small_model_in_month(months: int = 30):
+    """A model of the small scenario stepped on (by default past the opening of PCNs, month 27)."""
+    from sim.model import GPModel
+    model = GPModel(small())
+    for _ in range(months):
+        model.step()
+    return model
+
+
 @pytest.fixture
 def small_file(tmp_path) -> Path:
     """The small scenario written to a YAML file."""

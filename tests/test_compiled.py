@@ -10,8 +10,7 @@ from sim import compiled, streams
 from sim.model import GPModel
 from sim.streams import Draws, Streams, binomial
 
-from .conftest import small
-
+from .conftest import small, small_model_in_month
 
 COMPILED = ("draws", "search", "networks")
 
@@ -79,10 +78,7 @@ def test_a_run_is_identical_with_the_compiled_draws_and_without(numpy_only):
 
 @pytest.fixture(scope="module")
 def model():
-    model = GPModel(small())
-    for _ in range(30):  # past the opening of PCNs (month 27)
-        model.step()
-    return model
+    return small_model_in_month(30)
 
 
 def _both_ways(monkeypatch, ask, name="search"):
@@ -122,8 +118,8 @@ def test_willing_neighbours_are_identical(model, monkeypatch):
     kind = model.kinds.index("pcn")
     accept = np.random.default_rng(5).random(state.size) < 0.6
     targets = (15_000.0, 40_000.0, 120_000.0)
-    ask = lambda: [networks._willing_neighbours(model, kind, int(p), accept, t).tolist()  # noqa: E731
-                   for p in range(state.size) for t in targets]
+    def ask():
+        return [networks._willing_neighbours(model, kind, int(p), accept, t).tolist() for p in range(state.size) for t in targets]
     fast, loop = _both_ways(monkeypatch, ask)
     assert fast == loop
     assert sum(len(found) for found in fast) > state.size  # founders do find willing neighbours

@@ -5,17 +5,13 @@ import numpy as np
 import pytest
 
 from sim import money, networks
-from sim.model import GPModel
 
-from .conftest import small
+from .conftest import small, small_model_in_month
 
 
 @pytest.fixture(scope="module")
 def model():
-    model = GPModel(small())
-    for _ in range(30):  # past the opening of PCNs (month 27)
-        model.step()
-    return model
+    return small_model_in_month(30)
 
 
 def test_network_sizes_match_a_loop_over_practices(model):
