@@ -8,6 +8,8 @@ from Cython.Build import cythonize
 from setuptools import Extension, setup
 
 # -ffp-contract=off: no fused multiply-add, so the compiled arithmetic rounds exactly as numpy's.
-loops = [Extension(f"sim.{name}", [f"sim/{name}.pyx"], extra_compile_args=["-O2", "-ffp-contract=off"], optional=True)
-         for name in ("_draws", "_search", "_networks")]
-setup(ext_modules=cythonize(loops, quiet=True))
+loops = cythonize([Extension(f"sim.{name}", [f"sim/{name}.pyx"], extra_compile_args=["-O2", "-ffp-contract=off"])
+                   for name in ("_draws", "_search", "_networks")], quiet=True)
+for loop in loops:
+    loop.optional = True  # a failed build warns and goes on (cythonize does not keep this flag)
+setup(ext_modules=loops)
