@@ -48,13 +48,13 @@ def uniform_of(uint64_t key, const int64_t[::1] slots):
 
 
 def binomial_walk(uint64_t key, const int64_t[::1] slots, const int64_t[::1] trials, const double[::1] p,
-                  const double[::1] none, int64_t[::1] result):
+                  const double[::1] p_zero, int64_t[::1] result):
     """Binomial draws by inversion for practices with trials > 0, written into result[slots].
 
     Args:
         key: the event's and month's key; each slot's uniform is drawn here.
         slots, trials, p: practice slots, their trials (> 0) and probabilities (clipped to 0-1).
-        none: P(k = 0) = (1 - p) ** trials for each, as numpy computes it.
+        p_zero: P(k = 0) = (1 - p) ** trials for each, as numpy computes it.
         result: the draws by slot (left unchanged where the draw is 0).
     """
     cdef Py_ssize_t i, count = slots.shape[0]
@@ -66,7 +66,7 @@ def binomial_walk(uint64_t key, const int64_t[::1] slots, const int64_t[::1] tri
             result[slots[i]] = n
             continue
         u = _unit(<uint64_t>slots[i], key)
-        probability = none[i]
+        probability = p_zero[i]
         if not (u >= probability):
             continue  # most draws end here, at k = 0 (and p = 0 gives P = 1 > u)
         odds = p[i] / (1.0 - p[i])

@@ -1,7 +1,7 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, initializedcheck=False
 """Compiled loops for the searches that run once per practice acting in a month: a merger
-partner among the nearest practices, the nearest network with room in an area, and a founder's
-nearest willing neighbours.
+partner among the nearest practices, the nearest network with room in an area, a founder's
+nearest willing neighbours, and the network sites nearest the practices joining.
 
 Each gives exactly what the Python loop it stands for gives (sim/closure.py and
 sim/networks.py keep those loops, used where this module is not built; the tests compare them).

@@ -312,7 +312,8 @@ def _join_nearest_with_room(model, kind: int, joining: np.ndarray) -> np.ndarray
 
 def _nearest_sites(model, slots: np.ndarray, practices_asking: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """km to, and slots of, the NEAREST_NETWORKS networks among `slots` nearest each practice
-    asking, nearest first (from a spatial index of their sites, or the same search compiled)."""
+    asking, nearest first: from a spatial index of their sites, or from the same ranking compiled
+    (a scan, which is faster than building an index for each search of a few hundred sites)."""
     networks, practices = model.networks, model.practices
     k = min(NEAREST_NETWORKS, slots.size)
     x, y = practices.x_km[practices_asking], practices.y_km[practices_asking]
@@ -320,7 +321,8 @@ def _nearest_sites(model, slots: np.ndarray, practices_asking: np.ndarray) -> tu
         distance, index, tied = compiled.search.nearest_sites(networks.x_km[slots], networks.y_km[slots], x, y, k)
         if not tied:  # with sites at equal distance the tree's order among them is its own: ask it
             return distance, slots[index]
-    distance, index = cKDTree(np.column_stack([networks.x_km[slots], networks.y_km[slots]])).query(np.column_stack([x, y]), k=k)
+    tree = cKDTree(np.column_stack([networks.x_km[slots], networks.y_km[slots]]))
+    distance, index = tree.query(np.column_stack([x, y]), k=k)
     return distance.reshape(x.size, -1), slots[index.reshape(x.size, -1)]
 
 

@@ -186,10 +186,10 @@ def _binomial_compiled(n: np.ndarray, p, key: int, index: np.ndarray, result: np
         return result
     if np.ndim(p):
         p = np.clip(p[index], 0.0, 1.0)
-        none = (1.0 - p) ** trials
+        p_zero = (1.0 - p) ** trials
     else:
         p = np.clip(p, 0.0, 1.0)
-        none = ((1.0 - p) ** np.arange(trials.max() + 1))[trials]
+        p_zero = ((1.0 - p) ** np.arange(trials.max() + 1))[trials]
         p = np.full(trials.size, p)
-    compiled.draws.binomial_walk(key, index, trials, p, none, result)
+    compiled.draws.binomial_walk(key, index, trials, p, p_zero, result)
     return result
