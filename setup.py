@@ -8,7 +8,7 @@ from Cython.Build import cythonize
 from setuptools import Extension, setup
 
 # -ffp-contract=off: no fused multiply-add, so the compiled arithmetic rounds exactly as numpy's.
-loops = cythonize([Extension(f"sim.{name}", [f"sim/{name}.pyx"], extra_compile_args=["-O2", "-ffp-contract=off"])
+loops = cythonize([Extension(f"sim.model.{name}", [f"sim/model/{name}.pyx"], extra_compile_args=["-O2", "-ffp-contract=off"])
                    for name in ("_draws", "_search", "_networks")], quiet=True)
 for loop in loops:
     loop.optional = True  # a failed build warns and goes on (cythonize does not keep this flag)

@@ -9,8 +9,8 @@ import sys
 import time
 from pathlib import Path
 
-from sim.model import GPModel
-from sim.scenario import load
+from sim.model.model import GPModel
+from sim.scenario.loading import load
 
 SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "history_2013_2023.yaml"
 

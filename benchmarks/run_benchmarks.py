@@ -108,13 +108,13 @@ def sweep(runs: int) -> dict:
 
 def versions() -> dict:
     sys.path.insert(0, str(HERE.parent))
-    from sim.outputs import versions as package_versions
+    from sim.results.folder import versions as package_versions
     return package_versions()
 
 
 def compiled_loops() -> dict:
     """Which compiled loops the runs used (each is built on install where a C compiler is found)."""
-    from sim import compiled
+    from sim.model import compiled
     return {name: getattr(compiled, name) is not None for name in ("draws", "search", "networks")}
 
 

@@ -95,7 +95,7 @@ def sweep_file(folder: Path, scenario: Path, runs: int, practices: int | None = 
 def one_sweep(path: Path, out: Path, workers: int) -> dict:
     import shutil
 
-    from sim.sweep import load_sweep, run_sweep
+    from sim.analysis.sweep import load_sweep, run_sweep
     shutil.rmtree(out, ignore_errors=True)
     sweep = load_sweep(path)
     stamps: list[float] = []
@@ -120,7 +120,7 @@ def main() -> None:
     options.add_argument("--out", default=str(HERE / "sweep_results.json"))
     args = options.parse_args()
     sys.path.insert(0, str(ROOT))
-    from sim.outputs import versions
+    from sim.results.folder import versions
 
     work = HERE / "_work" / "sweep"
     path = sweep_file(work, Path(args.scenario), args.runs, args.practices)

@@ -12,11 +12,11 @@ without loading the model.
 """
 from importlib import import_module
 
-from .errors import InputError
+from sim.scenario.errors import InputError
 
-_LAZY = {"GPModel": ".model", "Results": ".results", "run": ".results", "load": ".scenario", "Scenario": ".schema",
-         "compare": ".comparison", "Comparison": ".comparison", "evaluate": ".experiment",
-         "load_sweep": ".sweep", "run_sweep": ".sweep"}
+_LAZY = {"GPModel": ".model.model", "Results": ".app.api", "run": ".app.api", "load": ".scenario.loading",
+         "Scenario": ".scenario.schema", "compare": ".analysis.compare", "Comparison": ".analysis.compare",
+         "evaluate": ".analysis.evaluate", "load_sweep": ".analysis.sweep", "run_sweep": ".analysis.sweep"}
 
 __all__ = ["Comparison", "GPModel", "InputError", "Results", "Scenario", "compare", "evaluate", "load", "load_sweep",
            "run", "run_sweep"]

@@ -2,7 +2,7 @@
 import sys
 
 try:
-    from .cli import main
+    from sim.app.cli import main
 except KeyboardInterrupt:  # Ctrl-C while still importing: nothing has run or been written
     sys.exit(130)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sim.scenario import merge, validate
+from sim.scenario.loading import merge, validate
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -43,7 +43,7 @@ def small(**changes):
 
 def small_model_in_month(months: int = 30):
     """A model of the small scenario stepped on (by default past the opening of PCNs, month 27)."""
-    from sim.model import GPModel
+    from sim.model.model import GPModel
     model = GPModel(small())
     for _ in range(months):
         model.step()

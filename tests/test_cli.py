@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.cli import main
+from sim.app.cli import main
 
 from .conftest import ROOT, small
 
@@ -28,6 +28,7 @@ def gpsim(*args, cwd=None):
 def run_folder(tmp_path_factory):
     path = tmp_path_factory.mktemp("runs") / "small.yaml"
     import yaml
+
     from .conftest import small_data
     path.write_text(yaml.safe_dump(small_data(replications=2)))
     out = path.parent / "out"

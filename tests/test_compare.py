@@ -10,8 +10,8 @@ import pytest
 import yaml
 
 import sim
-from sim.cli import main
-from sim.results import HEADLINE
+from sim.app.cli import main
+from sim.results.run import HEADLINE
 
 from .briefing_data import NO_CONTRACT, comparison_folder, gpsim
 from .conftest import small, small_data

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import compiled, streams
-from sim.model import GPModel
-from sim.streams import Draws, Streams, binomial
+from sim.model import compiled, streams
+from sim.model.model import GPModel
+from sim.model.streams import Draws, Streams, binomial
 
 from .conftest import small, small_model_in_month
 
@@ -95,7 +95,7 @@ def _both_ways(monkeypatch, ask, name="search"):
 
 @needs_compiled
 def test_merger_partners_are_identical(model, monkeypatch):
-    from sim import closure
+    from sim.model import closure
     state = model.practices
     saved = state.distress_months.copy()
     state.distress_months[::7] = 3  # some neighbours are distressed, so the search skips them
@@ -109,7 +109,7 @@ def test_merger_partners_are_identical(model, monkeypatch):
 
 @needs_compiled
 def test_nearest_networks_are_identical(model, monkeypatch):
-    from sim import networks
+    from sim.model import networks
     state = model.practices
     nearby = networks._AreaNetworks(model, model.kinds.index("pcn"))
     asked = [(int(p), room, reach, excluding) for p in np.flatnonzero(state.open)[::3]
@@ -121,7 +121,7 @@ def test_nearest_networks_are_identical(model, monkeypatch):
 
 @needs_compiled
 def test_willing_neighbours_are_identical(model, monkeypatch):
-    from sim import networks
+    from sim.model import networks
     state = model.practices
     kind = model.kinds.index("pcn")
     accept = np.random.default_rng(5).random(state.size) < 0.6
@@ -135,7 +135,7 @@ def test_willing_neighbours_are_identical(model, monkeypatch):
 
 @needs_compiled
 def test_benefits_of_membership_are_identical(model, monkeypatch):
-    from sim import networks
+    from sim.model import networks
     fast, loop = _both_ways(monkeypatch, lambda: networks.membership_benefits(model), "networks")
     for field in ("staff_support", "leader_burnout", "pooled_cover", "back_office_saving", "cross_site_cost", "mature_member"):
         assert getattr(fast, field).tobytes() == getattr(loop, field).tobytes(), field
@@ -145,7 +145,7 @@ def test_benefits_of_membership_are_identical(model, monkeypatch):
 
 @needs_compiled
 def test_network_sizes_are_identical(model, monkeypatch):
-    from sim import networks
+    from sim.model import networks
     net = model.networks
 
     def sizes():
@@ -175,7 +175,7 @@ def test_nearest_sites_are_the_spatial_index_answer():
 
 @needs_compiled
 def test_sites_at_equal_distance_are_left_to_the_spatial_index(model, monkeypatch):
-    from sim import networks
+    from sim.model import networks
     net = model.networks
     slots = np.flatnonzero(net.view("active"))[:20]
     asking = np.flatnonzero(model.practices.open)[:50]

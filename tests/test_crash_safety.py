@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sim.outputs import remove_stale, write_run
+from sim.results.folder import remove_stale, write_run
 
 from .conftest import ROOT, small, small_data
 
@@ -189,7 +189,7 @@ def test_force_replaces_only_when_the_new_folder_is_complete(tmp_path):
     import sim
     results = sim.run(small(months=30))
     out = tmp_path / "out"
-    write_run(results, out, charts=False)
+    write_run(results, out)
     before = (out / "timeseries.csv").read_bytes()
 
     class Broken(Exception):
@@ -198,20 +198,19 @@ def test_force_replaces_only_when_the_new_folder_is_complete(tmp_path):
     def fail(*args, **kwargs):
         raise Broken()
 
-    results.plot = fail  # writing fails half way through
-    with pytest.raises(Broken):
-        write_run(results, out, force=True, charts=True)
+    with pytest.raises(Broken):  # drawing the charts fails half way through writing
+        write_run(results, out, force=True, draw=fail)
     assert (out / "timeseries.csv").read_bytes() == before, "the old results are untouched"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
 
 def test_scenario_name_cannot_escape_outputs(tmp_path, monkeypatch):
     import sim
-    from sim.outputs import default_folder
+    from sim.results.folder import default_folder
     monkeypatch.chdir(tmp_path)
     results = sim.run(small(months=30))
     results.scenario = results.scenario.model_copy(update={"name": "../../escaped"})  # unvalidated, as from code
-    folder = write_run(results, charts=False)
+    folder = write_run(results)
     assert folder.resolve().parent == (tmp_path / "outputs").resolve()
     assert "escaped" in folder.name and "/" not in folder.name
     assert default_folder("..").parent == Path("outputs") and not default_folder("..").name.startswith(".")

@@ -15,12 +15,12 @@ import pytest
 
 pytest.importorskip("solara", reason="the dashboard extra is not installed")
 
-from sim import dashboard  # noqa: E402  (first: it quiets a hook warning about Mesa's own code)
-
 from mesa.visualization.solara_viz import _check_model_params  # noqa: E402
-from sim.commands.dashboard import address  # noqa: E402
-from sim.results import run  # noqa: E402
-from sim.scenario import load  # noqa: E402
+
+from sim.app import dashboard  # noqa: E402  (first: it quiets a hook warning about Mesa's own code)
+from sim.app.commands.dashboard import address  # noqa: E402
+from sim.results.run import run  # noqa: E402
+from sim.scenario.loading import load  # noqa: E402
 
 from .conftest import ROOT  # noqa: E402
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import re
 
-from sim import reporters
-from sim.reference import parameter_table
+from sim.model import reporters
+from sim.scenario.reference import parameter_table
 
 from .conftest import ROOT
 
@@ -16,9 +16,8 @@ def test_odd_parameter_table_is_the_generated_one():
 
 
 def test_every_scenario_field_is_in_the_odd_table():
-    from sim.reference import _rows
-    from sim.schema import Scenario
-    from sim.reference import _model_of
+    from sim.scenario.reference import _model_of, _rows
+    from sim.scenario.schema import Scenario
     table = (ROOT / "docs/ODD.md").read_text()
     for key, model, _ in _rows(Scenario, ""):
         prefix = "" if key == "(top level)" else key + "."

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim import money, networks
+from sim.model import money, networks
 
 from .conftest import small, small_model_in_month
 
@@ -115,7 +115,7 @@ def test_practice_turnover_matches_its_definition(model):
 def test_binomial_inversion_matches_the_binomial_quantile_function():
     from scipy import stats
 
-    from sim.streams import binomial
+    from sim.model.streams import binomial
     rng = np.random.default_rng(0)
     n, p, u = rng.integers(0, 15, 3000), rng.random(3000) * 0.5, rng.random(3000)
     p[::50], p[1::50] = 0.0, 1.0
@@ -124,7 +124,7 @@ def test_binomial_inversion_matches_the_binomial_quantile_function():
 
 
 def test_binomial_with_one_probability_matches_a_probability_per_practice():
-    from sim.streams import binomial
+    from sim.model.streams import binomial
     rng = np.random.default_rng(1)
     n, u = rng.integers(0, 30, 5000), rng.random(5000)
     for p in (0.0, 0.003, 0.4, 0.97, 1.0):
@@ -239,7 +239,7 @@ def test_choices_worked_out_for_some_practices_match_working_them_out_for_all(mo
 
 
 def test_binomial_drawing_only_where_needed_matches_drawing_for_all(model):
-    from sim.streams import binomial
+    from sim.model.streams import binomial
     state = model.practices
     everyone = model.streams.uniform("partner_leaving", 3)
     asked = []
@@ -254,7 +254,7 @@ def test_binomial_drawing_only_where_needed_matches_drawing_for_all(model):
 
 
 def test_recording_only_the_figures_outcomes_read_gives_the_same_outcomes():
-    from sim import experiment
+    from sim.analysis import evaluate as experiment
     scenario = small()
     outcomes = list(experiment.OUTCOMES)
     series = ["network_coverage_practices", "locum_share"]

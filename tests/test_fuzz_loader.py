@@ -11,9 +11,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.errors import InputError
-from sim.scenario import load
-from sim.schema import Scenario
+from sim.scenario.errors import InputError
+from sim.scenario.loading import load
+from sim.scenario.schema import Scenario
 
 from .conftest import small_data
 

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.model import GPModel
-from sim.scenario import validate
-from sim.schema import month_number, year_month
+from sim.model.model import GPModel
+from sim.scenario.loading import validate
+from sim.scenario.schema import month_number, year_month
 from sim.state import CLOSED, MERGED
 
 PRACTICE_COUNTS = ("partners", "salaried", "nurse_fte", "direct_care_fte", "admin_fte", "locum_fte", "roles_fte",

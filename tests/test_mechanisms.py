@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim.model import GPModel
-from sim.streams import binomial
+from sim.model.model import GPModel
+from sim.model.streams import binomial
 
 from .conftest import small
 
@@ -121,7 +121,7 @@ def test_network_staff_support_lowers_turnover_once_mature():
 
 
 def test_benefits_ramp_up_with_maturity():
-    from sim.networks import membership_benefits
+    from sim.model.networks import membership_benefits
     model = GPModel(small())
     for _ in range(28):  # PCNs open at month 27
         model.step()
@@ -174,7 +174,7 @@ def test_small_practices_end_more_often_than_large_ones():
 
 
 def test_closure_disperses_patients_to_neighbours():
-    from sim import closure
+    from sim.model import closure
     model = GPModel(small())
     model.step()
     state = model.practices

@@ -14,12 +14,19 @@ import sys
 import numpy as np
 import pytest
 
-from sim.errors import InputError
-from sim.model import GPModel
-from sim.nhs_data import DataFiles, assemble, latlon_to_grid, normalise, parse_date
-from sim.population import build, gp_heads
-from sim.results import run
-from sim.scenario import load, validate
+from sim.model.model import GPModel
+from sim.population.build import build
+from sim.population.nhs_files import (
+    DataFiles,
+    assemble,
+    latlon_to_grid,
+    normalise,
+    parse_date,
+)
+from sim.population.places import gp_heads
+from sim.results.run import run
+from sim.scenario.errors import InputError
+from sim.scenario.loading import load, validate
 
 from .conftest import ROOT
 

@@ -11,10 +11,10 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.cli import main
-from sim.comparison import format_value
-from sim.report import write_report
-from sim.results import HEADLINE
+from sim.analysis.compare import format_value
+from sim.app.cli import main
+from sim.report.briefing import write_report
+from sim.results.run import HEADLINE
 
 from .briefing_data import comparison_folder, gpsim
 from .conftest import small

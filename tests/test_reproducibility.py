@@ -13,8 +13,8 @@ import pytest
 import yaml
 
 import sim
-from sim.model import GPModel
-from sim.outputs import table_text
+from sim.model.model import GPModel
+from sim.results.folder import table_text
 
 from .conftest import ROOT, small, small_data
 

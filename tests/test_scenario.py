@@ -4,10 +4,10 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from sim.errors import InputError
-from sim.reference import markdown_reference
-from sim.scenario import load, timeline
-from sim.schema import Scenario
+from sim.scenario.errors import InputError
+from sim.scenario.loading import load, timeline
+from sim.scenario.reference import markdown_reference
+from sim.scenario.schema import Scenario
 
 from .conftest import ROOT, small_data
 

@@ -15,9 +15,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from sim.cli import main
-from sim.experiment import OUTCOMES, evaluate
-from sim.sweep import load_sweep, run_seed
+from sim.analysis.evaluate import OUTCOMES, evaluate
+from sim.analysis.sweep import load_sweep, run_seed
+from sim.app.cli import main
 
 from .conftest import ROOT
 
@@ -208,7 +208,7 @@ def test_plain_function_is_picklable_and_takes_flat_parameters(tmp_path):
 
 
 def test_plain_function_refuses_unknown_fields_and_outcomes(tmp_path):
-    from sim.errors import InputError
+    from sim.scenario.errors import InputError
     (tmp_path / "tiny.yaml").write_text(yaml.safe_dump(TINY), encoding="utf-8")
     with pytest.raises(InputError, match="behaviour.peer_wieght"):
         evaluate(str(tmp_path / "tiny.yaml"), behaviour__peer_wieght=1.0)
@@ -274,8 +274,9 @@ def test_the_worked_sobol_example_in_the_docs_runs():
 
 def test_a_worker_keeps_no_model_between_runs(tmp_path):
     import gc
-    from sim.model import GPModel
-    from sim.sweep import run_one
+
+    from sim.analysis.sweep import run_one
+    from sim.model.model import GPModel
     base = yaml.safe_load(yaml.safe_dump(TINY))
     gc.collect()
     before = sum(isinstance(o, GPModel) for o in gc.get_objects())  # other tests' models may linger
@@ -291,7 +292,7 @@ def test_sobol_indices_match_a_function_with_known_indices(tmp_path):
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from sim.sweep import load_sweep, sensitivity
+    from sim.analysis.sweep import load_sweep, sensitivity
     sweep_file = write(tmp_path, {"name": "ishigami", "scenario": "tiny.yaml", "design": "sobol", "samples": 1024,
                                   "seed": 5, "second_order": False, "outcomes": ["continuity_end"],
                                   "parameters": {"behaviour.peer_weight": {"range": [0.0, 1.0]},

@@ -5,13 +5,14 @@ import pandas as pd
 import pytest
 import yaml
 
-from sim.calibration import SEARCH_SPACE, calibrate, calibrated_defaults, misfit
-from sim.cli import main
-from sim.errors import InputError
-from sim.reporters import model_reporters
-from sim.results import run
-from sim.schema import Scenario
-from sim.validation import load_targets, measure, scorecard
+from sim.analysis.calibrate import calibrate, misfit
+from sim.analysis.validate import load_targets, measure, scorecard
+from sim.app.cli import main
+from sim.model.reporters import model_reporters
+from sim.results.run import run
+from sim.scenario.calibrated import SEARCH_SPACE, calibrated_defaults
+from sim.scenario.errors import InputError
+from sim.scenario.schema import Scenario
 
 from .conftest import small_data
 

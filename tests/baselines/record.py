@@ -38,8 +38,8 @@ def signature() -> dict:
 
 def run_case(name: str) -> dict[str, str]:
     """The case's tables as CSV text, full precision."""
-    from sim.model import GPModel
-    from sim.scenario import load
+    from sim.model.model import GPModel
+    from sim.scenario.loading import load
     path, overrides = CASES[name]
     scenario = load(ROOT / path, overrides)
     model = GPModel(scenario, replication=0).run()

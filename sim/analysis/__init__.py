@@ -1,0 +1,1 @@
+"""Many runs: comparisons, sweeps, plain-function evaluation, validation and calibration."""

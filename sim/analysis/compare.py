@@ -1,0 +1,238 @@
+"""Comparing scenarios under common random numbers: the same seeds, the same draws for the same
+practice and event in every scenario, so a difference between scenarios comes from the policy.
+
+Differences are paired by replication (scenario replication r minus baseline replication r)
+and then summarised, which is what common random numbers make meaningful.
+"""
+from __future__ import annotations
+
+import json
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from sim.report.comparison_charts import comparison_charts
+from sim.results.folder import (
+    FLOAT_FORMAT,
+    atomic_folder,
+    default_folder,
+    digests,
+    manifest,
+    versions,
+)
+from sim.results.outcomes import (
+    GROUPS,
+    MEASURES,
+    YEARS,
+    equity_measures,
+    format_value,
+    group_masks,
+    median_and_interval,
+    outcome_table,
+    year_months,
+)
+from sim.results.run import Results, run
+from sim.scenario.errors import InputError
+from sim.scenario.loading import load, validate
+from sim.scenario.schema import Scenario
+
+
+@dataclass
+class Comparison:
+    """Two or more scenarios run with the same seed and replications; the first is the baseline.
+
+    Attributes:
+        runs: each scenario's Results, baseline first.
+        labels: a distinct name for each run (the scenario name, numbered if repeated).
+        years: whole years after the start compared (those within every run).
+        skipped: requested years beyond the shortest run.
+    """
+
+    runs: list[Results]
+    labels: list[str]
+    years: dict[int, str]
+    skipped: list[int] = field(default_factory=list)
+    started: str = ""
+    finished: str = ""
+    seconds: float = 0.0
+
+    @property
+    def baseline(self) -> Results:
+        """The first scenario, which the others are compared with."""
+        return self.runs[0]
+
+    @property
+    def seed(self) -> int:
+        """The root seed every scenario ran with."""
+        return self.baseline.seed
+
+    @property
+    def replications(self) -> int:
+        """Replications per scenario."""
+        return self.baseline.replications
+
+    def table(self) -> pd.DataFrame:
+        """Each headline outcome at each compared year: median and 90% interval per scenario,
+        and the paired difference from the baseline with its interval."""
+        return outcome_table({name: r.timeseries for name, r in zip(self.labels, self.runs)}, self.years)
+
+    def equity(self) -> pd.DataFrame:
+        """Equity measures for each group against the rest of practices, at each compared year
+        with a practice snapshot: median and 90% interval across replications, and the gap."""
+        rows = []
+        for name, results in zip(self.labels, self.runs):
+            snapshots = results.practices
+            for year, month in self.years.items():
+                draws = []
+                for replication, snapshot in snapshots[snapshots["month"] == month].groupby("replication"):
+                    for group, inside in group_masks(snapshot).items():
+                        ours, rest = equity_measures(snapshot[inside]), equity_measures(snapshot[~inside])
+                        for measure in MEASURES:
+                            draws.append((group, measure, ours[measure], rest[measure]))
+                draws = pd.DataFrame(draws, columns=["group", "measure", "group_value", "rest_value"])
+                for (group, measure), values in draws.groupby(["group", "measure"], sort=False):
+                    row = {"scenario": name, "year": year, "month": month, "group": group,
+                           "group_label": GROUPS[group], "measure": measure, "measure_label": MEASURES[measure]}
+                    for prefix, series in (("group", values["group_value"]), ("rest", values["rest_value"]),
+                                           ("gap", values["group_value"] - values["rest_value"])):
+                        row[f"{prefix}_median"], row[f"{prefix}_low"], row[f"{prefix}_high"] = median_and_interval(series)
+                    rows.append(row)
+        return pd.DataFrame(rows)
+
+    def difference(self, column: str, index: int) -> pd.DataFrame:
+        """Paired difference of run `index` from the baseline over the months they share:
+        median and 90% interval across replications, by month."""
+        def wide(results):
+            return results.timeseries.pivot(index="month", columns="replication", values=column)
+        gap = (wide(self.runs[index]) - wide(self.baseline)).dropna()
+        return pd.DataFrame({"median": gap.median(axis=1), "low": gap.quantile(0.05, axis=1),
+                             "high": gap.quantile(0.95, axis=1)})
+
+    def to_df(self, table: str = "comparison") -> pd.DataFrame:
+        """One of the tables: 'comparison', 'equity', or every run's 'timeseries', 'networks' or
+        'practices' with a leading scenario column."""
+        if table == "comparison":
+            return self.table()
+        if table == "equity":
+            return self.equity()
+        if table not in ("timeseries", "networks", "practices"):
+            raise ValueError(f"table must be one of comparison, equity, timeseries, networks, practices; got {table!r}")
+        frames = [r.to_df(table) for r in self.runs]
+        return pd.concat([f.assign(scenario=n)[["scenario", *f.columns]] for n, f in zip(self.labels, frames)],
+                         ignore_index=True)
+
+    def summary(self) -> pd.DataFrame:
+        """The comparison at the last compared year."""
+        table = self.table()
+        return table[table["year"] == max(self.years)].reset_index(drop=True)
+
+    def headline(self) -> str:
+        """The summary as plain text for the terminal."""
+        table = self.summary()
+        year = max(self.years)
+        lines = [f"Compared with {self.labels[0]} at year {year} ({self.years[year]}); {self.replications} "
+                 f"replication(s), seed {self.seed}; median [90% interval] of the paired difference:"]
+        for name in self.labels[1:]:
+            lines.append(f"  {name}")
+            for _, row in table[table["scenario"] == name].iterrows():
+                lines.append(f"    {row['label']:42s} {format_value(row['outcome'], row['difference_median'], True):>10s} "
+                             f"[{format_value(row['outcome'], row['difference_low'], True)} to "
+                             f"{format_value(row['outcome'], row['difference_high'], True)}]")
+        if self.skipped:
+            lines.append(f"Years {', '.join(map(str, self.skipped))} skipped: beyond the shortest run.")
+        return "\n".join(lines)
+
+    def plot(self, directory: str | Path | None = None) -> dict:
+        """Draw the comparison charts; save them as PNG and SVG when a directory is given."""
+        return comparison_charts(self, directory)
+
+    def save(self, directory: str | Path | None = None, force: bool = False, charts: bool = True) -> Path:
+        """Write the comparison folder (comparison.csv, equity.csv, timeseries.csv, networks.csv,
+        manifest.json, charts/) atomically; returns its path."""
+        target = Path(directory) if directory is not None else default_folder(f"compare-{self.labels[0]}-{self.labels[1]}")
+        with atomic_folder(target, force) as work:
+            for name, frame in (("comparison", self.table()), ("equity", self.equity()),
+                                ("timeseries", self.to_df("timeseries")), ("networks", self.to_df("networks"))):
+                frame.to_csv(work / f"{name}.csv", index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
+            if charts:
+                self.plot(work / "charts")
+            (work / "manifest.json").write_text(json.dumps(self.manifest(digests(work)), indent=2) + "\n", encoding="utf-8")
+        return target
+
+    def manifest(self, files: dict[str, str]) -> dict:
+        """Everything needed to reproduce and trace the comparison."""
+        scenarios = []
+        for name, results in zip(self.labels, self.runs):
+            entry = manifest(results, {})
+            scenarios.append({"label": name, **{key: entry[key] for key in
+                              ("scenario_file", "scenario_sha256", "overrides", "started", "finished", "scenario")}})
+        return {"kind": "comparison", "baseline": self.labels[0], "seed": self.seed, "replications": self.replications,
+                "common_random_numbers": "every scenario's replication r draws from numpy SeedSequence entropy "
+                                         "[seed, r, event, month], one draw per practice slot",
+                "differences": "paired by replication (scenario r minus baseline r), then median and 5%/95% quantiles",
+                "years": {str(y): m for y, m in self.years.items()}, "skipped_years": self.skipped,
+                "started": self.started, "finished": self.finished, "seconds": round(self.seconds, 3),
+                "command": sys.argv if sys.argv and sys.argv[0].endswith(("gpsim", "__main__.py")) else None,
+                "versions": versions(), "files": files, "scenarios": scenarios}
+
+
+def _resolve(scenario, overrides) -> tuple[Scenario, str | None, list[str]]:
+    """A scenario, its file (if any), and the overrides still to apply when it runs."""
+    if isinstance(scenario, (str, Path)):
+        return load(scenario, overrides), str(scenario), []
+    if isinstance(scenario, dict):
+        scenario = validate(scenario, "scenario")
+    return scenario, None, list(overrides)
+
+
+def _labels(scenarios: list[Scenario]) -> list[str]:
+    labels, seen = [], {}
+    for scenario in scenarios:
+        seen[scenario.name] = seen.get(scenario.name, 0) + 1
+        labels.append(scenario.name if seen[scenario.name] == 1 else f"{scenario.name} ({seen[scenario.name]})")
+    return labels
+
+
+def compare(scenarios, *, replications: int | None = None, seed: int | None = None,
+            overrides: list[str] | tuple[str, ...] = (), years=YEARS,
+            progress: Callable[[], None] | None = None) -> Comparison:
+    """Run scenarios with the same seed and replications and compare them with the first.
+
+    Args:
+        scenarios: two or more scenario file paths, Scenarios or plain dicts; the first is the baseline.
+        replications: replications per scenario (default: the baseline's).
+        seed: root seed for every scenario (default: the baseline's).
+        overrides: 'key.path=value' settings applied to every scenario, as with --set.
+        years: whole years after the start to compare; years beyond the shortest run are skipped.
+        progress: called once per simulated month, e.g. a progress bar's update.
+    """
+    scenarios = list(scenarios)
+    if len(scenarios) < 2:
+        raise InputError("scenarios", "", f"expected at least two scenarios to compare; found {len(scenarios)}")
+    resolved = [_resolve(s, overrides) for s in scenarios]
+    first = resolved[0][0]
+    for scenario, source, _ in resolved[1:]:
+        # Common random numbers line up by month since the start, so calendars must match.
+        if scenario.start != first.start:
+            raise InputError(source or scenario.name, "start",
+                             f"expected the baseline's start month {first.start} so that months line up; found {scenario.start}")
+    seed = first.seed if seed is None else int(seed)
+    replications = first.replications if replications is None else int(replications)
+    started, clock = datetime.now(timezone.utc).isoformat(timespec="seconds"), time.perf_counter()
+    runs = []
+    for scenario, source, pending in resolved:
+        results = run(scenario, replications=replications, seed=seed, overrides=pending, progress=progress)
+        results.source, results.overrides = source, list(overrides)
+        runs.append(results)
+    shortest = min(runs, key=lambda r: r.scenario.months)
+    kept = year_months(shortest.timeseries, years)
+    return Comparison(runs=runs, labels=_labels([r.scenario for r in runs]), years=kept,
+                      skipped=[y for y in years if y not in kept], started=started,
+                      finished=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                      seconds=time.perf_counter() - clock)
+

@@ -1,0 +1,227 @@
+"""The model as a plain function: flat keyword parameters in, named outcomes out.
+
+    from sim.analysis.evaluate import evaluate
+    evaluate(seed=1, behaviour__peer_weight=3.0)
+    # {'coverage_year_2': 0.71, 'closures_10y': 1534.0, 'continuity_year_10': 0.55, ...}
+
+`evaluate` is a module-level function, so it pickles: notebooks, SALib, process pools, Dask and
+exploratory-modelling workbenches can call it directly. Scenario fields are named by their key
+path with `__` for each dot (`organisations__pcn__band__min_patients=20000`), or passed as a
+dict of dotted paths (`overrides={"organisations.pcn.band.min_patients": 20000}`).
+
+Every outcome is defined once, in OUTCOMES; `gpsim sweep` keeps the same names.
+"""
+from __future__ import annotations
+
+import copy
+import functools
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+from sim.model.model import GPModel
+from sim.model.reporters import NATIONAL
+from sim.scenario.errors import InputError
+from sim.scenario.loading import read_scenario_data, set_path, timeline, validate
+from sim.scenario.schema import Scenario
+
+DEFAULT_SCENARIO = str(Path(__file__).resolve().parents[2] / "scenarios" / "history_2013_2023.yaml")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A scalar summary of one replication.
+
+    Attributes:
+        name: the outcome's name (a column of runs.parquet).
+        description: what it measures, with its unit.
+        column: the national figure (timeseries column) it reads.
+        year: read at the end of this simulated year (1 = month 12); None for the last month.
+        compute: for outcomes that are not a plain reading, a function (timeseries, slots, month
+            index) -> value.
+    """
+
+    name: str
+    description: str
+    column: str
+    year: int | None = None
+    compute: Callable[[pd.DataFrame, int, int], float] | None = None
+
+    def month_index(self, months: int) -> int | None:
+        """The 0-based month the outcome is read at, or None when the run is too short."""
+        if self.year is None:
+            return months - 1
+        index = 12 * self.year - 1
+        return index if index < months else None
+
+    def value(self, series: pd.DataFrame, slots: int) -> float:
+        """The outcome for one replication's timeseries (NaN when the run is too short)."""
+        index = self.month_index(len(series))
+        if index is None:
+            return math.nan
+        if self.compute is not None:
+            return float(self.compute(series, slots, index))
+        return float(series[self.column].iloc[index])
+
+
+def _ended(series: pd.DataFrame, slots: int, index: int) -> float:
+    """Practices closed or merged from the start to the end of the given month."""
+    return float(slots - series["practices"].iloc[index])
+
+
+OUTCOMES: dict[str, Outcome] = {o.name: o for o in (
+    Outcome("coverage_year_2", "Share of open practices in any organisation at the end of year 2", "network_coverage_practices", 2),
+    Outcome("coverage_end", "Share of open practices in any organisation in the last month", "network_coverage_practices"),
+    Outcome("closures_10y", "Practices closed or merged over the first ten years (count)", "practices", 10, _ended),
+    Outcome("closures_total", "Practices closed or merged over the whole run (count)", "practices", None, _ended),
+    Outcome("continuity_year_10", "Continuity (usual-GP share, patient-weighted) at the end of year 10", "continuity", 10),
+    Outcome("continuity_end", "Continuity (usual-GP share, patient-weighted) in the last month", "continuity"),
+    Outcome("gp_fte_per_1000_end", "GP FTE per 1,000 patients in the last month", "gp_fte_per_1000"),
+    Outcome("gp_turnover_end", "GP turnover over the last 12 months (share)", "gp_turnover_12m"),
+    Outcome("practices_in_deficit_end", "Share of open practices in deficit in the last month", "practices_in_deficit"),
+    Outcome("locum_share_end", "Locum share of GP FTE in the last month", "locum_share"),
+    Outcome("access_end", "GP time supplied over needed (patient-weighted, capped at 1) in the last month", "access"),
+    Outcome("practices_end", "Practices open in the last month (count)", "practices"),
+)}
+
+SERIES_SUFFIX = "_by_year"
+DEFAULT_OUTCOMES = ("coverage_year_2", "closures_10y", "continuity_year_10", "gp_fte_per_1000_end",
+                    "practices_in_deficit_end")
+
+
+def series_columns() -> list[str]:
+    """National figures that can be kept as yearly series (any numeric timeseries column)."""
+    return [f.__name__ for f in NATIONAL if f.__name__ != "month"]
+
+
+def yearly(series: pd.DataFrame, column: str) -> np.ndarray:
+    """A national figure at the end of each simulated year (and the last month if the run
+    ends mid-year), as float64."""
+    months = len(series)
+    index = list(range(11, months, 12))
+    if not index or index[-1] != months - 1:
+        index.append(months - 1)
+    return series[column].to_numpy(dtype=np.float64)[index]
+
+
+@functools.lru_cache(maxsize=8)
+def _scenario_file(path: str, mtime_ns: int) -> dict:
+    """A scenario file read once per process (re-read when it changes)."""
+    return read_scenario_data(path)
+
+
+def base_data(scenario: str | Path | Scenario | dict) -> tuple[dict, str]:
+    """Plain scenario data and a source label for a path, Scenario or dict."""
+    if isinstance(scenario, (str, Path)):
+        path = Path(scenario)
+        if not path.is_file():
+            raise InputError(path, "", "expected an existing scenario file; found nothing there")
+        return copy.deepcopy(_scenario_file(str(path.resolve()), path.stat().st_mtime_ns)), str(path)
+    if isinstance(scenario, Scenario):
+        return scenario.model_dump(mode="json"), "scenario"
+    if isinstance(scenario, dict):
+        return copy.deepcopy(scenario), "scenario"
+    raise InputError("scenario", "", f"expected a scenario file path, Scenario or dict; found {type(scenario).__name__}")
+
+
+def dotted(params: dict[str, Any]) -> dict[str, Any]:
+    """Keyword parameters with `__` for dots, as dotted key paths."""
+    return {key.replace("__", "."): value for key, value in params.items()}
+
+
+def build(scenario: str | Path | Scenario | dict = DEFAULT_SCENARIO, overrides: dict[str, Any] | None = None) -> Scenario:
+    """A validated scenario: the base with dotted-path overrides applied (InputError if bad)."""
+
+    data, source = base_data(scenario)
+    for key, value in (overrides or {}).items():
+        set_path(data, key, _plain(value), source=source)
+    label = f"{source} (with overrides)" if overrides else source
+    result = validate(data, label)
+    timeline(result, label)
+    return result
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars as Python numbers (so validation sees ints and floats)."""
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def simulate(scenario: Scenario, seed: int | None = None, replication: int = 0,
+             national: list[str] | None = None) -> tuple[pd.DataFrame, int]:
+    """One replication: its national timeseries (all columns, or those in `national`) and its
+    number of practice slots."""
+    # A finished model is freed when it goes out of scope: the agents' id counters hold models
+    # weakly (sim/model/agents.py), unlike Mesa 3.3's own class-level dictionary.
+    model = GPModel(scenario, replication=int(replication), seed=seed, snapshots=False, national=national).run()
+    return model.timeseries(), int(model.practices.size)
+
+
+def columns_read(outcomes: tuple[str, ...] | list[str] | None, yearly_series: tuple[str, ...] | list[str] = ()) -> list[str]:
+    """The national figures these outcomes and yearly series read."""
+    names = DEFAULT_OUTCOMES if outcomes is None else outcomes
+    return sorted({OUTCOMES[name].column for name in names} | set(yearly_series))
+
+
+def summarise(series: pd.DataFrame, slots: int, outcomes: tuple[str, ...] | list[str] | None = None,
+              yearly_series: tuple[str, ...] | list[str] = ()) -> dict[str, Any]:
+    """Named outcomes of one replication's timeseries: scalars, then `<column>_by_year` arrays."""
+    names = DEFAULT_OUTCOMES if outcomes is None else tuple(outcomes)
+    check_outcomes(names, yearly_series)
+    result: dict[str, Any] = {name: OUTCOMES[name].value(series, slots) for name in names}
+    for column in yearly_series:
+        result[column + SERIES_SUFFIX] = yearly(series, column)
+    return result
+
+
+def check_outcomes(outcomes, yearly_series, source: str = "outcomes") -> None:
+    """Refuse unknown outcome or series names with an InputError."""
+    for name in outcomes:
+        if name not in OUTCOMES:
+            raise InputError(source, str(name), f"expected one of the outcomes ({', '.join(OUTCOMES)}); found '{name}'")
+    columns = series_columns()
+    for column in yearly_series:
+        if column not in columns:
+            raise InputError(source, str(column), f"expected a national figure ({', '.join(columns)}); found '{column}'")
+
+
+def evaluate(scenario: str | Path | Scenario | dict = DEFAULT_SCENARIO, *, seed: int | None = None,
+             replication: int = 0, outcomes: tuple[str, ...] | list[str] | None = None,
+             series: tuple[str, ...] | list[str] = (), overrides: dict[str, Any] | None = None,
+             **params: Any) -> dict[str, Any]:
+    """Run one replication of a scenario with some fields changed; return its named outcomes.
+
+    Args:
+        scenario: base scenario: a YAML path (read once per process), a Scenario or a dict.
+            Default: the 2013-2023 history scenario.
+        seed: root seed (default: the scenario's). With `replication` it fixes every draw.
+        replication: replication number (0-based).
+        outcomes: names from OUTCOMES to return (default: DEFAULT_OUTCOMES). Outcomes read in a
+            year the run does not reach are NaN.
+        series: national figures (timeseries columns) to return as yearly arrays, under
+            `<column>_by_year`.
+        overrides: scenario fields by dotted key path, e.g. {"behaviour.peer_weight": 3.0}.
+        **params: scenario fields with `__` for each dot, e.g. behaviour__peer_weight=3.0.
+
+    Returns:
+        A dict of outcome name -> float, and `<column>_by_year` -> numpy array for series.
+
+    Raises:
+        InputError: an unknown field, a value out of range, or an unknown outcome.
+    """
+    changes = dict(overrides or {})
+    changes.update(dotted(params))
+    check_outcomes(DEFAULT_OUTCOMES if outcomes is None else outcomes, series)
+    resolved = build(scenario, changes)
+    timeseries, slots = simulate(resolved, seed=seed, replication=replication, national=columns_read(outcomes, series))
+    return summarise(timeseries, slots, outcomes, series)
+
+
+def evaluate_outcome(outcome: str, **kwargs: Any) -> float:
+    """One scalar outcome of `evaluate` (for tools that want a function returning a number)."""
+    return float(evaluate(outcomes=[outcome], **kwargs)[outcome])

@@ -1,0 +1,95 @@
+"""The gpsim command. Each subcommand lives in sim/app/commands/<name>.py.
+
+Bad input ends with one line on stderr naming the file, the key path, what was expected and
+what was found, and exit status 2; nothing is written.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import signal
+import sys
+import threading
+
+from sim.scenario.errors import InputError
+
+COMMANDS = ("run", "schema", "sweep", "dashboard", "data", "compare", "report", "validate", "calibrate", "rerun")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with usage mistakes reported like every other bad input: one line, exit 2."""
+
+    def error(self, message: str):
+        print(f"gpsim: error: {self.prog}: {message} (see {self.prog} --help)", file=sys.stderr)
+        raise SystemExit(2)
+
+
+class _Terminated(BaseException):
+    """SIGTERM, raised like KeyboardInterrupt so that partial results are cleaned up."""
+
+
+def _raise_terminated(signum, frame):
+    raise _Terminated()
+
+
+def _raise_interrupted(signum, frame):
+    raise KeyboardInterrupt()
+
+
+SEED_RANGE = (0, 2**63 - 1)
+MAX_REPLICATIONS = 10_000
+
+
+def _check_options(args: argparse.Namespace) -> InputError | None:
+    """Numbers given as options, checked before anything runs."""
+    for option, low, high in (("replications", 1, MAX_REPLICATIONS), ("workers", 1, 1024), ("seed", *SEED_RANGE)):
+        value = getattr(args, option, None)
+        if value is not None and not low <= value <= high:
+            return InputError(f"--{option}", "", f"expected a whole number from {low:,} to {high:,}; found {value:,}")
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: returns the exit status (0 done, 1 failed, 2 bad input, 130 interrupted,
+    143 terminated). Interrupted and terminated runs leave no results folder behind."""
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        previous = {signal.SIGTERM: signal.signal(signal.SIGTERM, _raise_terminated),
+                    signal.SIGINT: signal.signal(signal.SIGINT, _raise_interrupted)}
+    try:
+        args = parser().parse_args(argv)
+        problem = _check_options(args)
+        if problem is not None:
+            return _fail(problem)
+        return args.handler(args)
+    except InputError as error:
+        return _fail(error)
+    except KeyboardInterrupt:
+        print("gpsim: interrupted; no results written", file=sys.stderr)
+        return 130
+    except _Terminated:
+        print("gpsim: terminated; no results written", file=sys.stderr)
+        return 143
+    except OSError as error:
+        if isinstance(error, BrokenPipeError):
+            return 1
+        where = f"{error.filename}: " if error.filename else ""
+        print(f"gpsim: error: {where}{error.strerror or error}", file=sys.stderr)
+        return 1
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _fail(error: InputError) -> int:
+    print(f"gpsim: error: {error}", file=sys.stderr)
+    return 2
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command-line interface, gathered from the command modules."""
+    main = _Parser(prog="gpsim", description="Agent-based simulation of English GP practices working at scale.")
+    subparsers = main.add_subparsers(dest="command", required=True)
+    for name in COMMANDS:
+        importlib.import_module(f".commands.{name}", __package__).register(subparsers)
+    return main

@@ -1,0 +1,50 @@
+"""gpsim calibrate: fit the behavioural parameters to the validation targets."""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from .validate import add_target_options
+
+
+def register(commands) -> None:
+    parser = commands.add_parser("calibrate", help="fit behavioural parameters to the 2013-2023 validation targets")
+    parser.add_argument("--trials", type=int, default=120, help="parameter sets to try (default 120)")
+    parser.add_argument("--seed", type=int, default=1, help="seed of the search (default 1)")
+    parser.add_argument("--replications", type=int, default=2, help="history runs per trial (default 2)")
+    add_target_options(parser, "hold a scenario field fixed", "calibrated.yaml and trials.csv", "calibration")
+    parser.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    import pandas as pd
+    from tqdm import tqdm
+
+    from sim.analysis.calibrate import calibrate, calibrated_yaml
+    from sim.results.folder import (
+        FLOAT_FORMAT,
+        atomic_folder,
+        check_destination,
+        default_folder,
+        digests,
+        versions,
+    )
+    from sim.scenario.errors import InputError
+
+    if args.trials < 1:
+        raise InputError("--trials", "", f"expected a whole number of at least 1; found {args.trials}")
+    target = Path(args.out) if args.out else default_folder("calibration")
+    check_destination(target, args.force)
+    with tqdm(total=args.trials, unit="trial", desc="calibrate", disable=args.quiet or None) as bar:
+        result = calibrate(args.trials, args.seed, args.replications, args.targets, fixed=tuple(args.set), progress=bar.update)
+    with atomic_folder(target, args.force) as work:
+        (work / "calibrated.yaml").write_text(calibrated_yaml(result), encoding="utf-8")
+        pd.DataFrame(result["trials"]).to_csv(work / "trials.csv", index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
+        manifest = {"method": result["method"], "fixed": list(args.set), "versions": versions(), "files": digests(work)}
+        (work / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    print(f"Best misfit {result['misfit']:.3f} after {args.trials} trials:")
+    for key, value in result["parameters"].items():
+        print(f"  {key} = {value:g}")
+    print(f"Written to {target}. To adopt these as the defaults, copy calibrated.yaml to sim/data/calibrated.yaml.")
+    return 0

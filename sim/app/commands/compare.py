@@ -1,0 +1,42 @@
+"""gpsim compare: run scenarios with the same seeds and common random numbers and write a
+comparison folder (comparison.csv, equity.csv, charts)."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from .run import add_output_options, add_scenario_options, progress_bar
+
+
+def register(commands) -> None:
+    parser = commands.add_parser("compare", help="compare scenarios with the first (the baseline) under common random numbers")
+    parser.add_argument("scenarios", nargs="+", metavar="scenario", help="scenario YAML files; the first is the baseline")
+    add_scenario_options(parser)
+    add_output_options(parser)
+    parser.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    from sim.results.folder import check_destination
+    from sim.scenario.errors import InputError
+    from sim.scenario.loading import load
+
+    if len(args.scenarios) < 2:
+        raise InputError("scenarios", "", f"expected at least two scenario files to compare; found {len(args.scenarios)}")
+    # Load every file first, so bad input fails before any simulation runs.
+    scenarios = [load(path, args.set) for path in args.scenarios]
+    if args.out:
+        check_destination(Path(args.out), args.force)
+    from sim.analysis.compare import (
+        compare,  # loads the model, so only once the input is known to be good
+    )
+
+    replications = args.replications or scenarios[0].replications
+    months = sum(s.months for s in scenarios) * replications
+    with progress_bar(months, "compare", args.quiet) as bar:
+        comparison = compare(args.scenarios, replications=replications, seed=args.seed, overrides=args.set,
+                             progress=bar.update)
+    folder = comparison.save(args.out, force=args.force, charts=not args.no_charts)
+    print(comparison.headline())
+    print(f"Comparison written to {folder} ({comparison.seconds:.2f} s to simulate)")
+    return 0

@@ -1,0 +1,56 @@
+"""gpsim run: run a scenario and write a results folder."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from tqdm import tqdm
+
+
+def add_scenario_options(parser: argparse.ArgumentParser) -> None:
+    """Options shared by commands that run scenarios: --seed, --replications, --set."""
+    parser.add_argument("--seed", type=int, help="root random seed (default: the scenario's)")
+    parser.add_argument("--replications", type=int, help="number of replications (default: the scenario's)")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY.PATH=VALUE",
+                        help="override a scenario field, e.g. --set organisations.pcn.band.min_patients=100000 (repeatable)")
+
+
+def register(commands) -> None:
+    parser = commands.add_parser("run", help="run a scenario and write a results folder")
+    parser.add_argument("scenario", help="scenario YAML file")
+    add_scenario_options(parser)
+    add_output_options(parser)
+    parser.set_defaults(handler=handle)
+
+
+def add_output_options(parser: argparse.ArgumentParser) -> None:
+    """Options shared by commands that write a results folder: --out, --force, --no-charts, --quiet."""
+    parser.add_argument("--out", help="results folder (default: a new folder under outputs/)")
+    parser.add_argument("--force", action="store_true", help="replace an existing results folder")
+    parser.add_argument("--no-charts", action="store_true", help="skip drawing charts")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def progress_bar(total: int, label: str, quiet: bool) -> tqdm:
+    """A progress bar on stderr (hidden with --quiet or when stderr is not a terminal)."""
+    return tqdm(total=total, unit="month", desc=label, disable=quiet or None, file=sys.stderr, mininterval=0.5)
+
+
+def handle(args: argparse.Namespace) -> int:
+    from sim.scenario.loading import load
+
+    scenario = load(args.scenario, args.set, seed=args.seed, replications=args.replications)
+    from sim.app.api import run
+    from sim.results.folder import check_destination
+
+    if args.out:
+        check_destination(Path(args.out), args.force)
+    replications = args.replications or scenario.replications
+    with progress_bar(scenario.months * replications, scenario.name, args.quiet) as bar:
+        results = run(scenario, replications=replications, seed=args.seed, progress=bar.update)
+    results.source, results.overrides = args.scenario, list(args.set)
+    folder = results.save(args.out, force=args.force, charts=not args.no_charts)
+    print(results.headline())
+    print(f"Results written to {folder} ({results.seconds:.2f} s to simulate)")
+    return 0

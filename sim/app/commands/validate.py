@@ -1,0 +1,66 @@
+"""gpsim validate: score the history run against published figures (exit 1 if any target fails)."""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from .run import progress_bar
+
+
+def register(commands) -> None:
+    parser = commands.add_parser("validate", help="run the 2013-2023 history and score it against published figures")
+    parser.add_argument("--replications", type=int, default=5, help="replications of each scenario (default 5)")
+    parser.add_argument("--seed", type=int, help="root random seed (default: the scenario's)")
+    add_target_options(parser, "override a scenario field", "validation.csv, patterns.csv and charts", "validation")
+    parser.set_defaults(handler=handle)
+
+
+def add_target_options(parser: argparse.ArgumentParser, set_help: str, written: str, folder: str) -> None:
+    """Options shared by commands scored against the validation targets: --set, --targets,
+    --out, --force, --quiet."""
+    parser.add_argument("--set", action="append", default=[], metavar="KEY.PATH=VALUE", help=set_help)
+    parser.add_argument("--targets", help="targets file (default: the shipped sim/data/validation_targets.yaml)")
+    parser.add_argument("--out", help=f"folder for {written} (default: outputs/{folder}-TIME)")
+    parser.add_argument("--force", action="store_true", help="replace an existing folder")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def handle(args: argparse.Namespace) -> int:
+    from sim.analysis.validate import (
+        format_scorecard,
+        load_targets,
+        markdown_report,
+        validate,
+        validation_chart,
+    )
+    from sim.results.folder import (
+        FLOAT_FORMAT,
+        atomic_folder,
+        check_destination,
+        default_folder,
+        digests,
+        versions,
+    )
+
+    targets = load_targets(args.targets)
+    target = Path(args.out) if args.out else default_folder("validation")
+    check_destination(target, args.force)
+    runs = 2 if targets.counterfactual else 1
+    with progress_bar(120 * args.replications * runs, "validate", args.quiet) as bar:
+        card, found, history, _ = validate(args.replications, args.seed, tuple(args.set), args.targets, progress=bar.update)
+    with atomic_folder(target, args.force) as work:
+        card.to_csv(work / "validation.csv", index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
+        found.to_csv(work / "patterns.csv", index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
+        validation_chart(history, targets, work)
+        (work / "validation.md").write_text(markdown_report(card, found, history, targets), encoding="utf-8")
+        manifest = {"targets_version": targets.version, "seed": history.seed, "replications": history.replications,
+                    "overrides": list(args.set), "versions": versions(), "files": digests(work)}
+        (work / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    print(format_scorecard(card))
+    print()
+    print("Emergent patterns (not tuned to):")
+    for _, row in found.iterrows():
+        print(f"  {'yes' if row['reproduced'] else 'NO '}  {row['pattern']}: {row['value']:g} (vs {row['comparison']:g})")
+    print(f"Written to {target}")
+    return 0 if card["pass"].all() else 1

@@ -1,0 +1,213 @@
+"""National figures recorded every month: one small function per column of timeseries.csv.
+
+Shares are 0-1. Rolling "_12m" figures cover the 12 months up to and including this one; in
+a run's first 11 months they are annualised from the months so far.
+"""
+from __future__ import annotations
+
+from functools import partial
+
+import numpy as np
+
+from sim.model.demand import required_gp_fte
+from sim.model.money import in_deficit
+from sim.model.networks import paid_members
+from sim.model.workforce import gp_fte
+from sim.scenario.schema import year_month
+
+
+def _share(part: float, whole: float) -> float:
+    return float(part / whole) if whole > 0 else 0.0
+
+
+def _fraction(part: float, whole: float) -> float:
+    """A share of a whole, 0-1 (rounding in a patient-weighted sum cannot push it past 1)."""
+    return min(_share(part, whole), 1.0)
+
+
+def _cached(model, name: str, compute):
+    """Arrays several reporters need, computed once per collection (the model clears the cache
+    at the start of every step)."""
+    cache = model.reporting_cache
+    if name not in cache:
+        cache[name] = compute()
+    return cache[name]
+
+
+def _gp_fte(model) -> np.ndarray:
+    return _cached(model, "gp_fte", lambda: gp_fte(model))
+
+
+def _annualised(model, total: float) -> float:
+    """A rolling 12-month total; in the first 11 months, scaled up from the months so far."""
+    return total * 12.0 / min(model.month + 1, 12)
+
+
+def month(model) -> str:
+    """Calendar month, YYYY-MM."""
+    return year_month(model.start_month + model.month)
+
+
+def practices(model) -> int:
+    """Open practices."""
+    return _cached(model, "practices", lambda: int(model.practices.open.sum()))
+
+
+def patients(model) -> float:
+    """Registered patients in open practices."""
+    return _cached(model, "patients", lambda: float(model.practices.list_size.sum()))
+
+
+def mean_list_size(model) -> float:
+    """Mean registered list per open practice."""
+    return _share(patients(model), practices(model))
+
+
+def networks(model) -> int:
+    """Active organisations of every kind."""
+    return int(model.networks.view("active").sum())
+
+
+def _in_any(model) -> np.ndarray:
+    return _cached(model, "in_any", lambda: model.practices.open & (model.practices.membership >= 0).any(axis=0))
+
+
+def network_coverage_practices(model) -> float:
+    """Share of open practices in at least one organisation of any kind."""
+    return _fraction(_in_any(model).sum(), practices(model))
+
+
+def network_coverage_patients(model) -> float:
+    """Share of registered patients whose practice is in at least one organisation."""
+    return _fraction(model.practices.list_size[_in_any(model)].sum(), patients(model))
+
+
+def gp_fte_per_1000(model) -> float:
+    """GP FTE in post (partners and salaried, locums excluded) per 1,000 registered patients."""
+    return _share(_gp_fte(model).sum() * 1000.0, patients(model))
+
+
+def partner_fte_per_1000(model) -> float:
+    """GP partner FTE per 1,000 registered patients."""
+    work = model.params.workforce
+    return _share(model.practices.partners.sum() * work.partner_fte_per_head * 1000.0, patients(model))
+
+
+def salaried_gp_fte_per_1000(model) -> float:
+    """Salaried GP FTE per 1,000 registered patients."""
+    work = model.params.workforce
+    return _share(model.practices.salaried.sum() * work.salaried_fte_per_head * 1000.0, patients(model))
+
+
+def gp_turnover_12m(model) -> float:
+    """GP leavers in the last 12 months over mean GP headcount in that time."""
+    state = model.practices
+    return _share(_annualised(model, state.leavers_12m.sum()), state.heads_12m.sum() / 12.0)
+
+
+def locum_share(model) -> float:
+    """Locum FTE over all GP FTE (in post and locum)."""
+    locums = model.practices.locum_fte.sum()
+    return _fraction(locums, _gp_fte(model).sum() + locums)
+
+
+def continuity(model) -> float:
+    """Patient-weighted mean share of GP consultations with the usual GP (SLICC-like)."""
+    state = model.practices
+    return _fraction((state.continuity * state.list_size).sum(), state.list_size.sum())
+
+
+def practices_in_deficit(model) -> float:
+    """Share of open practices with negative reserves (unable to pay partners' target drawings)."""
+    return _fraction(in_deficit(model).sum(), practices(model))
+
+
+def closures_12m(model) -> int:
+    """Practices that ended (merged or closed) in the last 12 months."""
+    return int(round(_annualised(model, model.events["mergers"].sum() + model.events["closures"].sum())))
+
+
+def mergers_12m(model) -> int:
+    """Practices that merged into a neighbour in the last 12 months."""
+    return int(round(_annualised(model, model.events["mergers"].sum())))
+
+
+def contracts_handed_back_12m(model) -> int:
+    """Practices that handed back their contract (patients dispersed) in the last 12 months."""
+    return int(round(_annualised(model, model.events["closures"].sum())))
+
+
+def displaced_patients_12m(model) -> float:
+    """Patients dispersed to other practices by closures in the last 12 months."""
+    return _annualised(model, model.events["displaced"].sum())
+
+
+def patients_lost_usual_gp_12m(model) -> float:
+    """Patients who lost their usual GP through a closure in the last 12 months."""
+    return _annualised(model, model.events["lost_usual_gp"].sum())
+
+
+def staff_fte_per_1000(model) -> float:
+    """Whole practice workforce FTE (GPs, locums, nurses, direct care, admin, additional roles) per 1,000."""
+    state = model.practices
+    total = (_gp_fte(model) + state.locum_fte + state.nurse_fte + state.direct_care_fte + state.admin_fte + state.roles_fte).sum()
+    return _share(total * 1000.0, patients(model))
+
+
+def additional_roles_fte(model) -> float:
+    """FTE of network-employed additional roles."""
+    return float(model.practices.roles_fte.sum())
+
+
+def access(model) -> float:
+    """GP time supplied (in post, locum, pooled cover) over GP time needed, patient-weighted, capped at 1."""
+    state = model.practices
+    supplied = _gp_fte(model) + state.locum_fte + state.pooled_cover_fte
+    needed = required_gp_fte(model)
+    ratio = np.minimum(np.divide(supplied, needed, out=np.ones(state.size), where=needed > 0), 1.0)
+    return _fraction((ratio * state.list_size).sum(), state.list_size.sum())
+
+
+def incentive_spend_gbp(model) -> float:
+    """Public money spent this month on network payments, support and reimbursed roles, GBP."""
+    return float(model.incentive_spend_month)
+
+
+def networks_of_kind(model, kind: int) -> int:
+    """Active organisations of one kind."""
+    return int((model.networks.view("active") & (model.networks.view("kind") == kind)).sum())
+
+
+def coverage_of_kind(model, kind: int) -> float:
+    """Share of open practices in an organisation of one kind."""
+    member = model.practices.open & (model.practices.membership[kind] >= 0)
+    return _fraction(member.sum(), practices(model))
+
+
+def paid_coverage_of_kind(model, kind: int) -> float:
+    """Share of open practices in a paid organisation of one kind."""
+    return _fraction(paid_members(model, kind).sum(), practices(model))
+
+
+NATIONAL = [month, practices, patients, mean_list_size, networks, network_coverage_practices,
+            network_coverage_patients, gp_fte_per_1000, gp_turnover_12m, locum_share, continuity,
+            practices_in_deficit, closures_12m, displaced_patients_12m, mergers_12m,
+            contracts_handed_back_12m, patients_lost_usual_gp_12m, partner_fte_per_1000,
+            salaried_gp_fte_per_1000, staff_fte_per_1000,
+            additional_roles_fte, access, incentive_spend_gbp]
+
+
+def model_reporters(kinds: list[str], only: list[str] | None = None) -> dict:
+    """Reporter functions by column name, for mesa.DataCollector (all, or the month and those
+    named in `only`)."""
+    reporters = {function.__name__: function for function in NATIONAL}
+    for index, name in enumerate(kinds):
+        reporters[f"networks_{name}"] = partial(networks_of_kind, kind=index)
+        reporters[f"coverage_{name}"] = partial(coverage_of_kind, kind=index)
+        reporters[f"paid_coverage_{name}"] = partial(paid_coverage_of_kind, kind=index)
+    if only is None:
+        return reporters
+    unknown = sorted(set(only) - set(reporters))
+    if unknown:
+        raise ValueError(f"no national figure called {', '.join(unknown)}")
+    return {column: reporter for column, reporter in reporters.items() if column == "month" or column in only}

@@ -1,0 +1,1 @@
+"""Charts and briefings drawn from results; runs nothing."""

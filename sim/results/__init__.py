@@ -1,0 +1,1 @@
+"""Running one scenario, its result tables, its folder and manifest."""

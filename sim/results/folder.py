@@ -1,0 +1,270 @@
+"""Writing a run folder: complete or not at all, never over existing results unless asked.
+
+A folder is written under a hidden temporary name beside its destination,
+`.<name>.partial-<pid>@<host>-<random>`, and renamed into place only when every file is written and
+flushed to disk. A run that is killed part way leaves at most such a hidden partial folder, never a
+folder under the destination name; the next write into the same parent folder removes partial
+folders whose process (on this machine) has ended. With --force the old folder is first renamed to
+`.<name>.replaced-<pid>@<host>`; if a run dies between the two renames, the next write puts the old
+folder back.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import re
+import secrets
+import shutil
+import sys
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Iterator
+
+from sim.scenario.errors import InputError
+from sim.scenario.loading import file_digest
+
+FLOAT_FORMAT = "%.10g"
+DEPENDENCIES = ("mesa", "numpy", "pandas", "scipy", "pydantic", "PyYAML", "matplotlib", "pyarrow", "tqdm", "fpdf2")
+
+
+def package_version() -> str:
+    """Installed version of this package (or 'unknown' when run from a source tree)."""
+    try:
+        return metadata.version("gpsim")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def versions() -> dict:
+    """Python, platform, this package and its dependencies' versions."""
+    found = {"python": platform.python_version(), "platform": platform.platform(), "gpsim": package_version()}
+    for name in DEPENDENCIES:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = "not installed"
+    return found
+
+
+def safe_name(name: str) -> str:
+    """A folder name made from a scenario name: letters, digits, '_', '.' and '-' only, not
+    starting with '.' or '-', so it can never leave the folder it is placed in."""
+    cleaned = re.sub(r"[^A-Za-z0-9_.-]", "_", str(name))[:80].lstrip(".-")
+    return cleaned or "scenario"
+
+
+def default_folder(name: str, root: Path = Path("outputs")) -> Path:
+    """A new folder under outputs/ named after the scenario and the time."""
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    name = safe_name(name)
+    folder = root / f"{name}-{stamp}"
+    suffix = 2
+    while folder.exists():
+        folder = root / f"{name}-{stamp}-{suffix}"
+        suffix += 1
+    if folder.resolve().parent != root.resolve():
+        raise InputError(name, "name", f"expected a folder name inside {root}; found one outside it")
+    return folder
+
+
+def check_destination(directory: Path, force: bool) -> None:
+    """Refuse to write over an existing non-empty folder unless forced, or where nothing can be
+    written."""
+    if directory.exists() and not directory.is_dir():
+        raise InputError(directory, "", "expected a folder for the results; found a file")
+    if directory.exists() and any(directory.iterdir()) and not force:
+        raise InputError(directory, "", "expected a new or empty folder; found existing results (use --force to replace them)")
+    ancestor = directory.absolute().parent
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise InputError(directory, "", f"expected a folder path; found the file {ancestor} in the way")
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise InputError(directory, "", f"expected a place results can be written; found {ancestor} not writable")
+
+
+_LEFTOVER = re.compile(r"^\.(?P<name>.+)\.(?P<kind>partial|replaced)-(?P<pid>\d+)(@(?P<host>[A-Za-z0-9_.]+))?(-.*)?$")
+
+
+def _owner() -> str:
+    """This process, as written into temporary folder names: pid@host (a shared results folder
+    may be written from several machines; only this machine's dead processes are tidied)."""
+    host = re.sub(r"[^A-Za-z0-9_.]", "_", platform.node() or "localhost")[:60]
+    return f"{os.getpid()}@{host}"
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process is running (assumed so where that cannot be asked safely)."""
+    if os.name != "posix":
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+def remove_stale(parent: Path) -> list[Path]:
+    """Tidy what killed runs left in a folder: partial folders whose process has ended are
+    removed, and a replaced folder whose successor never arrived is put back. Returns the
+    leftovers dealt with."""
+    dealt = []
+    if not parent.is_dir():
+        return dealt
+    for entry in sorted(parent.iterdir()):
+        match = _LEFTOVER.match(entry.name)
+        if not match or not entry.is_dir():
+            continue
+        pid = int(match["pid"])
+        if match["host"] is not None and f"{pid}@{match['host']}" != f"{pid}@{_owner().split('@', 1)[1]}":
+            continue  # another machine's
+        if pid == os.getpid() or _alive(pid):
+            continue
+        original = parent / match["name"]
+        if match["kind"] == "replaced" and not original.exists():
+            os.replace(entry, original)
+        else:
+            shutil.rmtree(entry, ignore_errors=True)
+        dealt.append(entry)
+    return dealt
+
+
+def table_text(frame) -> str:
+    """A result table as the CSV text written to a run folder (the same bytes every time)."""
+    return frame.to_csv(index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
+
+
+def _sync(folder: Path) -> None:
+    """Flush a folder's files and the folder itself to disk, so a rename publishes whole files."""
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            with open(path, "rb") as handle:
+                os.fsync(handle.fileno())
+    _sync_dir(folder)
+
+
+def _sync_dir(folder: Path) -> None:
+    if os.name == "posix":
+        handle = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(handle)
+        finally:
+            os.close(handle)
+
+
+def data_files(scenario) -> dict:
+    """SHA-256 of every data file the scenario reads (the population's files), for provenance."""
+    found = {}
+    population = scenario.population
+    for name in type(population).model_fields:
+        value = getattr(population, name)
+        if name != "source" and isinstance(value, str) and value and Path(value).is_file():
+            found[name] = {"path": value, "sha256": file_digest(value)}
+    return found
+
+
+MANIFEST_FORMAT = 2
+
+
+def manifest(results, files: dict[str, str], extra: dict | None = None) -> dict:
+    """Everything needed to reproduce and trace a run: the resolved scenario (every field, so
+    later changes of defaults do not matter), seed, replications, the overrides and file it came
+    from, the float format of the tables, versions, and each file's SHA-256. `gpsim rerun`
+    reads it to run again and compare."""
+    source = results.source
+    found = {
+        "format": MANIFEST_FORMAT,
+        "scenario_file": source,
+        "scenario_sha256": file_digest(source) if source and Path(source).is_file() else None,
+        "overrides": results.overrides,
+        "seed": results.seed,
+        "replications": results.replications,
+        "replication_streams": "every random draw is a function of (seed, replication, event, month, practice), so replications do not depend on each other or on the order they run in",
+        "float_format": FLOAT_FORMAT,
+        "data_files": data_files(results.scenario),
+        "started": results.started,
+        "finished": results.finished,
+        "seconds": round(results.seconds, 3),
+        "command": sys.argv if sys.argv and sys.argv[0].endswith(("gpsim", "__main__.py")) else None,
+        "versions": versions(),
+        "files": files,
+        "scenario": results.scenario.model_dump(mode="json"),
+    }
+    found.update(extra or {})
+    return found
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def digests(folder: Path) -> dict[str, str]:
+    """SHA-256 of every file under a folder, keyed by its relative path."""
+    return {p.relative_to(folder).as_posix(): _digest(p) for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@contextmanager
+def atomic_folder(target: Path, force: bool = False) -> Iterator[Path]:
+    """A temporary folder beside target that replaces it only if the block finishes.
+
+    Args:
+        target: the results folder to create.
+        force: replace an existing non-empty folder (otherwise InputError).
+
+    Yields:
+        The temporary folder to write into; it is removed if the block fails.
+    """
+    check_destination(target, force)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale(target.parent)
+    # The name is chosen before the folder exists, so a signal at any moment leaves nothing behind.
+    work = target.parent / f".{target.name}.partial-{_owner()}-{secrets.token_hex(8)}"
+    try:
+        work.mkdir()  # the usual permissions (umask), as results are for sharing
+        yield work
+        _sync(work)
+        _move_into_place(work, target)
+        _sync_dir(target.parent)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+
+
+def write_run(results, directory: str | Path | None = None, force: bool = False, draw=None,
+              extra: dict | None = None) -> Path:
+    """Write a run's files to a temporary folder beside the destination, then move it into place.
+
+    Args:
+        results: the Results to write.
+        directory: the folder (default: a new one under outputs/ named after the scenario).
+        force: replace an existing folder.
+        draw: draws the charts into a folder, called as draw(results, folder); none if not given.
+        extra: more manifest entries (e.g. what a rerun reproduced).
+    """
+    target = Path(directory) if directory is not None else default_folder(results.scenario.name)
+    with atomic_folder(target, force) as work:
+        (work / "timeseries.csv").write_bytes(table_text(results.timeseries).encode("utf-8"))
+        (work / "networks.csv").write_bytes(table_text(results.networks).encode("utf-8"))
+        results.practices.to_parquet(work / "practices.parquet", index=False)
+        if draw is not None:
+            draw(results, work / "charts")
+        files = digests(work)
+        entries = {"charts": draw is not None, **(extra or {})}
+        (work / "manifest.json").write_text(json.dumps(manifest(results, files, entries), indent=2) + "\n", encoding="utf-8")
+    return target
+
+
+def _move_into_place(work: Path, target: Path) -> None:
+    if target.exists():
+        retired = target.with_name(f".{target.name}.replaced-{_owner()}")
+        os.replace(target, retired)
+        os.replace(work, target)
+        shutil.rmtree(retired, ignore_errors=True)
+    else:
+        os.replace(work, target)

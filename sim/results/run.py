@@ -1,0 +1,141 @@
+"""Running scenarios and holding what they produce: one object with the same verbs for one run
+or many replications (to_df, summary, plot, save)."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from sim.model.model import GPModel
+from sim.results.folder import write_run
+from sim.results.outcomes import HEADLINE
+from sim.scenario.loading import load, parse_override, set_path, validate
+from sim.scenario.schema import Scenario
+
+
+@dataclass
+class Results:
+    """What one scenario run (one or more replications) produced.
+
+    Attributes:
+        scenario: the resolved scenario that was run.
+        seed: root seed; replication r draws from (seed, r).
+        timeseries: national figures, one row per replication and month.
+        networks: organisations at the end of each replication.
+        practices: yearly practice-level snapshots.
+        started, finished: UTC times of the run.
+        source: the scenario file, if it came from one.
+    """
+
+    scenario: Scenario
+    seed: int
+    timeseries: pd.DataFrame
+    networks: pd.DataFrame
+    practices: pd.DataFrame
+    started: str
+    finished: str
+    seconds: float
+    source: str | None = None
+    overrides: list[str] = field(default_factory=list)
+
+    @property
+    def replications(self) -> int:
+        """Number of replications run."""
+        return int(self.timeseries["replication"].nunique())
+
+    def to_df(self, table: str = "timeseries") -> pd.DataFrame:
+        """One of the result tables: 'timeseries', 'networks' or 'practices'."""
+        tables = {"timeseries": self.timeseries, "networks": self.networks, "practices": self.practices}
+        if table not in tables:
+            raise ValueError(f"table must be one of {', '.join(tables)}; got {table!r}")
+        return tables[table].copy()
+
+    def quantiles(self, column: str) -> pd.DataFrame:
+        """Median and 90% interval of a national figure across replications, by month."""
+        grouped = self.timeseries.groupby("month", sort=True)[column]
+        return pd.DataFrame({"median": grouped.median(), "low": grouped.quantile(0.05), "high": grouped.quantile(0.95)})
+
+    def summary(self) -> pd.DataFrame:
+        """Headline figures in the first and last month: median with 90% interval."""
+        first, last = self.timeseries["month"].min(), self.timeseries["month"].max()
+        rows = []
+        for column, label, _ in HEADLINE:
+            row = {"outcome": column, "label": label}
+            for when, month in (("start", first), ("end", last)):
+                values = self.timeseries.loc[self.timeseries["month"] == month, column]
+                row[f"{when}_median"] = values.median()
+                row[f"{when}_low"], row[f"{when}_high"] = values.quantile(0.05), values.quantile(0.95)
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def headline(self) -> str:
+        """The summary as a plain-text table for the terminal."""
+        table = self.summary()
+        first, last = self.timeseries["month"].min(), self.timeseries["month"].max()
+        many = self.replications > 1
+        lines = [f"{self.scenario.title or self.scenario.name}: {self.replications} replication(s), seed {self.seed}",
+                 f"{'':40s} {first:>12s} {last:>28s}"]
+        for (column, label, fmt), (_, row) in zip(HEADLINE, table.iterrows()):
+            end = fmt.format(row["end_median"])
+            if many:
+                end += f" [{fmt.format(row['end_low'])}-{fmt.format(row['end_high'])}]"
+            lines.append(f"{label:40s} {fmt.format(row['start_median']):>12s} {end:>28s}")
+        if many:
+            lines.append("End values: median [90% interval] across replications.")
+        return "\n".join(lines)
+
+    def save(self, directory: str | Path | None = None, force: bool = False,
+             draw: Callable[["Results", Path], object] | None = None) -> Path:
+        """Write the run folder (timeseries.csv, networks.csv, practices.parquet, manifest.json,
+        and charts/ when `draw` is given) atomically; returns its path.
+
+        Args:
+            directory: the folder (default: a new one under outputs/).
+            force: replace a folder this program wrote before.
+            draw: draws the charts of these results into a folder (the report layer's charts).
+        """
+        return write_run(self, directory, force=force, draw=draw)
+
+
+def run(scenario: str | Path | Scenario | dict, *, replications: int | None = None, seed: int | None = None,
+        overrides: list[str] | tuple[str, ...] = (), progress: Callable[[], None] | None = None) -> Results:
+    """Run a scenario and return its Results.
+
+    Args:
+        scenario: a scenario file path, a Scenario, or a plain dict in the scenario schema.
+        replications: number of replications (default: the scenario's).
+        seed: root seed (default: the scenario's).
+        overrides: 'key.path=value' settings applied before validation, as with --set.
+        progress: called once per simulated month, e.g. a progress bar's update.
+    """
+    source = None
+    if isinstance(scenario, (str, Path)):
+        source = str(scenario)
+        scenario = load(scenario, overrides)
+    elif isinstance(scenario, dict):
+        scenario = validate(scenario, "scenario")
+    elif overrides:
+        data = scenario.model_dump(mode="json")
+        for text in overrides:
+            set_path(data, *parse_override(text))
+        scenario = validate(data, "scenario (with --set)")
+    seed = scenario.seed if seed is None else int(seed)
+    replications = scenario.replications if replications is None else int(replications)
+    updates = {"seed": seed, "replications": replications}
+    scenario = scenario.model_copy(update=updates)
+    started, clock = datetime.now(timezone.utc).isoformat(timespec="seconds"), time.perf_counter()
+    series, networks, practices = [], [], []
+    for replication in range(replications):
+        model = GPModel(scenario, replication=replication, seed=seed).run(progress)
+        series.append(model.timeseries())
+        networks.append(model.network_table())
+        practices.append(model.practice_table())
+        model.snapshots.clear()  # the table holds them now; the model may outlive this loop until collected
+    return Results(scenario=scenario, seed=seed, timeseries=pd.concat(series, ignore_index=True),
+                   networks=pd.concat(networks, ignore_index=True), practices=pd.concat(practices, ignore_index=True),
+                   started=started, finished=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                   seconds=time.perf_counter() - clock, source=source, overrides=list(overrides))

@@ -1,0 +1,35 @@
+"""Calibrated parameter values, as data: the shipped sim/data/calibrated.yaml supplies the
+schema's defaults for the parameters calibration fits, and SEARCH_SPACE gives the range each is
+searched over (shown in the parameter reference). `gpsim calibrate` writes a new file."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+CALIBRATED_FILE = Path(__file__).resolve().parent.parent / "data" / "calibrated.yaml"
+
+# Parameter key path -> (low, high): the search range.
+SEARCH_SPACE: dict[str, tuple[float, float]] = {
+    "behaviour.intercept": (-2.0, 2.0),
+    "behaviour.peer_weight": (0.0, 4.0),
+    "behaviour.independence_weight": (0.0, 4.0),
+    "workforce.leaving_rate": (0.04, 0.10),
+    "workforce.workload_elasticity": (0.5, 3.0),
+    "workforce.partner_retirement_rate": (0.01, 0.05),
+    "workforce.partner_to_salaried_rate": (0.0, 0.03),
+    "workforce.new_gp_partner_share": (0.1, 0.6),
+    "workforce.new_gps_per_1000_patients": (0.04, 0.065),
+    "workforce.locum_cover": (0.2, 0.8),
+    "continuity.turnover_effect": (0.5, 3.0),
+    "continuity.locum_effect": (0.0, 2.0),
+    "closure.merger_rate": (0.003, 0.012),
+    "closure.small_merger_ratio": (1.0, 4.0),
+}
+
+
+def calibrated_defaults(path: Path = CALIBRATED_FILE) -> dict[str, float]:
+    """The calibrated parameter values by key path (empty if the file is absent)."""
+    if not path.is_file():
+        return {}
+    return dict(yaml.safe_load(path.read_text(encoding="utf-8")).get("parameters", {}))

@@ -1,0 +1,89 @@
+"""The scenario reference, generated from the schema so it can never drift from the code."""
+from __future__ import annotations
+
+from typing import Any, get_args, get_origin
+
+from pydantic import BaseModel
+
+from sim.scenario.calibrated import SEARCH_SPACE
+from sim.scenario.schema import Scenario
+
+
+def _model_of(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _model_of(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _rows(model: type[BaseModel], prefix: str) -> list[tuple[str, type[BaseModel], str]]:
+    sections = [(prefix or "(top level)", model, prefix)]
+    for name, field in model.model_fields.items():
+        inner = _model_of(field.annotation)
+        if inner is not None and inner is not model:
+            key = f"{prefix}.{name}" if prefix else name
+            if get_origin(field.annotation) is dict:
+                key += ".<name>"
+            elif get_origin(field.annotation) is list:
+                key += ".<index>"
+            sections.extend(_rows(inner, key))
+    return sections
+
+
+def _default(field) -> str:
+    value = field.default
+    if isinstance(value, BaseModel) or value in ({}, []):
+        return "see below" if isinstance(value, BaseModel) else "empty"
+    return "required" if field.is_required() else ("empty" if value is None else repr(value))
+
+
+def markdown_reference() -> str:
+    """Every scenario field as Markdown tables: key, meaning, unit, default, source."""
+    out = ["# Scenario reference", "",
+           "Every field a scenario YAML may set. Omitted fields take the default. Money is GBP at 2019/20 prices.",
+           "Sources name a row of evidence.md or say 'assumption' with the reason.", ""]
+    seen = set()
+    for key, model, _ in _rows(Scenario, ""):
+        if key in seen:
+            continue
+        seen.add(key)
+        out += [f"## {key}", "", (model.__doc__ or "").strip(), "",
+                "| key | meaning | unit | default | source |", "|---|---|---|---|---|"]
+        for name, field in model.model_fields.items():
+            extra = field.json_schema_extra or {}
+            out.append(f"| {name} | {field.description or ''} | {extra.get('unit', '')} | {_default(field)} | {extra.get('source', '')} |")
+        out.append("")
+    return "\n".join(out)
+
+
+def _bounds(field) -> str:
+    low = high = None
+    for item in field.metadata:
+        low = getattr(item, "ge", getattr(item, "gt", low)) if low is None else low
+        high = getattr(item, "le", getattr(item, "lt", high)) if high is None else high
+    if low is None and high is None:
+        return ""
+    return f"{'' if low is None else f'{low:g}'} to {'' if high is None else f'{high:g}'}"
+
+
+def parameter_table() -> str:
+    """Every numeric or dated scenario field as one Markdown table: key path, meaning, unit,
+    default, range (the calibration search range where calibrated, else the valid range),
+    and source. docs/ODD.md embeds this table; a test keeps the two identical."""
+
+    rows = ["| key | meaning | unit | default | range | source |", "|---|---|---|---|---|---|"]
+    for key, model, _ in _rows(Scenario, ""):
+        if key == "(top level)":
+            key = ""
+        for name, field in model.model_fields.items():
+            if _model_of(field.annotation) is not None:
+                continue
+            path = f"{key}.{name}" if key else name
+            extra = field.json_schema_extra or {}
+            searched = SEARCH_SPACE.get(path)
+            span = f"{searched[0]:g} to {searched[1]:g} (calibrated)" if searched else _bounds(field)
+            rows.append(f"| {path} | {field.description or ''} | {extra.get('unit', '')} | {_default(field)} | {span} | {extra.get('source', '')} |")
+    return "\n".join(rows)

@@ -1,0 +1,304 @@
+"""The scenario schema: every field a scenario YAML may set, with its unit, default and source.
+
+Sources name a row of evidence.md ("evidence: <table> / <figure>") or say "assumption" with the
+reason. Money is in GBP at 2019/20 prices; rates are per year unless the name says monthly.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from sim.scenario.calibrated import calibrated_defaults
+
+_YEAR_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def _as_year_month(value: Any) -> Any:
+    if isinstance(value, date):
+        return f"{value.year:04d}-{value.month:02d}"
+    if isinstance(value, str):
+        match = _YEAR_MONTH.match(value.strip())
+        if not match or not 1 <= int(match.group(2)) <= 12:
+            raise ValueError(f"a month written YYYY-MM, found '{value}'")
+        return value.strip()
+    raise ValueError(f"a month written YYYY-MM, found {value!r}")
+
+
+YearMonth = Annotated[str, BeforeValidator(_as_year_month)]
+
+
+def month_number(year_month: str) -> int:
+    """Months since January of year 0, so that differences are month counts."""
+    year, month = year_month.split("-")
+    return int(year) * 12 + int(month) - 1
+
+
+def year_month(number: int) -> str:
+    """Inverse of month_number: YYYY-MM."""
+    return f"{number // 12:04d}-{number % 12 + 1:02d}"
+
+
+def P(default: Any, unit: str, source: str, description: str, **constraints: Any) -> Any:
+    """A documented scenario parameter: meaning, unit, default and source travel together."""
+    return Field(default, description=description, json_schema_extra={"unit": unit, "source": source},
+                 **constraints)
+
+
+_CALIBRATED = calibrated_defaults()
+
+
+def C(path: str, prior: float, unit: str, reason: str, description: str, **constraints: Any) -> Any:
+    """A calibrated parameter: its default comes from sim/data/calibrated.yaml (the prior, with
+    its reason, is where the search started)."""
+    value = _CALIBRATED.get(path, prior)
+    return P(value, unit, f"calibration: sim/data/calibrated.yaml (prior {prior:g}: {reason})", description, **constraints)
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _as_code_list(value: Any) -> Any:
+    if isinstance(value, str):
+        return [part for part in re.split(r"[\s,]+", value.strip()) if part]
+    return value
+
+
+class Population(Section):
+    """The England the run starts from: synthetic (no download), or built from NHS open data files."""
+
+    source: Literal["synthetic", "nhs_files"] = P("synthetic", "-", "design", "Where practices come from: 'synthetic' builds a synthetic England; 'nhs_files' reads the NHS open data files named below (see docs/data.md).")
+    registrations: str | None = P(None, "file path", "NHS Digital: Patients Registered at a GP Practice, gp-reg-pat-prac-all.csv", "Practice list sizes and commissioner (sub-ICB / CCG) codes; relative to the scenario file. Needed when source is nhs_files.")
+    registrations_map: str | None = P(None, "file path", "NHS Digital: Patients Registered at a GP Practice, gp-reg-pat-prac-map.csv", "Practice to sub-ICB, ICB and PCN mapping that gives each practice its ICB (region); optional, else the practices file's high level health geography is used.")
+    workforce: str | None = P(None, "file path", "NHS Digital: General Practice Workforce, practice-level CSV", "GP, nurse, direct patient care and admin staff per practice; 'ND' (not disclosed) and missing practices are filled from the workforce ratios. Needed when source is nhs_files.")
+    pcn_membership: str | None = P(None, "file path", "NHS Digital: ePCN, PCN Core Partner Details saved as CSV", "Practice to PCN relationships with start and end dates; those in force at the start become the starting networks. Needed when source is nhs_files.")
+    practices_file: str | None = P(None, "file path", "NHS Digital ODS: epraccur.csv (no header row)", "The register of practices: which are GP practices (prescribing setting 4) open at the start; with source nhs_files it may also be given as `practices: <path>`. Needed when source is nhs_files.")
+    coordinates: str | None = P(None, "file path", "user-supplied: practice code with latitude and longitude, or easting and northing", "Practice locations; optional, else practices are placed synthetically within their commissioner area.")
+    region: Annotated[list[str], BeforeValidator(_as_code_list)] = P([], "ICB or sub-ICB codes", "scenario", "Keep only practices in these ICBs or sub-ICB locations (codes as in the files); empty keeps all of England.")
+    network_kind: str = P("pcn", "organisation kind name", "scenario", "The organisations kind that the PCN memberships in pcn_membership become.", min_length=1)
+    practices: int = P(8044, "practices", "evidence: Practices and patients / practices in England, Apr 2013", "Open GP practices at the start.", gt=0, le=50_000)
+    mean_list_size: float = P(6967.0, "patients", "evidence: Practices and patients / mean registered list, Apr 2013", "Mean registered list per practice at the start.", gt=0, le=100_000)
+    list_size_sigma: float = P(0.667, "log patients", "assumption: lognormal fitted to 6.2% under 2,000 and 23.1% at 2,000-3,999 (evidence: list-size distribution 2013)", "Spread of the lognormal list-size distribution.", gt=0, le=3)
+    min_list_size: float = P(600.0, "patients", "assumption: smallest viable contract", "Smallest list drawn at the start.", gt=0, le=1_000_000)
+    max_list_size: float = P(60000.0, "patients", "assumption: largest single-site practice", "Largest list drawn at the start.", gt=0, le=1_000_000)
+    commissioner_areas: int = P(211, "areas", "assumption: 211 CCGs in 2013", "Commissioner areas (CCG / sub-ICB locations).", gt=0, le=5_000)
+    regions: int = P(7, "regions", "assumption: NHS England's seven regions", "Regions the areas are grouped into.", gt=0, le=100)
+    side_km: float = P(360.0, "km", "assumption: England is about 130,000 km2", "Side of the square the synthetic country occupies.", gt=10, le=2_000)
+    rural_share: float = P(0.18, "share", "assumption: about one practice in five is rural", "Share of practices placed away from their area's towns.", ge=0, le=1)
+    urban_spread_km: float = P(5.0, "km", "assumption", "Spread of practices around a town centre.", gt=0, le=100)
+    rural_spread_km: float = P(22.0, "km", "assumption", "Spread of rural practices around the area centre.", gt=0, le=200)
+    need_weight_deprivation: float = P(0.25, "weight per unit deprivation", "assumption: Carr-Hill weights raise need with deprivation", "How much deprivation (0-1) raises a practice's need weight.", ge=0, le=2)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _practices_path(cls, data: Any) -> Any:
+        """With source nhs_files, `practices: <path>` names the practices file (not a count)."""
+        if isinstance(data, dict) and data.get("source") == "nhs_files" and isinstance(data.get("practices"), str) \
+                and not data.get("practices_file"):
+            data = {**data, "practices_file": data["practices"]}
+            del data["practices"]
+        return data
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "Population":
+        if self.max_list_size <= self.min_list_size:
+            raise ValueError("max_list_size must be above min_list_size")
+        if self.source == "nhs_files":
+            missing = [name for name in ("registrations", "workforce", "pcn_membership", "practices_file") if not getattr(self, name)]
+            if missing:
+                raise ValueError(f"expected the file paths {', '.join(missing)} when source is nhs_files; found them missing")
+        return self
+
+
+class Demand(Section):
+    """Registered population and consultations per patient."""
+
+    annual_list_growth: float = P(0.011, "per year", "evidence: registered patients 56.0M -> 62.4M, Apr 2013 -> Apr 2023", "Growth of registered patients.", ge=-0.2, le=0.2)
+    list_growth_sd: float = P(0.02, "per year", "assumption: practices grow unevenly", "Spread of yearly list growth between practices.", ge=0, le=1)
+    annual_consultation_growth: float = P(0.012, "per year", "assumption: ageing and multimorbidity (model brief, mechanism 1)", "Growth in GP time needed per registered patient.", ge=-0.2, le=0.2)
+    staff_substitution: float = P(0.3, "GP FTE per FTE", "assumption: additional roles take some GP work", "GP time saved by one FTE of additional roles.", ge=0, le=1)
+
+
+class Workforce(Section):
+    """Staff in post at the start and the flows each month."""
+
+    gp_fte_per_1000: float = P(0.55, "FTE per 1,000 patients", "evidence: Workforce / fully qualified GP FTE per 1,000 (0.53 in 2015)", "GP FTE per 1,000 patients at the start, the staffing practices aim for.", gt=0, le=5)
+    partner_share: float = P(0.72, "share of GP headcount", "evidence: Workforce / salaried GP FTE per 1,000 was 0.12 of 0.53 in 2015 (partners 53.5% of headcount by 2021)", "Share of GPs who are partners at the start.", ge=0, le=1)
+    partner_fte_per_head: float = P(0.85, "FTE", "assumption", "Working time of a partner.", gt=0, le=1.5)
+    salaried_fte_per_head: float = P(0.70, "FTE", "assumption", "Working time of a salaried GP.", gt=0, le=1.5)
+    nurse_fte_per_1000: float = P(0.27, "FTE per 1,000 patients", "evidence: Workforce / whole practice workforce 1.97 per 1,000 (2015)", "Practice nurses.", ge=0, le=5)
+    direct_care_fte_per_1000: float = P(0.15, "FTE per 1,000 patients", "evidence: Workforce / whole practice workforce 1.97 per 1,000 (2015)", "Other direct patient care staff employed by practices.", ge=0, le=5)
+    admin_fte_per_1000: float = P(1.00, "FTE per 1,000 patients", "evidence: Workforce / whole practice workforce 1.97 per 1,000 (2015)", "Administrative staff.", ge=0, le=10)
+    leaving_rate: float = C("workforce.leaving_rate", 0.065, "per GP per year", "evidence: Workforce / GP leavers, national (3,681 of about 37,000 a year) less retirement", "GP leaving hazard at normal workload.", ge=0, le=1)
+    partner_retirement_rate: float = C("workforce.partner_retirement_rate", 0.035, "per partner per year", "assumption: older partner age profile", "Extra leaving hazard of partners (retirement).", ge=0, le=1)
+    workload_elasticity: float = C("workforce.workload_elasticity", 1.5, "-", "assumption: calibrated later", "How steeply leaving rises with workload (required / available GP time).", ge=0, le=10)
+    deprivation_leaving_ratio: float = P(1.09, "rate ratio", "evidence: Workforce / GP turnover higher in deprived areas (rate ratio 1.09)", "Leaving hazard ratio of the most against the least deprived practice.", ge=0.5, le=3)
+    partner_to_salaried_rate: float = C("workforce.partner_to_salaried_rate", 0.008, "per partner per year", "assumption: partners becoming salaried (partner FTE -26%, 2015-22)", "Partners giving up partnership each year.", ge=0, le=1)
+    new_gps_per_1000_patients: float = C("workforce.new_gps_per_1000_patients", 0.052, "GPs per 1,000 registered patients per year", "assumption: about 2,900 newly qualified and returning GPs a year enter practice for 56M patients", "Supply of GPs to fill vacancies, scaled to the population simulated.", ge=0, le=10)
+    new_gp_partner_share: float = C("workforce.new_gp_partner_share", 0.3, "share", "assumption: most new GPs start salaried", "Share of recruited GPs who join as partners.", ge=0, le=1)
+    vacancy_fill_rate: float = P(0.25, "per month", "assumption", "Largest share of a practice's vacancies filled in a month.", ge=0, le=1)
+    rural_attraction: float = P(0.75, "relative", "assumption: recruitment is harder away from towns", "Attractiveness of a rural practice to recruits, town = 1.", gt=0, le=5)
+    deprived_attraction: float = P(0.75, "relative", "assumption: recruitment is harder in deprived areas", "Attractiveness of the most deprived practice, least deprived = 1.", gt=0, le=5)
+    network_attraction: float = P(1.25, "relative", "assumption: networks offer training and support (seeds)", "Attractiveness of a practice in a mature network.", gt=0, le=5)
+    deficit_leaving_ratio: float = P(1.5, "rate ratio", "assumption: partners leave when drawings fall short", "Partner leaving hazard ratio while the practice is in deficit.", ge=0.5, le=10)
+    locum_cover: float = C("workforce.locum_cover", 0.5, "share", "assumption", "Share of a practice's missing GP time filled by locums.", ge=0, le=1)
+
+
+class Money(Section):
+    """Practice income and costs, GBP per year at 2019/20 prices."""
+
+    global_sum_per_weighted_patient: float = P(89.88, "GBP per weighted patient per year", "evidence: Money / global sum 2019/20", "Core contract income.", ge=0, le=1_000)
+    other_income_per_patient: float = P(48.0, "GBP per patient per year", "assumption: quality and enhanced services", "Quality, enhanced-service and other income.", ge=0, le=1_000)
+    partner_drawings_per_fte: float = P(115_000.0, "GBP per FTE per year", "assumption: the income partners need to stay", "Target partner income, counted as a cost so a deficit means partners are underpaid.", ge=0, le=10_000_000)
+    salaried_gp_cost_per_fte: float = P(95_000.0, "GBP per FTE per year", "assumption: salary and on-costs", "Salaried GP cost.", ge=0, le=10_000_000)
+    locum_premium: float = P(1.6, "multiple of salaried cost", "assumption: locums cost more per hour", "Locum cost relative to a salaried GP.", ge=1, le=10)
+    nurse_cost_per_fte: float = P(48_000.0, "GBP per FTE per year", "assumption", "Nurse cost.", ge=0, le=10_000_000)
+    direct_care_cost_per_fte: float = P(36_000.0, "GBP per FTE per year", "assumption", "Other direct patient care staff cost.", ge=0, le=10_000_000)
+    admin_cost_per_fte: float = P(29_000.0, "GBP per FTE per year", "assumption", "Administrative staff cost.", ge=0, le=10_000_000)
+    premises_per_patient: float = P(20.0, "GBP per patient per year", "evidence: Money / practice expenses per patient by size (little economy of scale)", "Premises and running costs per patient.", ge=0, le=10_000)
+    fixed_costs: float = P(25_000.0, "GBP per practice per year", "assumption", "Costs every practice carries whatever its size.", ge=0, le=100_000_000)
+    annual_funding_growth: float = P(0.0, "per year, real terms", "assumption: funding per patient roughly flat in real terms", "Growth of income per patient.", ge=-0.5, le=0.5)
+    annual_cost_growth: float = P(0.01, "per year, real terms", "assumption: staff pay and running costs rise faster than prices", "Growth of costs per FTE and per patient.", ge=-0.5, le=0.5)
+    reserve_cap_months: float = P(3.0, "months of costs", "assumption: partners draw surpluses as profit", "Reserves above this are drawn by the partners.", ge=0, le=120)
+    initial_reserve_months: float = P(2.0, "months of costs", "assumption", "Mean reserves at the start.", ge=0, le=60)
+    deficit_distress_months: float = P(2.0, "months of costs", "assumption", "Overdraft, in months of costs, that counts as financial distress.", ge=0, le=60)
+
+
+class Behaviour(Section):
+    """How practices weigh joining or forming a network (logit utility, calibrated later)."""
+
+    decision_rate: float = P(0.05, "per month", "assumption: practices reconsider their memberships about every 20 months", "Monthly probability that a practice reconsiders a membership; it then chooses membership with the logit probability of its utility, so coverage settles where choices balance.", ge=0, le=1)
+    intercept: float = C("behaviour.intercept", 0.0, "utility", "assumption", "Utility of joining with no incentive, peers or push.", ge=-50, le=50)
+    money_weight: float = P(0.5, "utility per GBP per patient per year", "assumption", "Pull of money tied to membership.", ge=0, le=50)
+    peer_weight: float = C("behaviour.peer_weight", 2.0, "utility", "assumption: peers who joined pull others in (model brief)", "Pull of neighbours already members.", ge=0, le=50)
+    commissioner_weight: float = P(1.5, "utility", "assumption: commissioners push (seeds: 98% encouraged)", "Pull of commissioner encouragement.", ge=0, le=50)
+    independence_weight: float = C("behaviour.independence_weight", 2.0, "utility", "assumption", "Cost of giving up independence.", ge=0, le=50)
+    distrust_weight: float = P(1.5, "utility", "assumption", "Cost of weak trust in neighbours.", ge=0, le=50)
+    pressure_weight: float = P(1.5, "utility", "assumption: struggling practices seek protection", "Pull of workload or financial pressure.", ge=0, le=50)
+    prior_collaboration_weight: float = P(1.0, "utility", "assumption: earlier collaboration builds trust", "Pull when already in another kind of organisation.", ge=0, le=50)
+    neighbours: int = P(8, "practices", "assumption", "Nearest practices a practice watches.", ge=1, le=50)
+    max_network_distance_km: float = P(20.0, "km", "assumption: networks are geographically contiguous", "Farthest a founding practice reaches for members.", gt=0, le=500)
+    network_merge_rate: float = P(1.5, "per year", "assumption: commissioners steer small networks together", "Yearly hazard that a network outside the paid band merges with a neighbouring one.", ge=0, le=12)
+
+
+class Band(Section):
+    """Who gets paid: the list size a network must have."""
+
+    min_patients: float = P(30000.0, "patients", "evidence: Networks / PCN size rule", "Smallest network that is paid.", ge=0, le=100_000_000)
+    max_patients: float = P(50000.0, "patients", "evidence: Networks / PCN size rule", "Largest network paid without commissioner agreement.", gt=0, le=100_000_000)
+    rural_waiver: float = P(0.9, "probability", "evidence: Networks / PCN size rule (minimum waivable for sparse rural areas); over 99% of practices were in a PCN", "Chance a mostly rural network under the minimum is paid anyway.", ge=0, le=1)
+    above_max_agreement: float = P(0.95, "probability", "evidence: Networks / PCN size rule (above 50k with agreement); over 99% of practices were in a PCN", "Chance a network over the maximum is paid anyway.", ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "Band":
+        if self.max_patients < self.min_patients:
+            raise ValueError("max_patients must not be below min_patients")
+        return self
+
+
+class Payments(Section):
+    """Money tied to membership of a paid network, GBP per year."""
+
+    participation_per_weighted_patient: float = P(0.0, "GBP per weighted patient per year", "evidence: Networks / DES payments 2019/20 (1.761)", "Paid to each member practice.", ge=0, le=1_000)
+    core_per_patient: float = P(0.0, "GBP per patient per year", "evidence: Networks / DES payments 2019/20 (1.50), 2024/25 (2.916)", "Paid to the network's pooled fund.", ge=0, le=1_000)
+    leadership_per_patient: float = P(0.0, "GBP per patient per year", "evidence: Networks / DES payments 2019/20 (clinical director 0.514)", "Paid to the network for leadership.", ge=0, le=1_000)
+    support_per_patient: float = P(0.0, "GBP per patient per year", "assumption: commissioner support for forming", "Commissioner money for members in the first two years.", ge=0, le=1_000)
+
+
+class Organisation(Section):
+    """One kind of organisation practices may belong to (a practice may be in one of each kind)."""
+
+    kind: Literal["network", "federation", "super_partnership"] = P("network", "-", "model brief: entities", "What sort of organisation this is.")
+    opens: YearMonth | None = P(None, "YYYY-MM", "scenario", "When practices may start to form and join these; empty means from the start.")
+    initial_coverage: float = P(0.0, "share of practices", "assumption", "Share of practices already members at the start.", ge=0, le=1)
+    band: Band | None = P(None, "-", "scenario", "Size band that is paid; empty means size is not a condition of payment.")
+    payments: Payments = P(Payments(), "-", "scenario", "Money tied to membership.")
+    natural_size_patients: float = P(100000.0, "patients", "evidence: Networks / 53% of collaborations over 100k patients", "Median size founders aim for when no band is paid.", gt=0, le=100_000_000)
+    natural_size_sigma: float = P(0.5, "log patients", "assumption", "Spread of the size founders aim for.", ge=0, le=3)
+    decision_rate: float | None = P(None, "per month", "scenario", "Overrides behaviour.decision_rate for this kind (a sign-up window makes practices decide quickly).", ge=0, le=1)
+    commissioner_push: float = P(0.0, "0-1", "evidence: seeds (98% of CCGs encouraged collaboration)", "Strength of commissioner encouragement.", ge=0, le=1)
+    staff_support: float = P(0.10, "share", "evidence: seeds (sharing staff helped shortages and satisfaction)", "Cut in GP leaving hazard for members once mature.", ge=0, le=1)
+    large_size_patients: float = P(100000.0, "patients", "evidence: seeds (over 100k better on staff experience)", "Size above which the extra staff benefit applies.", gt=0, le=100_000_000)
+    large_staff_support: float = P(0.10, "share", "evidence: seeds (over 100k better on staff experience)", "Extra cut in leaving hazard in large organisations.", ge=0, le=1)
+    back_office_saving_per_patient: float = P(1.0, "GBP per patient per year", "evidence: Money / expenses data show little direct economy of scale", "Saving from pooled back office once mature.", ge=0, le=100)
+    pooled_cover: float = P(0.2, "share", "assumption: pooled rotas", "Share of members' missing GP time covered by the network once mature.", ge=0, le=1)
+    cross_site_continuity_cost: float = P(0.02, "share of continuity", "evidence: seeds (loss of continuity an unintended consequence)", "Continuity lost to cross-site and hub working once mature.", ge=0, le=1)
+    workforce_ramp_months: float = P(12.0, "months", "evidence: seeds (progress on most aims took at least a year)", "Time until workforce benefits are full.", gt=0, le=240)
+    sustainability_ramp_months: float = P(24.0, "months", "evidence: seeds (sustainability at least two years)", "Time until money benefits are full.", gt=0, le=240)
+    leader_burnout: float = P(0.5, "relative", "evidence: seeds (heroic leadership may not be sustainable)", "Extra leaving hazard for the founding practice's partners while young.", ge=0, le=10)
+
+
+class AdditionalRoles(Section):
+    """Staff employed by networks and reimbursed by the national scheme."""
+
+    start: YearMonth | None = P(None, "YYYY-MM", "scenario", "When reimbursement starts; empty means no scheme.")
+    employer: str = P("pcn", "-", "scenario", "Name of the organisation kind that employs them.")
+    reimbursement_rate: float = P(0.7, "share of salary", "evidence: Networks / ARRS 70% reimbursed", "Share of cost the scheme pays.", ge=0, le=1)
+    initial_fte_per_1000: float = P(0.0, "FTE per 1,000 patients", "scenario", "Staff already in post at the start in paid networks (for runs that start after the scheme began).", ge=0, le=10)
+    target_fte_per_1000: float = P(0.45, "FTE per 1,000 patients", "evidence: Networks / ARRS 26,877 staff by Mar 2023", "Entitlement of a paid network.", ge=0, le=10)
+    recruits_per_1000_patients: float = P(0.13, "FTE per 1,000 registered patients per year", "evidence: Networks / ARRS staff recruited (about 8,000 a year 2021-23 for 61M patients)", "Supply of additional-role staff, scaled to the population simulated.", ge=0, le=10)
+    cost_per_fte: float = P(45_000.0, "GBP per FTE per year", "assumption", "Cost of an additional-role staff member.", ge=0, le=10_000_000)
+    leaving_rate: float = P(0.12, "per year", "assumption", "Leaving hazard of additional-role staff.", ge=0, le=1)
+
+
+class Continuity(Section):
+    """Share of GP consultations with the patient's usual GP (SLICC-like, practice level)."""
+
+    initial: float = P(0.62, "share", "evidence: Continuity / saw preferred GP 65.3% (2012); SLICC 51.7% one practice (2019)", "Mean continuity at the start.", ge=0, le=1)
+    ceiling: float = P(0.70, "share", "assumption", "Continuity of a stable, fully staffed practice.", ge=0, le=1)
+    turnover_effect: float = C("continuity.turnover_effect", 1.5, "per unit yearly turnover", "evidence: Continuity / persistent high turnover 5.2% fewer see preferred GP", "Continuity lost per unit of yearly GP turnover.", ge=0, le=20)
+    locum_effect: float = C("continuity.locum_effect", 0.8, "per unit locum share", "assumption", "Continuity lost per unit of locum share.", ge=0, le=5)
+    size_effect: float = P(0.04, "per doubling of list", "evidence: Money / larger lists have lower satisfaction", "Continuity lost per doubling of list above 6,000.", ge=0, le=1)
+    moved_patient_continuity: float = P(0.2, "share", "assumption: moved patients start without a usual GP", "Continuity of patients moved by closure or merger.", ge=0, le=1)
+    adjustment_months: float = P(12.0, "months", "assumption", "How fast continuity follows its conditions.", gt=0, le=240)
+
+
+class Closure(Section):
+    """Practices merging with a neighbour or handing back their contract."""
+
+    merger_rate: float = C("closure.merger_rate", 0.007, "per year", "evidence: practices fell about 178 a year 2013-23 (mostly mergers)", "Voluntary merger hazard of an ordinary practice.", ge=0, le=1)
+    small_list_size: float = P(4000.0, "patients", "assumption", "Lists below this merge more readily.", gt=0, le=1_000_000)
+    small_merger_ratio: float = C("closure.small_merger_ratio", 2.5, "rate ratio", "assumption: isolated small practices struggle (seeds)", "Merger hazard ratio of small practices.", ge=0, le=20)
+    network_merger_ratio: float = P(1.5, "rate ratio", "assumption: networks lead to mergers", "Merger hazard ratio within a mature organisation.", ge=0, le=20)
+    min_viable_gp_fte: float = P(0.5, "FTE", "assumption", "GP time below which a practice is in distress.", ge=0, le=10)
+    distress_rate: float = P(0.15, "per month", "assumption", "Monthly hazard of ending for a practice in distress for three months or more.", ge=0, le=1)
+    merger_distance_km: float = P(10.0, "km", "assumption", "Farthest neighbour a practice merges with.", gt=0, le=500)
+    receiving_practices: int = P(4, "practices", "assumption", "Nearest practices that take in a closed practice's patients.", ge=1, le=50)
+
+
+class Change(Section):
+    """A dated change to the scenario: from `date`, set each key path to its value."""
+
+    date: YearMonth = P(..., "YYYY-MM", "scenario", "When the change takes effect.")
+    note: str = P("", "-", "scenario", "What the change is, in words.")
+    set: dict[str, Any] = P(..., "-", "scenario", "Key paths (as for --set) and their new values.")
+
+
+class Scenario(Section):
+    """A whole scenario: the period, the population and the policies."""
+
+    name: str = P("scenario", "-", "scenario", "Short name used for the output folder.", min_length=1, max_length=80, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    title: str = P("", "-", "scenario", "One-line title for charts and reports.", max_length=200)
+    description: str = P("", "-", "scenario", "What the scenario represents.", max_length=100_000)
+    start: YearMonth = P("2013-04", "YYYY-MM", "scenario", "First simulated month.")
+    months: int = P(120, "months", "scenario", "Length of the run.", gt=0, le=1200)
+    seed: int = P(1, "-", "scenario", "Root random seed.", ge=0, le=2**63 - 1)
+    replications: int = P(1, "runs", "scenario", "Independent replications with seeds derived from the root seed.", gt=0, le=10_000)
+    population: Population = P(Population(), "-", "scenario", "Starting population.")
+    demand: Demand = P(Demand(), "-", "scenario", "Demand.")
+    workforce: Workforce = P(Workforce(), "-", "scenario", "Workforce.")
+    money: Money = P(Money(), "-", "scenario", "Money.")
+    behaviour: Behaviour = P(Behaviour(), "-", "scenario", "Joining and forming.")
+    organisations: dict[str, Organisation] = P({}, "-", "scenario", "Kinds of organisation, by name.", max_length=20)
+    additional_roles: AdditionalRoles = P(AdditionalRoles(), "-", "scenario", "Additional roles scheme.")
+    continuity: Continuity = P(Continuity(), "-", "scenario", "Continuity of care.")
+    closure: Closure = P(Closure(), "-", "scenario", "Closure and merger.")
+    changes: list[Change] = P([], "-", "scenario", "Dated changes, applied in date order.", max_length=1200)
+
+    @property
+    def end(self) -> str:
+        """The month after the last simulated month, YYYY-MM."""
+        return year_month(month_number(self.start) + self.months)
