@@ -17,8 +17,9 @@ pytest.importorskip("solara", reason="the dashboard extra is not installed")
 
 from mesa.visualization.solara_viz import _check_model_params  # noqa: E402
 
-from sim.app import dashboard  # noqa: E402  (first: it quiets a hook warning about Mesa's own code)
 from sim.app.commands.dashboard import address  # noqa: E402
+from sim.app.dashboard import charts, controls, levers  # noqa: E402  (first: it quiets a hook warning about Mesa's own code)
+from sim.app.dashboard.model import DashboardModel  # noqa: E402
 from sim.results.run import run  # noqa: E402
 from sim.scenario.loading import load  # noqa: E402
 
@@ -30,9 +31,9 @@ def gpsim(*args):
 
 
 def test_scenario_values_add_no_override_and_match_gpsim_run(small_file):
-    params = dashboard.model_params({"scenario_path": str(small_file), "overrides": (), "seed": None})
+    params = controls.model_params({"scenario_path": str(small_file), "overrides": (), "seed": None})
     levers = {name: value["value"] if isinstance(value, dict) else value for name, value in params.items()}
-    model = dashboard.DashboardModel(**levers)
+    model = DashboardModel(**levers)
     assert model.settings == [] and model.notes == []
     assert model.command() == f"gpsim run {small_file} --seed 7 --replications 1"
     model.run()
@@ -44,7 +45,7 @@ def test_scenario_values_add_no_override_and_match_gpsim_run(small_file):
 
 def test_levers_map_onto_scenario_key_paths(small_file):
     scenario = load(small_file)
-    overrides, notes = dashboard.lever_overrides(scenario, {
+    overrides, notes = levers.lever_overrides(scenario, {
         "incentive_per_patient": 7.55, "band_min_patients": 40000, "network_opens": "2018-04",
         "reimbursement_rate": 0.5, "commissioner_push": 0.9, "practices": 300, "new_gps": 0.08})
     assert notes == []
@@ -57,12 +58,12 @@ def test_levers_map_onto_scenario_key_paths(small_file):
         "organisations.pcn.opens=2018-04", "organisations.pcn.commissioner_push=0.9",
         "additional_roles.reimbursement_rate=0.5"]
     changed = load(small_file, overrides)
-    assert dashboard.incentive(changed, "pcn") == pytest.approx(7.55)
+    assert levers.incentive(changed, "pcn") == pytest.approx(7.55)
     assert changed.population.practices == 300 and changed.organisations["pcn"].opens == "2018-04"
 
 
 def test_a_lever_run_is_the_same_as_gpsim_run_with_its_settings(small_file):
-    model = dashboard.DashboardModel(small_file, seed="11", incentive_per_patient=1.0, band_max_patients=70000,
+    model = DashboardModel(small_file, seed="11", incentive_per_patient=1.0, band_max_patients=70000,
                                      commissioner_push=0.2)
     assert model.root_seed == 11
     model.run()
@@ -72,29 +73,29 @@ def test_a_lever_run_is_the_same_as_gpsim_run_with_its_settings(small_file):
 
 
 def test_band_max_below_min_is_raised_and_said(small_file):
-    model = dashboard.DashboardModel(small_file, band_min_patients=80000, band_max_patients=50000)
+    model = DashboardModel(small_file, band_min_patients=80000, band_max_patients=50000)
     assert model.scenario.organisations["pcn"].band.max_patients == 80000
     assert model.notes == ["Largest paid network raised to the smallest (80,000 patients)."]
 
 
 def test_bad_seed_falls_back_to_the_scenarios_and_says_so(small_file):
-    model = dashboard.DashboardModel(small_file, seed="seven")
+    model = DashboardModel(small_file, seed="seven")
     assert model.root_seed == 7 and "not a whole number" in model.notes[0]
 
 
 def test_shipped_scenarios_offer_the_levers_they_have():
-    history = dashboard.lever_defaults(load(ROOT / "scenarios/history_2013_2023.yaml"))
+    history = levers.lever_defaults(load(ROOT / "scenarios/history_2013_2023.yaml"))
     assert set(history) == {"new_gps", "practices", "incentive_per_patient", "band_min_patients", "band_max_patients",
                             "network_opens", "commissioner_push", "reimbursement_rate"}
     assert history["network_opens"] == "2019-07" and history["incentive_per_patient"] == pytest.approx(3.775)
-    without = dashboard.lever_defaults(load(ROOT / "scenarios/no_network_contract.yaml"))
+    without = levers.lever_defaults(load(ROOT / "scenarios/no_network_contract.yaml"))
     assert "band_min_patients" not in without and "reimbursement_rate" not in without
 
 
 def test_controls_fit_mesa_and_start_at_the_scenarios_values():
-    params = dashboard.model_params({"scenario_path": str(ROOT / "scenarios/history_2013_2023.yaml"), "overrides": (), "seed": None})
-    _check_model_params(dashboard.DashboardModel.__init__, params)
-    assert set(params) <= set(inspect.signature(dashboard.DashboardModel.__init__).parameters)
+    params = controls.model_params({"scenario_path": str(ROOT / "scenarios/history_2013_2023.yaml"), "overrides": (), "seed": None})
+    _check_model_params(DashboardModel.__init__, params)
+    assert set(params) <= set(inspect.signature(DashboardModel.__init__).parameters)
     scenario = load(ROOT / "scenarios/history_2013_2023.yaml")
     sliders = {name: control for name, control in params.items() if isinstance(control, dict) and "step" in control}
     for name, control in sliders.items():
@@ -102,20 +103,20 @@ def test_controls_fit_mesa_and_start_at_the_scenarios_values():
         # The browser shows a slider on its grid; that value is still the scenario's.
         shown = control["min"] + round((control["value"] - control["min"]) / control["step"]) * control["step"]
         resolution = {name: control["step"]}
-        assert dashboard.lever_overrides(scenario, {name: shown}, resolution) == ([], []), name
+        assert levers.lever_overrides(scenario, {name: shown}, resolution) == ([], []), name
         moved = shown + control["step"] if shown + control["step"] <= control["max"] else shown - control["step"]
-        assert dashboard.lever_overrides(scenario, {name: moved}, resolution)[0], f"{name}: one step is a change"
+        assert levers.lever_overrides(scenario, {name: moved}, resolution)[0], f"{name}: one step is a change"
     assert params["practices"]["value"] == 8044 and params["practices"]["min"] < 200
     assert params["incentive_per_patient"]["value"] == pytest.approx(3.775) and params["incentive_per_patient"]["min"] == 0
 
 
 def test_charts_and_download(small_file):
-    model = dashboard.DashboardModel(small_file, practices=200)
+    model = DashboardModel(small_file, practices=200)
     for _ in range(14):
         model.step()
-    for draw in (dashboard.coverage_figure, dashboard.networks_figure, dashboard.care_figure, dashboard.sustainability_figure,
-                 lambda m: dashboard.map_figure(m, "pcn"), lambda m: dashboard.map_figure(m, "federation")):
-        assert dashboard.png(draw(model)).startswith(b"\x89PNG")
+    for draw in (charts.coverage_figure, charts.networks_figure, charts.care_figure, charts.sustainability_figure,
+                 lambda m: charts.map_figure(m, "pcn"), lambda m: charts.map_figure(m, "federation")):
+        assert charts.png(draw(model)).startswith(b"\x89PNG")
     archive = zipfile.ZipFile(io.BytesIO(model.results_zip(charts=False)))
     assert {"small/timeseries.csv", "small/networks.csv", "small/practices.parquet", "small/manifest.json",
             "small/command.txt"} <= set(archive.namelist())

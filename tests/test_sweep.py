@@ -16,8 +16,9 @@ import pytest
 import yaml
 
 from sim.analysis.evaluate import OUTCOMES, evaluate
-from sim.analysis.sweep import load_sweep, run_seed
+from sim.analysis.sweep import load_sweep
 from sim.app.cli import main
+from sim.results.seeds import point_seed
 
 from .conftest import ROOT
 
@@ -72,7 +73,7 @@ def test_runs_parquet_has_one_row_per_run_with_parameters_outcomes_and_series(la
         assert column in runs.columns
     assert runs["behaviour.neighbours"].dtype == np.int64
     assert set(runs["organisations.pcn.band.min_patients"]) <= {10000.0, 20000.0, 30000.0}
-    assert runs["seed"].tolist() == [run_seed(5, i) for i in range(24)]
+    assert runs["seed"].tolist() == [point_seed(5, i // 2) for i in range(24)]  # a seed per point, shared by its replications
     assert all(len(v) == 3 for v in runs["continuity_by_year"])
     assert runs["coverage_year_2"].between(0, 1).all()
     assert {"sweep.yaml", "base_scenario.yaml", "manifest.json", "runs.parquet"} <= {p.name for p in out.iterdir()}
@@ -186,10 +187,11 @@ def test_shipped_sweeps_load(name):
     assert sweep.total_runs > 0
 
 
-def test_run_seeds_come_from_the_root_seed_and_run_id():
-    seeds = [run_seed(2024, i) for i in range(1000)]
+def test_point_seeds_come_from_the_root_seed_and_point_number():
+    seeds = [point_seed(2024, i) for i in range(1000)]
     assert len(set(seeds)) == 1000 and all(0 <= s < 2**63 for s in seeds)
-    assert seeds[17] == run_seed(2024, 17) != run_seed(2025, 17)
+    assert seeds[17] == point_seed(2024, 17) != point_seed(2025, 17)
+    assert point_seed(2024, 17, common_random_numbers=True) == 2024
 
 
 def test_plain_function_is_picklable_and_takes_flat_parameters(tmp_path):
@@ -281,7 +283,7 @@ def test_a_worker_keeps_no_model_between_runs(tmp_path):
     gc.collect()
     before = sum(isinstance(o, GPModel) for o in gc.get_objects())  # other tests' models may linger
     for run_id in range(3):
-        run_one(base, run_id, run_id, 0, run_seed(1, run_id), {"behaviour.peer_weight": 1.0 + run_id}, ["coverage_end"], [])
+        run_one(base, run_id, run_id, 0, point_seed(1, run_id), {"behaviour.peer_weight": 1.0 + run_id}, ["coverage_end"], [])
     gc.collect()
     assert sum(isinstance(o, GPModel) for o in gc.get_objects()) == before
 

@@ -6,8 +6,6 @@ and then summarised, which is what common random numbers make meaningful.
 """
 from __future__ import annotations
 
-import json
-import sys
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -20,10 +18,10 @@ from sim.report.comparison_charts import comparison_charts
 from sim.results.folder import (
     FLOAT_FORMAT,
     atomic_folder,
+    command_line,
     default_folder,
-    digests,
     manifest,
-    versions,
+    write_manifest,
 )
 from sim.results.outcomes import (
     GROUPS,
@@ -37,8 +35,9 @@ from sim.results.outcomes import (
     year_months,
 )
 from sim.results.run import Results, run
+from sim.results.seeds import STREAMS
 from sim.scenario.errors import InputError
-from sim.scenario.loading import load, validate
+from sim.scenario.loading import resolve
 from sim.scenario.schema import Scenario
 
 
@@ -161,33 +160,23 @@ class Comparison:
                 frame.to_csv(work / f"{name}.csv", index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
             if charts:
                 self.plot(work / "charts")
-            (work / "manifest.json").write_text(json.dumps(self.manifest(digests(work)), indent=2) + "\n", encoding="utf-8")
+            write_manifest(work, self.manifest())
         return target
 
-    def manifest(self, files: dict[str, str]) -> dict:
-        """Everything needed to reproduce and trace the comparison."""
+    def manifest(self) -> dict:
+        """Everything needed to reproduce and trace the comparison (write_manifest adds the
+        versions and each file's SHA-256)."""
         scenarios = []
         for name, results in zip(self.labels, self.runs):
-            entry = manifest(results, {})
+            entry = manifest(results)
             scenarios.append({"label": name, **{key: entry[key] for key in
                               ("scenario_file", "scenario_sha256", "overrides", "started", "finished", "scenario")}})
         return {"kind": "comparison", "baseline": self.labels[0], "seed": self.seed, "replications": self.replications,
-                "common_random_numbers": "every scenario's replication r draws from numpy SeedSequence entropy "
-                                         "[seed, r, event, month], one draw per practice slot",
+                "common_random_numbers": f"every scenario runs with the same seed; {STREAMS}",
                 "differences": "paired by replication (scenario r minus baseline r), then median and 5%/95% quantiles",
                 "years": {str(y): m for y, m in self.years.items()}, "skipped_years": self.skipped,
                 "started": self.started, "finished": self.finished, "seconds": round(self.seconds, 3),
-                "command": sys.argv if sys.argv and sys.argv[0].endswith(("gpsim", "__main__.py")) else None,
-                "versions": versions(), "files": files, "scenarios": scenarios}
-
-
-def _resolve(scenario, overrides) -> tuple[Scenario, str | None, list[str]]:
-    """A scenario, its file (if any), and the overrides still to apply when it runs."""
-    if isinstance(scenario, (str, Path)):
-        return load(scenario, overrides), str(scenario), []
-    if isinstance(scenario, dict):
-        scenario = validate(scenario, "scenario")
-    return scenario, None, list(overrides)
+                "command": command_line(), "scenarios": scenarios}
 
 
 def _labels(scenarios: list[Scenario]) -> list[str]:
@@ -204,7 +193,8 @@ def compare(scenarios, *, replications: int | None = None, seed: int | None = No
     """Run scenarios with the same seed and replications and compare them with the first.
 
     Args:
-        scenarios: two or more scenario file paths, Scenarios or plain dicts; the first is the baseline.
+        scenarios: two or more scenarios as sim.scenario.loading.resolve takes them (files, names,
+            Scenarios, dicts, ResolvedScenarios); the first is the baseline.
         replications: replications per scenario (default: the baseline's).
         seed: root seed for every scenario (default: the baseline's).
         overrides: 'key.path=value' settings applied to every scenario, as with --set.
@@ -214,21 +204,18 @@ def compare(scenarios, *, replications: int | None = None, seed: int | None = No
     scenarios = list(scenarios)
     if len(scenarios) < 2:
         raise InputError("scenarios", "", f"expected at least two scenarios to compare; found {len(scenarios)}")
-    resolved = [_resolve(s, overrides) for s in scenarios]
-    first = resolved[0][0]
-    for scenario, source, _ in resolved[1:]:
+    first = resolve(scenarios[0], overrides, seed=seed, replications=replications)
+    # Every scenario takes the baseline's seed and replications (common random numbers).
+    options = {"seed": first.scenario.seed, "replications": first.scenario.replications}
+    resolved = [first] + [resolve(s, overrides, **options) for s in scenarios[1:]]
+    for entry in resolved[1:]:
         # Common random numbers line up by month since the start, so calendars must match.
-        if scenario.start != first.start:
-            raise InputError(source or scenario.name, "start",
-                             f"expected the baseline's start month {first.start} so that months line up; found {scenario.start}")
-    seed = first.seed if seed is None else int(seed)
-    replications = first.replications if replications is None else int(replications)
+        if entry.scenario.start != first.scenario.start:
+            raise InputError(entry.source or entry.scenario.name, "start",
+                             f"expected the baseline's start month {first.scenario.start} so that months line up; "
+                             f"found {entry.scenario.start}")
     started, clock = datetime.now(timezone.utc).isoformat(timespec="seconds"), time.perf_counter()
-    runs = []
-    for scenario, source, pending in resolved:
-        results = run(scenario, replications=replications, seed=seed, overrides=pending, progress=progress)
-        results.source, results.overrides = source, list(overrides)
-        runs.append(results)
+    runs = [run(entry, progress=progress) for entry in resolved]
     shortest = min(runs, key=lambda r: r.scenario.months)
     kept = year_months(shortest.timeseries, years)
     return Comparison(runs=runs, labels=_labels([r.scenario for r in runs]), years=kept,

@@ -13,8 +13,6 @@ Every outcome is defined once, in OUTCOMES; `gpsim sweep` keeps the same names.
 """
 from __future__ import annotations
 
-import copy
-import functools
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,10 +24,10 @@ import pandas as pd
 from sim.model.model import GPModel
 from sim.model.reporters import NATIONAL
 from sim.scenario.errors import InputError
-from sim.scenario.loading import read_scenario_data, set_path, timeline, validate
+from sim.scenario.loading import resolve
 from sim.scenario.schema import Scenario
 
-DEFAULT_SCENARIO = str(Path(__file__).resolve().parents[2] / "scenarios" / "history_2013_2023.yaml")
+DEFAULT_SCENARIO = "history_2013_2023"  # a shipped scenario, by name (scenarios/history_2013_2023.yaml)
 
 
 @dataclass(frozen=True)
@@ -108,48 +106,9 @@ def yearly(series: pd.DataFrame, column: str) -> np.ndarray:
     return series[column].to_numpy(dtype=np.float64)[index]
 
 
-@functools.lru_cache(maxsize=8)
-def _scenario_file(path: str, mtime_ns: int) -> dict:
-    """A scenario file read once per process (re-read when it changes)."""
-    return read_scenario_data(path)
-
-
-def base_data(scenario: str | Path | Scenario | dict) -> tuple[dict, str]:
-    """Plain scenario data and a source label for a path, Scenario or dict."""
-    if isinstance(scenario, (str, Path)):
-        path = Path(scenario)
-        if not path.is_file():
-            raise InputError(path, "", "expected an existing scenario file; found nothing there")
-        return copy.deepcopy(_scenario_file(str(path.resolve()), path.stat().st_mtime_ns)), str(path)
-    if isinstance(scenario, Scenario):
-        return scenario.model_dump(mode="json"), "scenario"
-    if isinstance(scenario, dict):
-        return copy.deepcopy(scenario), "scenario"
-    raise InputError("scenario", "", f"expected a scenario file path, Scenario or dict; found {type(scenario).__name__}")
-
-
 def dotted(params: dict[str, Any]) -> dict[str, Any]:
     """Keyword parameters with `__` for dots, as dotted key paths."""
     return {key.replace("__", "."): value for key, value in params.items()}
-
-
-def build(scenario: str | Path | Scenario | dict = DEFAULT_SCENARIO, overrides: dict[str, Any] | None = None) -> Scenario:
-    """A validated scenario: the base with dotted-path overrides applied (InputError if bad)."""
-
-    data, source = base_data(scenario)
-    for key, value in (overrides or {}).items():
-        set_path(data, key, _plain(value), source=source)
-    label = f"{source} (with overrides)" if overrides else source
-    result = validate(data, label)
-    timeline(result, label)
-    return result
-
-
-def _plain(value: Any) -> Any:
-    """numpy scalars as Python numbers (so validation sees ints and floats)."""
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
 
 
 def simulate(scenario: Scenario, seed: int | None = None, replication: int = 0,
@@ -197,8 +156,8 @@ def evaluate(scenario: str | Path | Scenario | dict = DEFAULT_SCENARIO, *, seed:
     """Run one replication of a scenario with some fields changed; return its named outcomes.
 
     Args:
-        scenario: base scenario: a YAML path (read once per process), a Scenario or a dict.
-            Default: the 2013-2023 history scenario.
+        scenario: base scenario, as sim.scenario.loading.resolve takes it: a YAML path, a
+            shipped scenario's name, a Scenario or a dict. Default: the 2013-2023 history scenario.
         seed: root seed (default: the scenario's). With `replication` it fixes every draw.
         replication: replication number (0-based).
         outcomes: names from OUTCOMES to return (default: DEFAULT_OUTCOMES). Outcomes read in a
@@ -217,8 +176,8 @@ def evaluate(scenario: str | Path | Scenario | dict = DEFAULT_SCENARIO, *, seed:
     changes = dict(overrides or {})
     changes.update(dotted(params))
     check_outcomes(DEFAULT_OUTCOMES if outcomes is None else outcomes, series)
-    resolved = build(scenario, changes)
-    timeseries, slots = simulate(resolved, seed=seed, replication=replication, national=columns_read(outcomes, series))
+    resolved = resolve(scenario, changes, seed=seed).scenario
+    timeseries, slots = simulate(resolved, replication=replication, national=columns_read(outcomes, series))
     return summarise(timeseries, slots, outcomes, series)
 
 

@@ -16,7 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sim.report.charts import PALETTE, STYLE, _band, _months, _note
 from sim.results.run import Results, run
 from sim.scenario.errors import InputError
-from sim.scenario.loading import load
+from sim.scenario.loading import resolve
+from sim.scenario.messages import input_error
 from sim.scenario.schema import YearMonth
 
 PACKAGE = Path(__file__).resolve().parents[1]
@@ -62,8 +63,7 @@ def load_targets(path: str | Path | None = None) -> TargetFile:
     except yaml.YAMLError as error:
         raise InputError(path, "", f"YAML does not parse: {error}") from None
     except ValidationError as error:
-        first = error.errors()[0]
-        raise InputError(path, ".".join(map(str, first["loc"])), first["msg"]) from None
+        raise input_error(error, str(path), TargetFile) from None
 
 
 def _at(results: Results, column: str, month: str) -> np.ndarray:
@@ -183,7 +183,7 @@ def validate(replications: int = 5, seed: int | None = None, overrides: tuple[st
     counterfactual = None
     if targets.counterfactual:
         path = base / targets.counterfactual if (base / targets.counterfactual).exists() else SCENARIOS / targets.counterfactual
-        kinds = set(load(path).organisations)
+        kinds = set(resolve(path).scenario.organisations)
         # Settings of organisation kinds the counterfactual does not have cannot apply to it.
         shared = tuple(o for o in overrides if not o.startswith("organisations.") or o.split(".")[1] in kinds)
         counterfactual = run(path, replications=replications, seed=history.seed, overrides=shared, progress=progress)

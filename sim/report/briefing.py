@@ -4,9 +4,7 @@ provenance. The content is gathered once (Briefing) and laid out as HTML or PDF.
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,6 +12,7 @@ import pandas as pd
 
 from sim.report import html, pdf
 from sim.report.charts import CHARTS
+from sim.results.folder import atomic_file
 from sim.results.outcomes import (
     GROUPS,
     HEADLINE,
@@ -301,20 +300,9 @@ def write_report(folder: str | Path, fmt: str = "html", out: str | Path | None =
         raise InputError("--format", "", f"expected html or pdf; found {fmt}")
     briefing = gather(folder)
     target = Path(out) if out is not None else Path(folder) / f"briefing.{fmt}"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    # Written beside the target and moved into place, so a reader never sees half a file.
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    os.close(handle)
-    try:
+    with atomic_file(target) as work:  # a reader never sees half a file
         if fmt == "html":
-            Path(temporary).write_text(html.render(briefing), encoding="utf-8")
+            work.write_text(html.render(briefing), encoding="utf-8")
         else:
-            pdf.render(briefing, Path(temporary))
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(temporary, 0o666 & ~mask)  # mkstemp's file is private; a briefing is for sharing
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+            pdf.render(briefing, work)
     return target

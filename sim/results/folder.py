@@ -24,6 +24,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Iterator
 
+from sim.results.seeds import STREAMS
 from sim.scenario.errors import InputError
 from sim.scenario.loading import file_digest
 
@@ -39,10 +40,11 @@ def package_version() -> str:
         return "unknown"
 
 
-def versions() -> dict:
-    """Python, platform, this package and its dependencies' versions."""
+def versions(*extra: str) -> dict:
+    """Python, platform, this package and its dependencies' versions (and those of the `extra`
+    packages named)."""
     found = {"python": platform.python_version(), "platform": platform.platform(), "gpsim": package_version()}
-    for name in DEPENDENCIES:
+    for name in DEPENDENCIES + extra:
         try:
             found[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
@@ -172,11 +174,11 @@ def data_files(scenario) -> dict:
 MANIFEST_FORMAT = 2
 
 
-def manifest(results, files: dict[str, str], extra: dict | None = None) -> dict:
+def manifest(results, extra: dict | None = None) -> dict:
     """Everything needed to reproduce and trace a run: the resolved scenario (every field, so
     later changes of defaults do not matter), seed, replications, the overrides and file it came
-    from, the float format of the tables, versions, and each file's SHA-256. `gpsim rerun`
-    reads it to run again and compare."""
+    from, the float format of the tables. `write_manifest` adds versions and each file's
+    SHA-256; `gpsim rerun` reads it to run again and compare."""
     source = results.source
     found = {
         "format": MANIFEST_FORMAT,
@@ -185,18 +187,42 @@ def manifest(results, files: dict[str, str], extra: dict | None = None) -> dict:
         "overrides": results.overrides,
         "seed": results.seed,
         "replications": results.replications,
-        "replication_streams": "every random draw is a function of (seed, replication, event, month, practice), so replications do not depend on each other or on the order they run in",
+        "replication_streams": STREAMS,
         "float_format": FLOAT_FORMAT,
         "data_files": data_files(results.scenario),
         "started": results.started,
         "finished": results.finished,
         "seconds": round(results.seconds, 3),
-        "command": sys.argv if sys.argv and sys.argv[0].endswith(("gpsim", "__main__.py")) else None,
-        "versions": versions(),
-        "files": files,
+        "command": command_line(),
         "scenario": results.scenario.model_dump(mode="json"),
     }
     found.update(extra or {})
+    return found
+
+
+def command_line() -> list[str] | None:
+    """The gpsim command that is running, if this process is one."""
+    return sys.argv if sys.argv and sys.argv[0].endswith(("gpsim", "__main__.py")) else None
+
+
+def write_manifest(folder: Path, entries: dict, *, files: bool = True, extra_versions: tuple[str, ...] = ()) -> dict:
+    """Write manifest.json into a folder, atomically: the entries, then the versions of Python
+    and the packages, then (with `files`) the SHA-256 of every file already in the folder.
+
+    Args:
+        folder: the folder the manifest describes.
+        entries: what produced the folder (scenario, seed, replications, ...).
+        files: whether to record each file's SHA-256 (a folder still being filled has none).
+        extra_versions: more packages whose versions matter (e.g. SALib for a sweep).
+
+    Returns:
+        The manifest written.
+    """
+    found = {**entries, "versions": versions(*extra_versions)}
+    if files:
+        found["files"] = digests(folder)
+    with atomic_file(folder / "manifest.json") as work:
+        work.write_text(json.dumps(found, indent=2) + "\n", encoding="utf-8")
     return found
 
 
@@ -207,6 +233,29 @@ def _digest(path: Path) -> str:
 def digests(folder: Path) -> dict[str, str]:
     """SHA-256 of every file under a folder, keyed by its relative path."""
     return {p.relative_to(folder).as_posix(): _digest(p) for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@contextmanager
+def atomic_file(target: Path) -> Iterator[Path]:
+    """A temporary file beside target that replaces it, flushed to disk, only if the block
+    finishes: a reader never sees half a file.
+
+    Args:
+        target: the file to write (its folder is created if need be).
+
+    Yields:
+        The temporary path to write; it is removed if the block fails.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    work = target.with_name(f".{target.name}.partial-{_owner()}-{secrets.token_hex(4)}")
+    try:
+        yield work
+        with open(work, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(work, target)
+    except BaseException:
+        work.unlink(missing_ok=True)
+        raise
 
 
 @contextmanager
@@ -254,9 +303,7 @@ def write_run(results, directory: str | Path | None = None, force: bool = False,
         results.practices.to_parquet(work / "practices.parquet", index=False)
         if draw is not None:
             draw(results, work / "charts")
-        files = digests(work)
-        entries = {"charts": draw is not None, **(extra or {})}
-        (work / "manifest.json").write_text(json.dumps(manifest(results, files, entries), indent=2) + "\n", encoding="utf-8")
+        write_manifest(work, manifest(results, {"charts": draw is not None, **(extra or {})}))
     return target
 
 

@@ -13,7 +13,8 @@ import pandas as pd
 from sim.model.model import GPModel
 from sim.results.folder import write_run
 from sim.results.outcomes import HEADLINE
-from sim.scenario.loading import load, parse_override, set_path, validate
+from sim.results.seeds import replication_streams
+from sim.scenario.loading import ResolvedScenario, resolve
 from sim.scenario.schema import Scenario
 
 
@@ -101,41 +102,30 @@ class Results:
         return write_run(self, directory, force=force, draw=draw)
 
 
-def run(scenario: str | Path | Scenario | dict, *, replications: int | None = None, seed: int | None = None,
-        overrides: list[str] | tuple[str, ...] = (), progress: Callable[[], None] | None = None) -> Results:
-    """Run a scenario and return its Results.
+def run(scenario: str | Path | Scenario | dict | ResolvedScenario, *, replications: int | None = None,
+        seed: int | None = None, overrides: list[str] | tuple[str, ...] = (),
+        progress: Callable[[], None] | None = None) -> Results:
+    """Run a scenario and return its Results. Replication r draws from (seed, r) (sim.results.seeds).
 
     Args:
-        scenario: a scenario file path, a Scenario, or a plain dict in the scenario schema.
+        scenario: a scenario file path or shipped scenario name, a Scenario, a plain dict in the
+            scenario schema, or a ResolvedScenario (see sim.scenario.loading.resolve).
         replications: number of replications (default: the scenario's).
         seed: root seed (default: the scenario's).
         overrides: 'key.path=value' settings applied before validation, as with --set.
         progress: called once per simulated month, e.g. a progress bar's update.
     """
-    source = None
-    if isinstance(scenario, (str, Path)):
-        source = str(scenario)
-        scenario = load(scenario, overrides)
-    elif isinstance(scenario, dict):
-        scenario = validate(scenario, "scenario")
-    elif overrides:
-        data = scenario.model_dump(mode="json")
-        for text in overrides:
-            set_path(data, *parse_override(text))
-        scenario = validate(data, "scenario (with --set)")
-    seed = scenario.seed if seed is None else int(seed)
-    replications = scenario.replications if replications is None else int(replications)
-    updates = {"seed": seed, "replications": replications}
-    scenario = scenario.model_copy(update=updates)
+    resolved = resolve(scenario, overrides, seed=seed, replications=replications)
+    scenario = resolved.scenario
     started, clock = datetime.now(timezone.utc).isoformat(timespec="seconds"), time.perf_counter()
     series, networks, practices = [], [], []
-    for replication in range(replications):
-        model = GPModel(scenario, replication=replication, seed=seed).run(progress)
+    for root_seed, replication in replication_streams(scenario.seed, scenario.replications):
+        model = GPModel(scenario, replication=replication, seed=root_seed).run(progress)
         series.append(model.timeseries())
         networks.append(model.network_table())
         practices.append(model.practice_table())
         model.snapshots.clear()  # the table holds them now; the model may outlive this loop until collected
-    return Results(scenario=scenario, seed=seed, timeseries=pd.concat(series, ignore_index=True),
+    return Results(scenario=scenario, seed=scenario.seed, timeseries=pd.concat(series, ignore_index=True),
                    networks=pd.concat(networks, ignore_index=True), practices=pd.concat(practices, ignore_index=True),
                    started=started, finished=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                   seconds=time.perf_counter() - clock, source=source, overrides=list(overrides))
+                   seconds=time.perf_counter() - clock, source=resolved.source, overrides=list(resolved.overrides))

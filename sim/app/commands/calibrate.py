@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 from .validate import add_target_options
@@ -27,8 +26,7 @@ def handle(args: argparse.Namespace) -> int:
         atomic_folder,
         check_destination,
         default_folder,
-        digests,
-        versions,
+        write_manifest,
     )
     from sim.scenario.errors import InputError
 
@@ -41,8 +39,7 @@ def handle(args: argparse.Namespace) -> int:
     with atomic_folder(target, args.force) as work:
         (work / "calibrated.yaml").write_text(calibrated_yaml(result), encoding="utf-8")
         pd.DataFrame(result["trials"]).to_csv(work / "trials.csv", index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
-        manifest = {"method": result["method"], "fixed": list(args.set), "versions": versions(), "files": digests(work)}
-        (work / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+        write_manifest(work, {"method": result["method"], "fixed": list(args.set)})
     print(f"Best misfit {result['misfit']:.3f} after {args.trials} trials:")
     for key, value in result["parameters"].items():
         print(f"  {key} = {value:g}")

@@ -19,23 +19,23 @@ def register(commands) -> None:
 def handle(args: argparse.Namespace) -> int:
     from sim.results.folder import check_destination
     from sim.scenario.errors import InputError
-    from sim.scenario.loading import load
+    from sim.scenario.loading import resolve
 
     if len(args.scenarios) < 2:
         raise InputError("scenarios", "", f"expected at least two scenario files to compare; found {len(args.scenarios)}")
-    # Load every file first, so bad input fails before any simulation runs.
-    scenarios = [load(path, args.set) for path in args.scenarios]
+    # Resolve every file first, so bad input fails before any simulation runs.
+    first = resolve(args.scenarios[0], args.set, seed=args.seed, replications=args.replications)
+    options = {"seed": first.scenario.seed, "replications": first.scenario.replications}
+    scenarios = [first] + [resolve(path, args.set, **options) for path in args.scenarios[1:]]
     if args.out:
         check_destination(Path(args.out), args.force)
     from sim.analysis.compare import (
         compare,  # loads the model, so only once the input is known to be good
     )
 
-    replications = args.replications or scenarios[0].replications
-    months = sum(s.months for s in scenarios) * replications
+    months = sum(s.scenario.months for s in scenarios) * first.scenario.replications
     with progress_bar(months, "compare", args.quiet) as bar:
-        comparison = compare(args.scenarios, replications=replications, seed=args.seed, overrides=args.set,
-                             progress=bar.update)
+        comparison = compare(scenarios, progress=bar.update)
     folder = comparison.save(args.out, force=args.force, charts=not args.no_charts)
     print(comparison.headline())
     print(f"Comparison written to {folder} ({comparison.seconds:.2f} s to simulate)")

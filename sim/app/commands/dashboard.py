@@ -17,7 +17,7 @@ from sim.scenario.errors import InputError
 
 DEFAULT_PORT = 8765
 READY_SECONDS = 120.0
-DEFAULT_SCENARIO = "history_2013_2023.yaml"
+DEFAULT_SCENARIO = "history_2013_2023"  # a shipped scenario, by name
 # How the command hands the app its scenario, --set overrides (JSON list) and seed.
 ENV_SCENARIO = "GPSIM_DASHBOARD_SCENARIO"
 ENV_SET = "GPSIM_DASHBOARD_SET"
@@ -26,19 +26,10 @@ ENV_SEED = "GPSIM_DASHBOARD_SEED"
 QUIET_SERVER = {"SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
 
 
-def default_scenario_path() -> Path:
-    """The scenario the dashboard opens when none is named: the 2013-2023 history."""
-    for root in (Path(__file__).resolve().parents[3], Path.cwd()):
-        candidate = root / "scenarios" / DEFAULT_SCENARIO
-        if candidate.is_file():
-            return candidate
-    return Path("scenarios") / DEFAULT_SCENARIO
-
-
 def register(commands) -> None:
     parser = commands.add_parser("dashboard", help="explore a scenario in the browser: sliders, play, step, live charts")
     parser.add_argument("scenario", nargs="?",
-                        help="scenario YAML file (default: scenarios/history_2013_2023.yaml)")
+                        help="scenario YAML file or shipped scenario name (default: history_2013_2023)")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port to serve on (default: {DEFAULT_PORT})")
     parser.add_argument("--host", default="127.0.0.1",
                         help="address to listen on (default: 127.0.0.1, this computer only; 0.0.0.0 opens it to the network)")
@@ -82,15 +73,14 @@ def address(host: str, port: int) -> str:
 def handle(args: argparse.Namespace) -> int:
     if importlib.util.find_spec("solara") is None:
         raise InputError("gpsim dashboard", "", "expected the dashboard packages (pip install -e '.[dashboard]'); found solara missing")
-    from sim.scenario.loading import load
+    from sim.scenario.loading import resolve
 
-    scenario_path = Path(args.scenario) if args.scenario else default_scenario_path()
-    load(scenario_path, args.set)
+    scenario_path = Path(resolve(args.scenario or DEFAULT_SCENARIO, args.set, seed=args.seed).source)
     _check_port(args.host, args.port)
     env = {**os.environ, **QUIET_SERVER}
     env.update({ENV_SCENARIO: str(scenario_path.resolve()), ENV_SET: json.dumps(list(args.set)),
                 ENV_SEED: "" if args.seed is None else str(args.seed)})
-    command = [sys.executable, "-m", "solara", "run", "sim.app.dashboard", "--host", args.host, "--port", str(args.port),
+    command = [sys.executable, "-m", "solara", "run", "sim.app.dashboard.page", "--host", args.host, "--port", str(args.port),
                "--production", "--no-open", "--no-check-version", "--log-level", "warning"]
     url = address(args.host, args.port)
     print(f"Starting the dashboard for {scenario_path} ...", flush=True)

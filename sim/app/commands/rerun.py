@@ -12,6 +12,7 @@ import argparse
 import hashlib
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 COMPARED = ("timeseries.csv", "networks.csv", "practices.parquet")
@@ -32,18 +33,10 @@ def register(commands) -> None:
     parser.set_defaults(handler=handle)
 
 
-def _found(value) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return "nothing (null)"
-    shown = repr(value)
-    return shown if len(shown) <= 60 else shown[:57] + "..."
-
-
 def read_manifest(folder: Path) -> dict:
     """The manifest of a results folder, checked for what a rerun needs (InputError if not)."""
     from sim.scenario.errors import InputError
+    from sim.scenario.messages import found
 
     if not folder.exists():
         raise InputError(folder, "", "expected a results folder; found nothing there")
@@ -69,23 +62,24 @@ def read_manifest(folder: Path) -> dict:
         if key not in data:
             raise InputError(path, key, "expected a value; found the key missing")
         if not isinstance(data[key], kind) or isinstance(data[key], bool):
-            raise InputError(path, key, f"expected {words}; found {_found(data[key])}")
+            raise InputError(path, key, f"expected {words}; found {found(data[key])}")
     return data
 
 
 def manifest_scenario(data: dict, path: Path):
-    """The scenario a manifest records, validated, with its seed and replications."""
+    """The scenario a manifest records, resolved with its seed, replications, file and overrides."""
     from sim.scenario.errors import InputError
-    from sim.scenario.loading import timeline, validate
+    from sim.scenario.loading import resolve
 
     recorded = {**data["scenario"], "seed": data["seed"], "replications": data["replications"]}
     try:
-        scenario = validate(recorded, str(path))
-        timeline(scenario, str(path))
+        resolved = resolve(recorded)
     except InputError as error:
         key = f"scenario.{error.key}" if error.key else "scenario"
         raise InputError(path, key, error.problem) from None
-    return scenario
+    overrides = data.get("overrides")
+    return replace(resolved, source=data.get("scenario_file"),
+                   overrides=tuple(map(str, overrides)) if isinstance(overrides, list) else ())
 
 
 def _free_sibling(folder: Path) -> Path:
@@ -120,7 +114,8 @@ def handle(args: argparse.Namespace) -> int:
     folder = Path(args.folder)
     data = read_manifest(folder)
     manifest_path = folder / "manifest.json"
-    scenario = manifest_scenario(data, manifest_path)
+    resolved = manifest_scenario(data, manifest_path)
+    scenario = resolved.scenario
     target = Path(args.out) if args.out else _free_sibling(folder)
     if target.resolve() == folder.resolve():
         raise InputError(target, "", "expected a new folder for the rerun; found the folder being re-run")
@@ -136,12 +131,8 @@ def handle(args: argparse.Namespace) -> int:
     if changed:
         print(f"gpsim rerun: note: versions differ from the original run ({'; '.join(changed)}); results may differ",
               file=sys.stderr)
-    replications = data["replications"]
-    with progress_bar(scenario.months * replications, scenario.name, args.quiet) as bar:
-        results = run(scenario, replications=replications, seed=data["seed"], progress=bar.update)
-    results.source = data.get("scenario_file")
-    overrides = data.get("overrides")
-    results.overrides = list(overrides) if isinstance(overrides, list) else []
+    with progress_bar(scenario.months * scenario.replications, scenario.name, args.quiet) as bar:
+        results = run(resolved, progress=bar.update)
     charts = not args.no_charts and data.get("charts", True) is not False
     extra = {"scenario_sha256": data.get("scenario_sha256"),
              "rerun_of": {"folder": str(folder), "manifest_sha256": _digest(manifest_path)}}

@@ -38,18 +38,17 @@ def progress_bar(total: int, label: str, quiet: bool) -> tqdm:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from sim.scenario.loading import load
+    from sim.scenario.loading import resolve
 
-    scenario = load(args.scenario, args.set, seed=args.seed, replications=args.replications)
+    resolved = resolve(args.scenario, args.set, seed=args.seed, replications=args.replications)
     from sim.app.api import run
     from sim.results.folder import check_destination
 
     if args.out:
         check_destination(Path(args.out), args.force)
-    replications = args.replications or scenario.replications
-    with progress_bar(scenario.months * replications, scenario.name, args.quiet) as bar:
-        results = run(scenario, replications=replications, seed=args.seed, progress=bar.update)
-    results.source, results.overrides = args.scenario, list(args.set)
+    scenario = resolved.scenario
+    with progress_bar(scenario.months * scenario.replications, scenario.name, args.quiet) as bar:
+        results = run(resolved, progress=bar.update)
     folder = results.save(args.out, force=args.force, charts=not args.no_charts)
     print(results.headline())
     print(f"Results written to {folder} ({results.seconds:.2f} s to simulate)")

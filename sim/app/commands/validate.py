@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 from .run import progress_bar
@@ -39,8 +38,7 @@ def handle(args: argparse.Namespace) -> int:
         atomic_folder,
         check_destination,
         default_folder,
-        digests,
-        versions,
+        write_manifest,
     )
 
     targets = load_targets(args.targets)
@@ -54,9 +52,8 @@ def handle(args: argparse.Namespace) -> int:
         found.to_csv(work / "patterns.csv", index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
         validation_chart(history, targets, work)
         (work / "validation.md").write_text(markdown_report(card, found, history, targets), encoding="utf-8")
-        manifest = {"targets_version": targets.version, "seed": history.seed, "replications": history.replications,
-                    "overrides": list(args.set), "versions": versions(), "files": digests(work)}
-        (work / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+        write_manifest(work, {"targets_version": targets.version, "seed": history.seed,
+                              "replications": history.replications, "overrides": list(args.set)})
     print(format_scorecard(card))
     print()
     print("Emergent patterns (not tuned to):")

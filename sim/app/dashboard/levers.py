@@ -1,0 +1,158 @@
+"""The levers a scenario offers (incentive, size band, start date, roles, commissioner push, GP
+supply, practices) and the scenario overrides they become."""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from sim.scenario.schema import Scenario
+
+
+def paid_kind(scenario: Scenario) -> str | None:
+    """The organisation kind the incentive levers act on: the first with a paid size band, else
+    the first of kind 'network', else the first kind; None when the scenario has no kinds."""
+    kinds = scenario.organisations
+    for name, organisation in kinds.items():
+        if organisation.band is not None:
+            return name
+    for name, organisation in kinds.items():
+        if organisation.kind == "network":
+            return name
+    return next(iter(kinds), None)
+
+
+def incentive(scenario: Scenario, kind: str) -> float:
+    """Network payments of a kind, GBP per patient per year (participation, core and leadership)."""
+    pay = scenario.organisations[kind].payments
+    return pay.participation_per_weighted_patient + pay.core_per_patient + pay.leadership_per_patient
+
+
+def supply_field(scenario: Scenario) -> tuple[str, bool]:
+    """The workforce field the supply lever sets, and whether it is a national total (which a
+    smaller England scales down) rather than a rate per patient."""
+    if "new_gps_per_1000_patients" in type(scenario.workforce).model_fields:
+        return "new_gps_per_1000_patients", False
+    return "new_gps_per_year", True
+
+
+def lever_defaults(scenario: Scenario) -> dict[str, Any]:
+    """Each lever this scenario offers, at the scenario's own value."""
+    levers: dict[str, Any] = {"new_gps": getattr(scenario.workforce, supply_field(scenario)[0])}
+    if scenario.population.source == "synthetic":
+        levers["practices"] = scenario.population.practices
+    kind = paid_kind(scenario)
+    if kind is not None:
+        organisation = scenario.organisations[kind]
+        levers["incentive_per_patient"] = incentive(scenario, kind)
+        if organisation.band is not None:
+            levers["band_min_patients"] = organisation.band.min_patients
+            levers["band_max_patients"] = organisation.band.max_patients
+        levers["network_opens"] = organisation.opens or scenario.start
+        levers["commissioner_push"] = organisation.commissioner_push
+    if scenario.additional_roles.start:
+        levers["reimbursement_rate"] = scenario.additional_roles.reimbursement_rate
+    return levers
+
+
+def _differs(value: Any, default: Any, tolerance: float = 1e-9) -> bool:
+    if isinstance(default, (int, float)) and not isinstance(default, bool):
+        return abs(float(value) - float(default)) > tolerance
+    return value != default
+
+
+def _number(value: float) -> str:
+    """A number as an override value: integers without a decimal point."""
+    value = float(value)
+    return str(int(value)) if value.is_integer() else repr(value)
+
+
+def changed_levers(scenario: Scenario, levers: dict[str, Any], resolution: dict[str, float] | None = None) -> dict[str, Any]:
+    """The levers set away from the scenario's value (by more than half their resolution)."""
+    defaults, resolution = lever_defaults(scenario), resolution or {}
+    return {name: value for name, value in levers.items() if value is not None and name in defaults
+            and _differs(value, defaults[name], max(resolution.get(name, 0.0) / 2, 1e-9))}
+
+
+def lever_overrides(scenario: Scenario, levers: dict[str, Any],
+                    resolution: dict[str, float] | None = None) -> tuple[list[str], list[str]]:
+    """The `key.path=value` overrides that put levers into a scenario, and notes on any lever
+    that had to be adjusted. A lever missing, None, or at the scenario's value adds nothing;
+    with a resolution (a slider's step) it is at the scenario's value when within half a step,
+    as the browser shows a slider's value rounded to its step.
+
+    Args:
+        scenario: the scenario as loaded (with any command-line overrides).
+        levers: lever values by name, as in lever_defaults.
+
+    Returns:
+        (overrides, notes)
+    """
+    defaults = lever_defaults(scenario)
+    wanted = {name: value for name, value in levers.items() if value is not None and name in defaults}
+    changed = changed_levers(scenario, levers, resolution)
+    overrides: list[str] = []
+    notes: list[str] = []
+    pop = scenario.population
+    fraction = 1.0
+    if "practices" in changed:
+        practices = int(changed["practices"])
+        fraction = practices / pop.practices
+        areas = max(1, round(pop.commissioner_areas * fraction))
+        overrides += [f"population.practices={practices}",
+                      f"population.commissioner_areas={areas}",
+                      f"population.regions={min(pop.regions, areas)}",
+                      f"population.side_km={_number(round(max(pop.side_km * math.sqrt(fraction), 10.5), 3))}"]
+        roles = scenario.additional_roles
+        if roles.start and "national_recruits_per_year" in type(roles).model_fields:
+            recruits = roles.national_recruits_per_year * fraction
+            overrides.append(f"additional_roles.national_recruits_per_year={_number(round(recruits, 3))}")
+    field, national = supply_field(scenario)
+    supply = float(wanted.get("new_gps", defaults["new_gps"]))
+    if "new_gps" in changed or (national and "practices" in changed):
+        overrides.append(f"workforce.{field}={_number(round(supply * (fraction if national else 1.0), 6))}")
+    kind = paid_kind(scenario)
+    if kind is not None:
+        prefix = f"organisations.{kind}"
+        if "incentive_per_patient" in changed:
+            overrides += _split_incentive(scenario, kind, float(changed["incentive_per_patient"]))
+        if "band_min_patients" in changed or "band_max_patients" in changed:
+            low = float(wanted.get("band_min_patients", defaults["band_min_patients"]))
+            high = float(wanted.get("band_max_patients", defaults["band_max_patients"]))
+            if high < low:
+                notes.append(f"Largest paid network raised to the smallest ({low:,.0f} patients).")
+                high = low
+            overrides += [f"{prefix}.band.min_patients={_number(low)}", f"{prefix}.band.max_patients={_number(high)}"]
+        if "network_opens" in changed:
+            overrides.append(f"{prefix}.opens={changed['network_opens']}")
+        if "commissioner_push" in changed:
+            overrides.append(f"{prefix}.commissioner_push={_number(changed['commissioner_push'])}")
+    if "reimbursement_rate" in changed:
+        overrides.append(f"additional_roles.reimbursement_rate={_number(changed['reimbursement_rate'])}")
+    return overrides, notes
+
+
+def _split_incentive(scenario: Scenario, kind: str, total: float) -> list[str]:
+    """Share a new total of network payments out in the scenario's own proportions."""
+    pay = scenario.organisations[kind].payments
+    parts = {"participation_per_weighted_patient": pay.participation_per_weighted_patient,
+             "core_per_patient": pay.core_per_patient, "leadership_per_patient": pay.leadership_per_patient}
+    before = sum(parts.values())
+    shares = {name: value / before for name, value in parts.items()} if before > 0 else \
+        {"participation_per_weighted_patient": 1.0, "core_per_patient": 0.0, "leadership_per_patient": 0.0}
+    return [f"organisations.{kind}.payments.{name}={_number(round(total * share, 6))}" for name, share in shares.items()]
+
+
+
+def lever_labels(scenario: Scenario) -> dict[str, str]:
+    """What each lever is, in full, with its unit."""
+    kind = paid_kind(scenario)
+    field, national = supply_field(scenario)
+    return {"incentive_per_patient": f"Incentive: {kind} payments, GBP per patient a year",
+            "band_min_patients": f"Paid size band of {kind}: smallest network, patients",
+            "band_max_patients": f"Paid size band of {kind}: largest network, patients",
+            "network_opens": f"Start date: {kind} networks open",
+            "reimbursement_rate": "Additional roles: share of cost reimbursed",
+            "commissioner_push": f"Commissioner support for {kind} (0-1)",
+            "new_gps": "Workforce supply: new GPs a year" + (" (England)" if national else " per 1,000 patients"),
+            "practices": "Practices at the start (fewer: a smaller England)"}
+
