@@ -6,8 +6,6 @@ from their month on. Mechanisms read only the latter.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sim.scenario.schema import (
     AdditionalRoles,
     Behaviour,
@@ -21,10 +19,14 @@ from sim.scenario.schema import (
     month_number,
 )
 
+SECTIONS = ("demand", "workforce", "money", "behaviour", "additional_roles", "continuity", "closure")
 
-@dataclass(frozen=True)
+
 class InForce:
     """The scenario's parameters in force in one month, organisations in kind order.
+
+    Its sections (demand, workforce, money, behaviour, additional_roles, continuity, closure)
+    are the scenario's, read as attributes.
 
     Args:
         scenario: the scenario with the dated changes up to this month applied.
@@ -32,37 +34,18 @@ class InForce:
         start_month: month_number of the run's first month, for dates in the scenario.
     """
 
-    scenario: Scenario
-    kinds: tuple[str, ...]
-    start_month: int
+    demand: Demand
+    workforce: Workforce
+    money: Money
+    behaviour: Behaviour
+    additional_roles: AdditionalRoles
+    continuity: Continuity
+    closure: Closure
 
-    @property
-    def demand(self) -> Demand:
-        return self.scenario.demand
-
-    @property
-    def workforce(self) -> Workforce:
-        return self.scenario.workforce
-
-    @property
-    def money(self) -> Money:
-        return self.scenario.money
-
-    @property
-    def behaviour(self) -> Behaviour:
-        return self.scenario.behaviour
-
-    @property
-    def additional_roles(self) -> AdditionalRoles:
-        return self.scenario.additional_roles
-
-    @property
-    def continuity(self) -> Continuity:
-        return self.scenario.continuity
-
-    @property
-    def closure(self) -> Closure:
-        return self.scenario.closure
+    def __init__(self, scenario: Scenario, kinds: tuple[str, ...], start_month: int):
+        self.scenario, self.kinds, self.start_month = scenario, kinds, start_month
+        for section in SECTIONS:
+            setattr(self, section, getattr(scenario, section))
 
     def organisation(self, kind: int) -> Organisation:
         """One organisation kind, by its index in kinds."""
