@@ -38,7 +38,7 @@ def close_and_merge(practices: PracticeState, geography: Geography, national: Na
     ratio = (np.where(practices.list_size < closure.small_list_size, closure.small_merger_ratio, 1.0)
              * np.where(benefits.mature_member, closure.network_merger_ratio, 1.0))
     distressed = practices.distress_months >= DISTRESS_MONTHS
-    hazard = rates.probability(np.minimum(closure.merger_rate * ratio, 0.99)) + distressed * closure.distress_rate
+    hazard = rates.hazard(closure.merger_rate * ratio) + distressed * closure.distress_rate
     draw = streams.uniform("closure", month)
     choice = streams.uniform("closure_route", month)
     for practice in np.flatnonzero(practices.open & (draw < hazard)):

@@ -39,11 +39,13 @@ def gp_flows(practices: PracticeState, national: NationalState, in_force: InForc
     yearly = (work.leaving_rate * practices.workload ** work.workload_elasticity * deprived * (1.0 - benefits.staff_support))
     partner_yearly = (yearly * (1.0 + benefits.leader_burnout) * np.where(practices.reserves < 0, work.deficit_leaving_ratio, 1.0)
                       + work.partner_retirement_rate)
-    partner_leavers = binomial(practices.partners, _monthly(partner_yearly), drawer("partner_leaving", month))
-    salaried_leavers = binomial(practices.salaried, _monthly(yearly), drawer("salaried_leaving", month))
+    # Yearly hazards (events per GP-year, like the turnover they are fitted to), so the ratios
+    # multiply them and retirement adds to them.
+    partner_leavers = binomial(practices.partners, rates.hazard(partner_yearly), drawer("partner_leaving", month))
+    salaried_leavers = binomial(practices.salaried, rates.hazard(yearly), drawer("salaried_leaving", month))
     practices.partners -= partner_leavers
     practices.salaried -= salaried_leavers
-    turning = binomial(practices.partners, _monthly(work.partner_to_salaried_rate), drawer("partner_to_salaried", month))
+    turning = binomial(practices.partners, rates.hazard(work.partner_to_salaried_rate), drawer("partner_to_salaried", month))
     practices.partners -= turning
     practices.salaried += turning
     # Somebody must hold the contract: a salaried GP takes on the partnership.
@@ -56,11 +58,6 @@ def gp_flows(practices: PracticeState, national: NationalState, in_force: InForc
     practices.pooled_cover_fte = gap * benefits.pooled_cover
     practices.locum_fte = (gap - practices.pooled_cover_fte) * work.locum_cover
     practices.record_gp_month(month, partner_leavers + salaried_leavers, practices.gp_heads())
-
-
-def _monthly(yearly: np.ndarray | float) -> np.ndarray | float:
-    """Monthly probability of a yearly leaving, retirement or merger rate."""
-    return rates.probability(np.minimum(yearly, 0.99))
 
 
 def _recruit(practices: PracticeState, in_force: InForce, benefits: Benefits, needed: np.ndarray, streams: Streams,
@@ -102,7 +99,7 @@ def additional_roles(practices: PracticeState, networks: NetworkState, in_force:
         return
     kind = in_force.kinds.index(roles.employer)
     staff = networks.view("roles_fte")
-    staff *= 1.0 - _monthly(roles.leaving_rate)
+    staff *= 1.0 - rates.hazard(roles.leaving_rate)
     entitled = paid_networks(networks, in_force, kind, month) & in_force.roles_active(month) & (roles.reimbursement_rate > 0)
     entitlement = np.where(entitled, networks.view("patients") * roles.target_fte_per_1000 / 1000.0, 0.0)
     excess = np.maximum(staff - entitlement, 0.0)
