@@ -6,9 +6,12 @@ merges keeps its slot with `open` False and an empty list.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import sparse
+from scipy.spatial import cKDTree
 
 OPEN, MERGED, CLOSED = 0, 1, 2
 NO_NETWORK = -1
@@ -59,6 +62,7 @@ class PracticeState:
     heads_by_month: np.ndarray = field(init=False)     # (12, practices) GP headcount, ring buffer
     leavers_12m: np.ndarray = field(init=False)        # sums of the ring buffers, kept current
     heads_12m: np.ndarray = field(init=False)
+    derived: dict[tuple, np.ndarray] = field(init=False, repr=False)   # see fixed()
 
     def __post_init__(self) -> None:
         n = self.list_size.size
@@ -79,6 +83,15 @@ class PracticeState:
         self.heads_by_month = np.tile(heads, (12, 1))
         self.leavers_12m = np.zeros(n, dtype=np.int64)
         self.heads_12m = heads.astype(np.int64) * 12
+        self.derived = {}
+
+    def fixed(self, key: tuple, compute: Callable[[], np.ndarray]) -> np.ndarray:
+        """An array that depends only on the practices' fixed attributes (site, rurality,
+        deprivation, attitudes) and the parameter values in `key`, computed once."""
+        value = self.derived.get(key)
+        if value is None:
+            value = self.derived[key] = compute()
+        return value
 
     @property
     def size(self) -> int:
@@ -154,3 +167,63 @@ class NetworkState:
     def view(self, name: str) -> np.ndarray:
         """The filled part of one attribute array."""
         return getattr(self, name)[: self.count]
+
+
+class AreaDistances:
+    """Distances between practices of the same commissioner area (sites do not move), and each
+    practice's area neighbours nearest first: the space founders and joiners search.
+
+    Args:
+        x_km, y_km: practice sites.
+        area_practices: the practice slots of each area, in slot order.
+    """
+
+    def __init__(self, x_km: np.ndarray, y_km: np.ndarray, area_practices: list[np.ndarray]):
+        self.area = np.zeros(x_km.size, dtype=np.int64)
+        self.position = np.zeros(x_km.size, dtype=np.int64)   # place within its area's list
+        self.members, self.km, self.nearest_first = area_practices, [], []
+        for area, members in enumerate(area_practices):
+            self.area[members], self.position[members] = area, np.arange(members.size)
+            x, y = x_km[members], y_km[members]
+            km = np.hypot(x[None, :] - x[:, None], y[None, :] - y[:, None])
+            ranking = km.copy()
+            np.fill_diagonal(ranking, -1.0)  # the practice itself first, then dropped
+            self.km.append(km)
+            self.nearest_first.append(np.argsort(ranking, axis=1, kind="stable")[:, 1:].astype(np.int32))
+
+    def row(self, practice: int) -> np.ndarray:
+        """km from a practice to every practice of its area, in the area's slot order."""
+        return self.km[self.area[practice]][self.position[practice]]
+
+    def others_by_distance(self, practice: int) -> tuple[list[int], list[float]]:
+        """The other practices of its area, nearest first (ties in slot order), and their km."""
+        area, position = self.area[practice], self.position[practice]
+        order = self.nearest_first[area][position]
+        return self.members[area][order].tolist(), self.km[area][position][order].tolist()
+
+
+@dataclass
+class Geography:
+    """Where practices stand relative to each other, worked out once per population (sites do
+    not move) and searched every month.
+
+    Attributes:
+        tree: spatial index of practice sites (km).
+        nearest, nearest_km: (practices, k) each practice's nearest other practices, nearest
+            first, and their distances: where mergers and dispersed patients go.
+        area_practices: the practice slots of each commissioner area, in slot order.
+        area_distances: distances within each area, for founders and joiners.
+        watching: sparse 0/1 (practices, practices), the neighbours each practice watches
+            (PracticeState.neighbours), so counting members among them is one product.
+        watched_by: its transpose, for updating those counts from the practices that changed.
+        watched_members: per organisation kind, the memberships last counted and the counts.
+    """
+
+    tree: cKDTree
+    nearest: np.ndarray
+    nearest_km: np.ndarray
+    area_practices: list[np.ndarray]
+    area_distances: AreaDistances
+    watching: sparse.csr_matrix
+    watched_by: sparse.csr_matrix
+    watched_members: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)

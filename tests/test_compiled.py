@@ -100,7 +100,7 @@ def test_merger_partners_are_identical(model, monkeypatch):
     saved = state.distress_months.copy()
     state.distress_months[::7] = 3  # some neighbours are distressed, so the search skips them
     try:
-        fast, loop = _both_ways(monkeypatch, lambda: [closure._merger_partner(model, p) for p in np.flatnonzero(state.open)])
+        fast, loop = _both_ways(monkeypatch, lambda: [closure._merger_partner(model.practices, model.geography, model.in_force, p) for p in np.flatnonzero(state.open)])
     finally:
         state.distress_months[:] = saved
     assert fast == loop
@@ -111,7 +111,7 @@ def test_merger_partners_are_identical(model, monkeypatch):
 def test_nearest_networks_are_identical(model, monkeypatch):
     from sim.model import networks
     state = model.practices
-    nearby = networks._AreaNetworks(model, model.kinds.index("pcn"))
+    nearby = networks.search.AreaNetworks(model.networks, model.geography, model.in_force, model.kinds.index("pcn"))
     asked = [(int(p), room, reach, excluding) for p in np.flatnonzero(state.open)[::3]
              for room, reach, excluding in ((state.list_size[p], 1.0, -1), (None, 2.0, -1), (None, 1.0, 0), (1e9, 1.0, -1))]
     fast, loop = _both_ways(monkeypatch, lambda: [nearby.nearest(p, room, reach, excluding) for p, room, reach, excluding in asked])
@@ -127,7 +127,7 @@ def test_willing_neighbours_are_identical(model, monkeypatch):
     accept = np.random.default_rng(5).random(state.size) < 0.6
     targets = (15_000.0, 40_000.0, 120_000.0)
     def ask():
-        return [networks._willing_neighbours(model, kind, int(p), accept, t).tolist() for p in range(state.size) for t in targets]
+        return [networks.search.willing_neighbours(model.practices, model.geography, model.in_force, kind, int(p), accept, t).tolist() for p in range(state.size) for t in targets]
     fast, loop = _both_ways(monkeypatch, ask)
     assert fast == loop
     assert sum(len(found) for found in fast) > state.size  # founders do find willing neighbours
@@ -136,7 +136,7 @@ def test_willing_neighbours_are_identical(model, monkeypatch):
 @needs_compiled
 def test_benefits_of_membership_are_identical(model, monkeypatch):
     from sim.model import networks
-    fast, loop = _both_ways(monkeypatch, lambda: networks.membership_benefits(model), "networks")
+    fast, loop = _both_ways(monkeypatch, lambda: networks.membership_benefits(model.practices, model.networks, model.in_force, model.month), "networks")
     for field in ("staff_support", "leader_burnout", "pooled_cover", "back_office_saving", "cross_site_cost", "mature_member"):
         assert getattr(fast, field).tobytes() == getattr(loop, field).tobytes(), field
     assert 0 < fast.mature_member.sum() < model.practices.open.sum()  # some networks are still young
@@ -149,7 +149,7 @@ def test_network_sizes_are_identical(model, monkeypatch):
     net = model.networks
 
     def sizes():
-        networks.update_sizes(model)
+        networks.update_sizes(model.practices, model.networks, model.month)
         return [net.view(name).copy() for name in ("patients", "members", "rural_share", "active")]
     fast, loop = _both_ways(monkeypatch, sizes, "networks")
     for a, b in zip(fast, loop):
@@ -185,7 +185,7 @@ def test_sites_at_equal_distance_are_left_to_the_spatial_index(model, monkeypatc
         _, _, tied = compiled.search.nearest_sites(net.x_km[slots], net.y_km[slots], model.practices.x_km[asking],
                                                    model.practices.y_km[asking], 8)
         assert tied
-        fast, tree = _both_ways(monkeypatch, lambda: networks._nearest_sites(model, slots, asking))
+        fast, tree = _both_ways(monkeypatch, lambda: networks.search.nearest_sites(model.practices, model.networks, slots, asking, model.in_force.behaviour.nearest_networks))
     finally:
         net.x_km[:], net.y_km[:] = saved
     assert fast[0].tobytes() == tree[0].tobytes() and fast[1].tolist() == tree[1].tolist()

@@ -16,7 +16,7 @@ def model():
 
 def test_network_sizes_match_a_loop_over_practices(model):
     state = model.practices
-    networks.update_sizes(model)
+    networks.update_sizes(model.practices, model.networks, model.month)
     for slot in range(model.networks.count):
         kind = model.networks.kind[slot]
         members = [p for p in range(state.size) if state.open[p] and state.membership[kind, p] == slot]
@@ -31,15 +31,15 @@ def _nearest_with_room_by_loop(model, kind, joining):
     takes no more this month. Those left out go on to the sequential path, which searches the
     whole area with up-to-date sizes."""
     net, state = model.networks, model.practices
-    reach = model.params.behaviour.max_network_distance_km
+    reach = model.in_force.behaviour.max_network_distance_km
     opening = net.patients.copy()
-    cap = networks.capacity(model, kind)
+    cap = networks.payment.capacity(net, model.in_force.organisation(kind))
     arrived, closed = {}, set()
     chosen = {}
     with_room = [s for s in range(net.count) if net.active[s] and net.kind[s] == kind and cap[s] > opening[s]]
     for p in sorted(joining):
         distances = {s: np.hypot(net.x_km[s] - state.x_km[p], net.y_km[s] - state.y_km[p]) for s in with_room}
-        looked_at = sorted(with_room, key=lambda s: distances[s])[:networks.NEAREST_NETWORKS]
+        looked_at = sorted(with_room, key=lambda s: distances[s])[:model.in_force.behaviour.nearest_networks]
         best, best_distance = None, np.inf
         for slot in looked_at:
             distance = distances[slot]
@@ -64,7 +64,7 @@ def test_vectorised_joining_matches_the_loop(model):
     assert outsiders.size > 20
     before = state.membership[kind].copy()
     expected = _nearest_with_room_by_loop(model, kind, outsiders)
-    left = networks._join_nearest_with_room(model, kind, outsiders)
+    left = networks.joining._join_nearest_with_room(model.practices, model.networks, model.in_force, kind, outsiders)
     placed = {int(p): int(state.membership[kind, p]) for p in outsiders if state.membership[kind, p] >= 0}
     state.membership[kind] = before
     assert placed == expected
@@ -77,7 +77,7 @@ def test_pool_share_out_matches_a_loop(model):
     net.view("pool")[:] = 50_000.0
     state.reserves[::7] = -20_000.0
     start_reserves, start_pool = state.reserves.copy(), net.view("pool").copy()
-    money._share_out_pools(model)
+    money._share_out_pools(state, net, len(model.kinds))
     expected = start_reserves.copy()
     pools = start_pool.copy()
     for kind in range(len(model.kinds)):
@@ -135,8 +135,8 @@ def _nearest_by_loop(model, kind, practice, with_room_for, reach_factor=1.0, exc
     """The nearest active network of the kind in the practice's area within reach, straight
     from the network arrays (ties to the lower slot)."""
     net, state = model.networks, model.practices
-    capacity = networks.capacity(model, kind)
-    reach = model.params.behaviour.max_network_distance_km * reach_factor
+    capacity = networks.payment.capacity(net, model.in_force.organisation(kind))
+    reach = model.in_force.behaviour.max_network_distance_km * reach_factor
     best, best_distance = -1, np.inf
     for slot in range(net.count):
         if (slot == excluding or not net.active[slot] or net.kind[slot] != kind or net.members[slot] <= 0
@@ -152,11 +152,11 @@ def _nearest_by_loop(model, kind, practice, with_room_for, reach_factor=1.0, exc
 
 def test_nearest_network_matches_a_search_of_every_network(model):
     kind = model.kinds.index("pcn")
-    nearby = networks._AreaNetworks(model, kind)
+    nearby = networks.search.AreaNetworks(model.networks, model.geography, model.in_force, kind)
     state = model.practices
     checked = 0
     for practice in range(0, state.size, 7):
-        for room, reach in ((state.list_size[practice], 1.0), (None, 1.0), (None, networks.STEERING_REACH), (5000.0, 2.0)):
+        for room, reach in ((state.list_size[practice], 1.0), (None, 1.0), (None, model.in_force.behaviour.steering_reach), (5000.0, 2.0)):
             expected = _nearest_by_loop(model, kind, practice, room, reach)
             assert nearby.nearest(practice, room, reach) == expected
             checked += expected >= 0
@@ -171,7 +171,7 @@ def _willing_by_sorting(model, kind, practice, accept, target):
     pool = pool[state.open[pool] & (state.membership[kind, pool] < 0) & accept[pool] & (pool != practice)]
     distance = np.hypot(state.x_km[pool] - state.x_km[practice], state.y_km[pool] - state.y_km[practice])
     order = np.argsort(distance, kind="stable")
-    pool = pool[order][distance[order] <= model.params.behaviour.max_network_distance_km]
+    pool = pool[order][distance[order] <= model.in_force.behaviour.max_network_distance_km]
     needed = target - state.list_size[practice]
     if needed <= 0:
         return []
@@ -192,13 +192,13 @@ def test_willing_neighbours_match_sorting_the_whole_area(model):
         for practice in range(0, model.practices.size, 5):
             for target in (20_000.0, 35_000.0, 60_000.0, 1_000.0):
                 expected = _willing_by_sorting(model, kind, practice, accept, target)
-                assert networks._willing_neighbours(model, kind, practice, accept, target).tolist() == expected
+                assert networks.search.willing_neighbours(model.practices, model.geography, model.in_force, kind, practice, accept, target).tolist() == expected
                 sizes.add(len(expected))
     assert max(sizes) >= 4
 
 
 def test_area_distances_match_the_distance_between_sites(model):
-    state, distances = model.practices, model.area_distances
+    state, distances = model.practices, model.geography.area_distances
     for practice in range(0, state.size, 11):
         same_area = np.flatnonzero(state.area == state.area[practice])
         expected = np.hypot(state.x_km[same_area] - state.x_km[practice], state.y_km[same_area] - state.y_km[practice])
@@ -212,15 +212,15 @@ def test_members_watched_kept_current_matches_a_fresh_count(model):
     state = model.practices
     kind = model.kinds.index("federation")
     before = state.membership[kind].copy()
-    networks.members_watched(model, kind)  # counted once, then changed below
+    networks.choice.members_watched(model.practices, model.geography, kind)  # counted once, then changed below
     rng = np.random.default_rng(5)
     for _ in range(3):
         moved = rng.choice(state.size, 40, replace=False)
         state.membership[kind, moved] = np.where(state.membership[kind, moved] >= 0, -1, 0)
         fresh = (state.membership[kind][state.neighbours] >= 0).sum(axis=1)
-        assert networks.members_watched(model, kind).tolist() == fresh.astype(float).tolist()
+        assert networks.choice.members_watched(model.practices, model.geography, kind).tolist() == fresh.astype(float).tolist()
     state.membership[kind] = before
-    networks.members_watched(model, kind)
+    networks.choice.members_watched(model.practices, model.geography, kind)
 
 
 def test_choices_worked_out_for_some_practices_match_working_them_out_for_all(model):
@@ -229,8 +229,8 @@ def test_choices_worked_out_for_some_practices_match_working_them_out_for_all(mo
     rng = np.random.default_rng(9)
     shares = []
     for kind, name in enumerate(model.kinds):
-        everyone = model.streams.uniform(f"choose:{name}", model.month) < expit(networks.joining_utility(model, kind))
-        choices = networks._Choices(model, kind)
+        everyone = model.streams.uniform(f"choose:{name}", model.month) < expit(networks.choice.joining_utility(model.practices, model.geography, model.in_force, kind, model.month))
+        choices = networks.choice.Choices(model.practices, model.geography, model.in_force, model.streams, model.month, kind)
         for _ in range(4):
             some = rng.choice(state.size, 300)
             assert choices(some).tolist() == everyone[some].tolist()

@@ -113,11 +113,11 @@ def check_month(model: GPModel, before: dict, fixed_lists: bool) -> None:
     # patients conserved: merged practices' lists move to their partner, closed practices' lists are dispersed
     ended_now = (state.ended_month == month) & ~state.open
     closed_now = ended_now & (state.status == CLOSED)
-    displaced = model.events["displaced"][month % 12]
+    displaced = model.national.events["displaced"][month % 12]
     if fixed_lists and not state.open.any():
         # The last practice closed: its patients have nowhere to go, and are counted as losing their usual GP.
         lost = before["patients"] - state.list_size.sum()
-        assert lost <= model.events["lost_usual_gp"][month % 12] * (1 + 1e-9) + 1e-6, f"{where}: {lost:.3f} patients lost uncounted"
+        assert lost <= model.national.events["lost_usual_gp"][month % 12] * (1 + 1e-9) + 1e-6, f"{where}: {lost:.3f} patients lost uncounted"
     elif fixed_lists:
         total = state.list_size.sum()
         assert total == pytest.approx(before["patients"], rel=1e-9), f"{where}: {before['patients'] - total:.3f} patients lost"
@@ -150,7 +150,7 @@ def check_month(model: GPModel, before: dict, fixed_lists: bool) -> None:
 
     # money balances: income minus costs is the change in reserves and pools
     held = state.reserves.sum() + networks.view("pool").sum()
-    ledger = model.ledger
+    ledger = model.national.ledger
     expected = (ledger["practice_income"] - ledger["practice_costs"] + ledger["network_income"]
                 - ledger["partner_surplus"] - ledger["written_off"])
     assert held - before["held"] == pytest.approx(expected, rel=1e-9, abs=1e-3), f"{where}: money does not balance"
@@ -158,7 +158,7 @@ def check_month(model: GPModel, before: dict, fixed_lists: bool) -> None:
 
 def own_neighbour(model: GPModel) -> np.ndarray:
     """Practices listed among their own nearest neighbours (possible where sites coincide)."""
-    return (model.nearest == np.arange(model.practices.size)[:, None]).any(axis=1)
+    return (model.geography.nearest == np.arange(model.practices.size)[:, None]).any(axis=1)
 
 
 def run_checked(data: dict) -> GPModel:

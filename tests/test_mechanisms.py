@@ -127,10 +127,10 @@ def test_benefits_ramp_up_with_maturity():
         model.step()
     pcn = model.kinds.index("pcn")
     young = (model.practices.membership[pcn] >= 0) & (model.practices.membership[0] < 0)
-    early = membership_benefits(model).staff_support[young].mean()
+    early = membership_benefits(model.practices, model.networks, model.in_force, model.month).staff_support[young].mean()
     for _ in range(8):
         model.step()
-    later = membership_benefits(model).staff_support[young].mean()
+    later = membership_benefits(model.practices, model.networks, model.in_force, model.month).staff_support[young].mean()
     assert 0 <= early < 0.02 and later > 3 * early
 
 
@@ -181,11 +181,11 @@ def test_closure_disperses_patients_to_neighbours():
     practice = int(np.argmax(state.list_size))
     patients = state.list_size[practice]
     total = state.list_size.sum()
-    closure.close(model, practice)
+    closure.close(model.practices, model.geography, model.national, model.in_force, practice, model.month)
     assert not state.open[practice] and state.list_size[practice] == 0
     assert state.list_size.sum() == pytest.approx(total)
-    assert model.events["displaced"].sum() == pytest.approx(patients)
-    receivers = model.nearest[practice][:model.params.closure.receiving_practices]
+    assert model.national.events["displaced"].sum() == pytest.approx(patients)
+    receivers = model.geography.nearest[practice][:model.in_force.closure.receiving_practices]
     assert state.continuity[receivers].max() < 0.95
 
 
@@ -196,9 +196,9 @@ def test_money_balances_every_month():
     for _ in range(36):
         held = model.practices.reserves.sum() + model.networks.view("pool").sum()
         model.step()
-        ledger = model.ledger
+        ledger = model.national.ledger
         now = model.practices.reserves.sum() + model.networks.view("pool").sum()
         expected = (ledger["practice_income"] - ledger["practice_costs"] + ledger["network_income"]
                     - ledger["partner_surplus"] - ledger["written_off"])
         assert now - held == pytest.approx(expected, rel=1e-9, abs=1e-3)
-    assert model.ledger["network_income"] > 0
+    assert model.national.ledger["network_income"] > 0

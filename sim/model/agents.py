@@ -46,7 +46,7 @@ class Practice(_Agent):
     @property
     def gp_fte(self) -> float:
         """GP FTE in post, locums excluded."""
-        work = self.model.params.workforce
+        work = self.model.in_force.workforce
         state = self.model.practices
         return float(state.partners[self.slot] * work.partner_fte_per_head + state.salaried[self.slot] * work.salaried_fte_per_head)
 

@@ -9,63 +9,66 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.model import compiled
+from sim.model import compiled, rates
 from sim.model.continuity import take_in_patients
+from sim.model.in_force import InForce
+from sim.model.national import NationalState
 from sim.model.networks import Benefits
-from sim.model.workforce import gp_fte, monthly_hazard
-from sim.state import CLOSED, MERGED, NO_NETWORK
+from sim.model.streams import Streams
+from sim.model.workforce import gp_fte
+from sim.state import CLOSED, MERGED, NO_NETWORK, Geography, PracticeState
 
 DISTRESS_MONTHS = 3
 
 
-def update_distress(model) -> None:
+def update_distress(practices: PracticeState, in_force: InForce) -> None:
     """Count consecutive months each practice has been short of GPs or overdrawn."""
-    practices, closure, money = model.practices, model.params.closure, model.params.money
-    short = gp_fte(model) + practices.locum_fte < closure.min_viable_gp_fte
+    closure, money = in_force.closure, in_force.money
+    short = gp_fte(practices, in_force) + practices.locum_fte < closure.min_viable_gp_fte
     overdrawn = practices.reserves < -money.deficit_distress_months * practices.costs
     distressed = practices.open & (short | overdrawn)
     practices.distress_months = np.where(distressed, practices.distress_months + 1, 0)
 
 
-def close_and_merge(model, benefits: Benefits) -> None:
+def close_and_merge(practices: PracticeState, geography: Geography, national: NationalState, in_force: InForce,
+                    benefits: Benefits, streams: Streams, month: int) -> None:
     """Draw this month's mergers and closures and carry them out."""
-    practices, closure = model.practices, model.params.closure
-    update_distress(model)
+    closure = in_force.closure
+    update_distress(practices, in_force)
     ratio = (np.where(practices.list_size < closure.small_list_size, closure.small_merger_ratio, 1.0)
              * np.where(benefits.mature_member, closure.network_merger_ratio, 1.0))
     distressed = practices.distress_months >= DISTRESS_MONTHS
-    hazard = monthly_hazard(closure.merger_rate * ratio) + distressed * closure.distress_rate
-    draw = model.streams.uniform("closure", model.month)
-    choice = model.streams.uniform("closure_route", model.month)
+    hazard = rates.hazard(closure.merger_rate * ratio) + distressed * closure.distress_rate
+    draw = streams.uniform("closure", month)
+    choice = streams.uniform("closure_route", month)
     for practice in np.flatnonzero(practices.open & (draw < hazard)):
-        partner = _merger_partner(model, int(practice))
-        if partner is not None and (not distressed[practice] or choice[practice] < 0.5):
-            merge(model, int(practice), partner)
+        partner = _merger_partner(practices, geography, in_force, int(practice))
+        if partner is not None and (not distressed[practice] or choice[practice] < closure.distressed_merger_share):
+            merge(practices, national, int(practice), partner, month)
         elif distressed[practice]:
-            close(model, int(practice))
+            close(practices, geography, national, in_force, int(practice), month)
 
 
-def _nearest_open(model, practice: int, within_km: float) -> tuple[np.ndarray, np.ndarray]:
+def _nearest_open(practices: PracticeState, geography: Geography, practice: int,
+                  within_km: float) -> tuple[np.ndarray, np.ndarray]:
     """Open practices near a practice, nearest first (from the neighbour index built at set-up)."""
-    practices = model.practices
-    index, distance = model.nearest[practice], model.nearest_km[practice]
+    index, distance = geography.nearest[practice], geography.nearest_km[practice]
     keep = practices.open[index] & (distance <= within_km)
     if not keep.any() and index.size < practices.size - 1:
-        distance, index = model.tree.query([practices.x_km[practice], practices.y_km[practice]], k=practices.size)
+        distance, index = geography.tree.query([practices.x_km[practice], practices.y_km[practice]], k=practices.size)
         keep = practices.open[index] & (index != practice) & (distance <= within_km)
     return index[keep], distance[keep]
 
 
-def _merger_partner(model, practice: int) -> int | None:
+def _merger_partner(practices: PracticeState, geography: Geography, in_force: InForce, practice: int) -> int | None:
     """The nearest open, undistressed neighbour, preferring one that shares an organisation."""
-    practices = model.practices
     if compiled.search is not None:  # the same search, compiled, over the nearest practices
-        partner = compiled.search.merger_partner(practice, model.nearest[practice], model.nearest_km[practice],
-                                                 model.params.closure.merger_distance_km, practices.open,
+        partner = compiled.search.merger_partner(practice, geography.nearest[practice], geography.nearest_km[practice],
+                                                 in_force.closure.merger_distance_km, practices.open,
                                                  practices.distress_months, practices.membership, practices.size)
         if partner != compiled.search.SEARCH_ALL:
             return None if partner < 0 else partner
-    candidates, _ = _nearest_open(model, practice, model.params.closure.merger_distance_km)
+    candidates, _ = _nearest_open(practices, geography, practice, in_force.closure.merger_distance_km)
     candidates = candidates[practices.distress_months[candidates] == 0]
     if candidates.size == 0:
         return None
@@ -74,46 +77,45 @@ def _merger_partner(model, practice: int) -> int | None:
     return int(candidates[shares][0] if shares.any() else candidates[0])
 
 
-def _end(model, practice: int, status: int) -> None:
-    practices = model.practices
+def _end(practices: PracticeState, national: NationalState, practice: int, status: int, month: int) -> None:
     practices.open[practice] = False
     practices.status[practice] = status
-    practices.ended_month[practice] = model.month
+    practices.ended_month[practice] = month
     practices.membership[:, practice] = NO_NETWORK
     for attribute in ("list_size", "locum_fte", "roles_fte", "pooled_cover_fte", "nurse_fte",
                       "direct_care_fte", "admin_fte", "reserves", "income", "costs"):
         getattr(practices, attribute)[practice] = 0.0
     practices.partners[practice] = practices.salaried[practice] = 0
-    model.record_ending(practice, status)
+    national.record_ending(month, status)
 
 
-def merge(model, practice: int, partner: int) -> None:
+def merge(practices: PracticeState, national: NationalState, practice: int, partner: int, month: int) -> None:
     """Merge a practice into a partner: its list, staff and reserves move; the site stays."""
-    practices = model.practices
     moved = practices.list_size[practice]
-    take_in_patients(model, partner, moved, practices.continuity[practice])
+    take_in_patients(practices, partner, moved, practices.continuity[practice])
     practices.list_size[partner] += moved
     for attribute in ("partners", "salaried", "nurse_fte", "direct_care_fte", "admin_fte", "reserves"):
         getattr(practices, attribute)[partner] += getattr(practices, attribute)[practice]
-    _end(model, practice, MERGED)
+    _end(practices, national, practice, MERGED, month)
 
 
-def close(model, practice: int) -> None:
+def close(practices: PracticeState, geography: Geography, national: NationalState, in_force: InForce, practice: int,
+          month: int) -> None:
     """Hand back a contract: patients are dispersed to the nearest practices with room."""
-    practices, params = model.practices, model.params
     patients = practices.list_size[practice]
-    receivers, _ = _nearest_open(model, practice, np.inf)
-    receivers = receivers[: params.closure.receiving_practices]
-    model.ledger["written_off"] += practices.reserves[practice]
-    practices.add_leavers(model.month, practice, practices.partners[practice] + practices.salaried[practice])
+    receivers, _ = _nearest_open(practices, geography, practice, np.inf)
+    receivers = receivers[: in_force.closure.receiving_practices]
+    national.ledger["written_off"] += practices.reserves[practice]
+    practices.add_leavers(month, practice, practices.partners[practice] + practices.salaried[practice])
     if receivers.size:
-        work = params.workforce
+        work = in_force.workforce
         in_post = practices.gp_fte(work.partner_fte_per_head, work.salaried_fte_per_head, receivers)
-        room = np.maximum(in_post * 1000.0 / work.gp_fte_per_1000 - practices.list_size[receivers], 0.0) + 100.0
+        room = (np.maximum(in_post * 1000.0 / work.gp_fte_per_1000 - practices.list_size[receivers], 0.0)
+                + in_force.closure.receiving_room_patients)
         shares = patients * room / room.sum()
         for receiver, share in zip(receivers, shares):
-            take_in_patients(model, int(receiver), share, params.continuity.moved_patient_continuity)
+            take_in_patients(practices, int(receiver), share, in_force.continuity.moved_patient_continuity)
             practices.list_size[receiver] += share
     # With no practice left to take them, the patients are displaced and no longer registered.
-    model.record_displaced(patients, patients)
-    _end(model, practice, CLOSED)
+    national.record_displaced(month, patients, patients)
+    _end(practices, national, practice, CLOSED, month)

@@ -7,35 +7,35 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.model.in_force import InForce
 from sim.model.networks import Benefits
 from sim.model.workforce import gp_fte
+from sim.state import PracticeState
 
 REFERENCE_LIST_SIZE = 6000.0  # size at which the size effect is zero
 
 
-def attainable(model, benefits: Benefits) -> np.ndarray:
+def attainable(practices: PracticeState, in_force: InForce, benefits: Benefits, month: int) -> np.ndarray:
     """Continuity each practice's current conditions allow, 0-1."""
-    practices, params = model.practices, model.params.continuity
-    gps = gp_fte(model)
+    params = in_force.continuity
+    gps = gp_fte(practices, in_force)
     locum_share = np.divide(practices.locum_fte, gps + practices.locum_fte,
                             out=np.zeros(practices.size), where=(gps + practices.locum_fte) > 0)
     doublings = np.log2(np.maximum(practices.list_size, 1.0) / REFERENCE_LIST_SIZE).clip(min=0.0)
-    return (params.ceiling * np.exp(-params.turnover_effect * practices.turnover_12m(model.month + 1))
+    return (params.ceiling * np.exp(-params.turnover_effect * practices.turnover_12m(month + 1))
             * np.clip(1.0 - params.locum_effect * locum_share, 0.0, 1.0)
             * np.clip(1.0 - params.size_effect * doublings, 0.0, 1.0)
             * (1.0 - benefits.cross_site_cost))
 
 
-def update(model, benefits: Benefits) -> None:
+def update(practices: PracticeState, in_force: InForce, benefits: Benefits, month: int) -> None:
     """Move each open practice's continuity a step towards what its conditions allow."""
-    practices = model.practices
-    step = (attainable(model, benefits) - practices.continuity) / model.params.continuity.adjustment_months
+    step = (attainable(practices, in_force, benefits, month) - practices.continuity) / in_force.continuity.adjustment_months
     practices.continuity = np.clip(practices.continuity + step * practices.open, 0.0, 1.0)
 
 
-def take_in_patients(model, practice: int, patients: float, continuity_of_moved: float) -> None:
+def take_in_patients(practices: PracticeState, practice: int, patients: float, continuity_of_moved: float) -> None:
     """Dilute a practice's continuity with patients arriving from elsewhere."""
-    practices = model.practices
     before = practices.list_size[practice]
     total = before + patients
     if total > 0:

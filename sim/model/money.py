@@ -10,15 +10,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.model.networks import Benefits, is_open, paid, paid_members
+from sim.model import rates
+from sim.model.in_force import InForce
+from sim.model.national import NationalState
+from sim.model.networks import Benefits, paid_members, paid_networks
+from sim.state import NetworkState, PracticeState
 
 POOL_SHARE_OUT_MONTHS = 3  # a network passes its unspent pool to members over about a quarter
 
 
-def practice_costs(model, benefits: Benefits) -> np.ndarray:
+def practice_costs(practices: PracticeState, national: NationalState, in_force: InForce, benefits: Benefits,
+                   month: int) -> np.ndarray:
     """Monthly costs of every practice, GBP."""
-    practices, money, work = model.practices, model.params.money, model.params.workforce
-    roles = model.params.additional_roles
+    money, work, roles = in_force.money, in_force.workforce, in_force.additional_roles
     yearly = (practices.partners * work.partner_fte_per_head * money.partner_drawings_per_fte
               + practices.salaried * work.salaried_fte_per_head * money.salaried_gp_cost_per_fte
               + practices.locum_fte * money.salaried_gp_cost_per_fte * money.locum_premium
@@ -26,52 +30,52 @@ def practice_costs(model, benefits: Benefits) -> np.ndarray:
               + practices.direct_care_fte * money.direct_care_cost_per_fte
               + practices.admin_fte * money.admin_cost_per_fte
               + practices.list_size * (money.premises_per_patient - benefits.back_office_saving)
-              + practices.roles_fte * roles.cost_per_fte * (1.0 - model.reimbursement_rate())
+              + practices.roles_fte * roles.cost_per_fte * (1.0 - in_force.reimbursement_rate(month))
               + money.fixed_costs)
-    return yearly / 12.0 * practices.open * model.cost_index
+    return rates.amount(yearly) * practices.open * national.cost_index
 
 
-def monthly_accounts(model, benefits: Benefits) -> None:
+def monthly_accounts(practices: PracticeState, networks: NetworkState, national: NationalState, in_force: InForce,
+                     benefits: Benefits, month: int) -> None:
     """Book a month of income and costs, pay networks, and share pools out to members."""
-    practices, money, networks = model.practices, model.params.money, model.networks
+    money, ledger = in_force.money, national.ledger
     weighted = practices.list_size * practices.need_weight
-    income = (weighted * money.global_sum_per_weighted_patient + practices.list_size * money.other_income_per_patient) * model.funding_index
+    income = (weighted * money.global_sum_per_weighted_patient + practices.list_size * money.other_income_per_patient) * national.funding_index
     spend = 0.0
-    for kind, organisation in enumerate(model.organisations()):
-        if not is_open(model, organisation):
+    for kind, organisation in enumerate(in_force.organisations()):
+        if not in_force.is_open(organisation, month):
             continue
         pay = organisation.payments
-        members = paid_members(model, kind)
+        members = paid_members(practices, networks, in_force, kind, month)
         participation = weighted * pay.participation_per_weighted_patient * members
         slot = practices.membership[kind]
-        young = members & (model.month - networks.formed[np.maximum(slot, 0)] < organisation.sustainability_ramp_months)
+        young = members & (month - networks.formed[np.maximum(slot, 0)] < organisation.sustainability_ramp_months)
         support = practices.list_size * pay.support_per_patient * young
         income = income + participation + support
-        paid_patients = np.where(paid(model, kind), networks.view("patients"), 0.0)
-        networks.view("pool")[:] += paid_patients * pay.core_per_patient / 12.0
-        model.ledger["network_income"] += paid_patients.sum() * pay.core_per_patient / 12.0
+        paid_patients = np.where(paid_networks(networks, in_force, kind, month), networks.view("patients"), 0.0)
+        networks.view("pool")[:] += rates.amount(paid_patients * pay.core_per_patient)
+        ledger["network_income"] += rates.amount(paid_patients.sum() * pay.core_per_patient)
         # Leadership payments buy leaders' time: spent, not pooled.
-        spend += (participation.sum() + support.sum() + paid_patients.sum() * (pay.core_per_patient + pay.leadership_per_patient)) / 12.0
-    practices.income = income / 12.0 * practices.open
-    practices.costs = practice_costs(model, benefits)
+        spend += rates.amount(participation.sum() + support.sum() + paid_patients.sum() * (pay.core_per_patient + pay.leadership_per_patient))
+    practices.income = rates.amount(income) * practices.open
+    practices.costs = practice_costs(practices, national, in_force, benefits, month)
     practices.reserves += practices.income - practices.costs
     cap = money.reserve_cap_months * practices.costs
-    model.ledger["partner_surplus"] += float(np.maximum(practices.reserves - cap, 0.0).sum())
+    ledger["partner_surplus"] += float(np.maximum(practices.reserves - cap, 0.0).sum())
     practices.reserves = np.minimum(practices.reserves, cap)
-    model.ledger["practice_income"] += practices.income.sum()
-    model.ledger["practice_costs"] += practices.costs.sum()
-    spend += (practices.roles_fte.sum() * model.params.additional_roles.cost_per_fte * model.reimbursement_rate()) / 12.0
-    model.incentive_spend_month = spend
-    _share_out_pools(model)
+    ledger["practice_income"] += practices.income.sum()
+    ledger["practice_costs"] += practices.costs.sum()
+    spend += rates.amount(practices.roles_fte.sum() * in_force.additional_roles.cost_per_fte * in_force.reimbursement_rate(month))
+    national.incentive_spend_month = spend
+    _share_out_pools(practices, networks, len(in_force.kinds))
 
 
-def _share_out_pools(model) -> None:
+def _share_out_pools(practices: PracticeState, networks: NetworkState, kinds: int) -> None:
     """Pools first cover members' overdrafts, then pass a slice of what is left to members."""
-    practices, networks = model.practices, model.networks
     if networks.count == 0:
         return
     pool = networks.view("pool")
-    for kind in range(len(model.kinds)):
+    for kind in range(kinds):
         slot = practices.membership[kind]
         member = (slot >= 0) & practices.open
         safe = np.maximum(slot, 0)
@@ -88,6 +92,6 @@ def _share_out_pools(model) -> None:
         pool -= share_out
 
 
-def in_deficit(model) -> np.ndarray:
+def in_deficit(practices: PracticeState) -> np.ndarray:
     """Bool over practice slots: open practices with negative reserves."""
-    return model.practices.open & (model.practices.reserves < 0)
+    return practices.open & (practices.reserves < 0)

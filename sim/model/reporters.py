@@ -35,7 +35,7 @@ def _cached(model, name: str, compute):
 
 
 def _gp_fte(model) -> np.ndarray:
-    return _cached(model, "gp_fte", lambda: gp_fte(model))
+    return _cached(model, "gp_fte", lambda: gp_fte(model.practices, model.in_force))
 
 
 def _annualised(model, total: float) -> float:
@@ -89,13 +89,13 @@ def gp_fte_per_1000(model) -> float:
 
 def partner_fte_per_1000(model) -> float:
     """GP partner FTE per 1,000 registered patients."""
-    work = model.params.workforce
+    work = model.in_force.workforce
     return _share(model.practices.partners.sum() * work.partner_fte_per_head * 1000.0, patients(model))
 
 
 def salaried_gp_fte_per_1000(model) -> float:
     """Salaried GP FTE per 1,000 registered patients."""
-    work = model.params.workforce
+    work = model.in_force.workforce
     return _share(model.practices.salaried.sum() * work.salaried_fte_per_head * 1000.0, patients(model))
 
 
@@ -119,32 +119,32 @@ def continuity(model) -> float:
 
 def practices_in_deficit(model) -> float:
     """Share of open practices with negative reserves (unable to pay partners' target drawings)."""
-    return _fraction(in_deficit(model).sum(), practices(model))
+    return _fraction(in_deficit(model.practices).sum(), practices(model))
 
 
 def closures_12m(model) -> int:
     """Practices that ended (merged or closed) in the last 12 months."""
-    return int(round(_annualised(model, model.events["mergers"].sum() + model.events["closures"].sum())))
+    return int(round(_annualised(model, model.national.events["mergers"].sum() + model.national.events["closures"].sum())))
 
 
 def mergers_12m(model) -> int:
     """Practices that merged into a neighbour in the last 12 months."""
-    return int(round(_annualised(model, model.events["mergers"].sum())))
+    return int(round(_annualised(model, model.national.events["mergers"].sum())))
 
 
 def contracts_handed_back_12m(model) -> int:
     """Practices that handed back their contract (patients dispersed) in the last 12 months."""
-    return int(round(_annualised(model, model.events["closures"].sum())))
+    return int(round(_annualised(model, model.national.events["closures"].sum())))
 
 
 def displaced_patients_12m(model) -> float:
     """Patients dispersed to other practices by closures in the last 12 months."""
-    return _annualised(model, model.events["displaced"].sum())
+    return _annualised(model, model.national.events["displaced"].sum())
 
 
 def patients_lost_usual_gp_12m(model) -> float:
     """Patients who lost their usual GP through a closure in the last 12 months."""
-    return _annualised(model, model.events["lost_usual_gp"].sum())
+    return _annualised(model, model.national.events["lost_usual_gp"].sum())
 
 
 def staff_fte_per_1000(model) -> float:
@@ -163,14 +163,14 @@ def access(model) -> float:
     """GP time supplied (in post, locum, pooled cover) over GP time needed, patient-weighted, capped at 1."""
     state = model.practices
     supplied = _gp_fte(model) + state.locum_fte + state.pooled_cover_fte
-    needed = required_gp_fte(model)
+    needed = required_gp_fte(model.practices, model.national, model.in_force)
     ratio = np.minimum(np.divide(supplied, needed, out=np.ones(state.size), where=needed > 0), 1.0)
     return _fraction((ratio * state.list_size).sum(), state.list_size.sum())
 
 
 def incentive_spend_gbp(model) -> float:
     """Public money spent this month on network payments, support and reimbursed roles, GBP."""
-    return float(model.incentive_spend_month)
+    return float(model.national.incentive_spend_month)
 
 
 def networks_of_kind(model, kind: int) -> int:
@@ -186,7 +186,7 @@ def coverage_of_kind(model, kind: int) -> float:
 
 def paid_coverage_of_kind(model, kind: int) -> float:
     """Share of open practices in a paid organisation of one kind."""
-    return _fraction(paid_members(model, kind).sum(), practices(model))
+    return _fraction(paid_members(model.practices, model.networks, model.in_force, kind, model.month).sum(), practices(model))
 
 
 NATIONAL = [month, practices, patients, mean_list_size, networks, network_coverage_practices,

@@ -568,7 +568,7 @@ def _sites(result: Assembly, pop, rng: np.random.Generator, area: np.ndarray, re
     if result.files.coordinates is None:
         centres, synthetic_region = area_centres(rng, areas, pop.side_km, max(1, int(region.max()) + 1))
         centres = centres[np.argsort(synthetic_region, kind="stable")]  # areas are numbered ICB by ICB
-        return place(rng, pop, centres, towns(rng, centres), area, rng.random(n) < pop.rural_share)
+        return place(rng, pop, centres, towns(rng, pop, centres), area, rng.random(n) < pop.rural_share)
     if not known.all():
         fallback = xy[known].mean(axis=0) if known.any() else np.zeros(2)
         for a in np.unique(area[~known]):

@@ -9,8 +9,6 @@ from scipy.spatial import cKDTree
 from sim.scenario.schema import Scenario
 from sim.state import PracticeState
 
-TOWNS_PER_AREA = 3
-
 
 def area_centres(rng: np.random.Generator, count: int, side_km: float, regions: int) -> tuple[np.ndarray, np.ndarray]:
     """Area centres on a jittered grid over the square, and each area's region."""
@@ -28,9 +26,10 @@ def area_centres(rng: np.random.Generator, count: int, side_km: float, regions: 
     return centres, region
 
 
-def towns(rng: np.random.Generator, centres: np.ndarray) -> np.ndarray:
-    """A few town centres around each area centre: (areas, towns, 2) in km."""
-    return centres[:, None, :] + rng.normal(0.0, 6.0, (centres.shape[0], TOWNS_PER_AREA, 2))
+def towns(rng: np.random.Generator, pop, centres: np.ndarray) -> np.ndarray:
+    """A few town centres around each area centre, one per share in pop.town_shares:
+    (areas, towns, 2) in km."""
+    return centres[:, None, :] + rng.normal(0.0, pop.town_spread_km, (centres.shape[0], len(pop.town_shares), 2))
 
 
 def place(rng: np.random.Generator, pop, centres: np.ndarray, town_xy: np.ndarray, area: np.ndarray,
@@ -39,7 +38,7 @@ def place(rng: np.random.Generator, pop, centres: np.ndarray, town_xy: np.ndarra
     around the area centre; folded back inside the square of side pop.side_km at its edges
     (folding, unlike clipping, never piles practices onto one spot)."""
     n = area.size
-    town_of = rng.choice(TOWNS_PER_AREA, size=n, p=[0.6, 0.25, 0.15])
+    town_of = rng.choice(len(pop.town_shares), size=n, p=pop.town_shares)
     urban_xy = town_xy[area, town_of] + rng.normal(0.0, pop.urban_spread_km, (n, 2))
     rural_xy = centres[area] + rng.normal(0.0, pop.rural_spread_km, (n, 2))
     xy = np.abs(np.where(away[:, None], rural_xy, urban_xy))
@@ -50,8 +49,9 @@ def deprivation_and_need(rng: np.random.Generator, pop, areas: int, area: np.nda
                          rural: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Deprivation (0-1) drawn around an area level, lower for rural practices; and the need
     weight it gives."""
-    area_deprivation = rng.beta(2.0, 2.5, areas)
-    deprivation = np.clip(area_deprivation[area] + rng.normal(0.0, 0.15, area.size) - 0.12 * rural, 0.0, 1.0)
+    area_deprivation = rng.beta(pop.area_deprivation_alpha, pop.area_deprivation_beta, areas)
+    deprivation = np.clip(area_deprivation[area] + rng.normal(0.0, pop.deprivation_sd, area.size)
+                          - pop.rural_deprivation_offset * rural, 0.0, 1.0)
     need_weight = 1.0 + pop.need_weight_deprivation * (deprivation - deprivation.mean())
     return deprivation, need_weight
 
@@ -66,13 +66,15 @@ def gp_heads(gp_fte: np.ndarray, partner_share, work) -> tuple[np.ndarray, np.nd
 
 def reserves(rng: np.random.Generator, scenario: Scenario, list_size: np.ndarray, partners: np.ndarray,
              salaried: np.ndarray, nurse: np.ndarray, direct_care: np.ndarray, admin: np.ndarray) -> np.ndarray:
-    """Starting reserves in GBP: a lognormal spread around the scenario's months of yearly costs."""
+    """Starting reserves in GBP: the scenario's months of yearly costs times a lognormal spread
+    with mean one."""
     work, money = scenario.workforce, scenario.money
     yearly_costs = (partners * work.partner_fte_per_head * money.partner_drawings_per_fte
                     + salaried * work.salaried_fte_per_head * money.salaried_gp_cost_per_fte
                     + nurse * money.nurse_cost_per_fte + direct_care * money.direct_care_cost_per_fte
                     + admin * money.admin_cost_per_fte + list_size * money.premises_per_patient + money.fixed_costs)
-    return yearly_costs / 12 * money.initial_reserve_months * rng.lognormal(-0.125, 0.5, list_size.size)
+    sigma = money.initial_reserve_sigma
+    return yearly_costs / 12 * money.initial_reserve_months * rng.lognormal(-sigma ** 2 / 2, sigma, list_size.size)
 
 
 def nearest_others(tree: cKDTree, xy: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -101,10 +103,12 @@ def practice_state(rng: np.random.Generator, scenario: Scenario, xy: np.ndarray,
     """A PracticeState from sites and drawn or read fields, adding the starting continuity,
     independence and trust (drawn, in that order), neighbours and isolation."""
     n = xy.shape[0]
-    continuity = np.clip(scenario.continuity.initial + rng.normal(0.0, 0.06, n), 0.05, 0.95)
+    pop = scenario.population
+    continuity = np.clip(scenario.continuity.initial + rng.normal(0.0, scenario.continuity.initial_sd, n), 0.05, 0.95)
     near, isolation_km = neighbours(xy, scenario.behaviour.neighbours, scenario.population.side_km)
     return PracticeState(
         x_km=xy[:, 0], y_km=xy[:, 1], continuity=continuity,
-        independence=rng.beta(2.0, 3.0, n), trust=rng.beta(3.0, 2.0, n),
+        independence=rng.beta(pop.independence_alpha, pop.independence_beta, n),
+        trust=rng.beta(pop.trust_alpha, pop.trust_beta, n),
         neighbours=near, isolation_km=isolation_km, n_kinds=max(1, len(scenario.organisations)), **fields,
     )

@@ -38,7 +38,7 @@ def synthetic_england(scenario: Scenario, rng: np.random.Generator) -> PracticeS
     centres, area_region = area_centres(rng, pop.commissioner_areas, pop.side_km, pop.regions)
     area_weight = rng.lognormal(0.0, 0.5, pop.commissioner_areas)
     area = rng.choice(pop.commissioner_areas, size=n, p=area_weight / area_weight.sum()).astype(np.int32)
-    town_xy = towns(rng, centres)
+    town_xy = towns(rng, pop, centres)
     rural = rng.random(n) < pop.rural_share
     xy = place(rng, pop, centres, town_xy, area, rural)
 

@@ -91,6 +91,16 @@ class Population(Section):
     urban_spread_km: float = P(5.0, "km", "assumption", "Spread of practices around a town centre.", gt=0, le=100)
     rural_spread_km: float = P(22.0, "km", "assumption", "Spread of rural practices around the area centre.", gt=0, le=200)
     need_weight_deprivation: float = P(0.25, "weight per unit deprivation", "assumption: Carr-Hill weights raise need with deprivation", "How much deprivation (0-1) raises a practice's need weight.", ge=0, le=2)
+    town_spread_km: float = P(6.0, "km", "assumption: an area's towns lie within about a dozen km of its centre (a CCG spans 20-40 km)", "Spread of an area's towns around the area centre.", gt=0, le=100)
+    town_shares: list[float] = P([0.6, 0.25, 0.15], "shares of town practices", "assumption: an area's main town holds most of its practices, smaller market towns the rest", "Shares of an area's town (not rural) practices around its first, second, ... town; the number of shares is the number of towns per area. They must add up to 1.", min_length=1, max_length=10)
+    area_deprivation_alpha: float = P(2.0, "beta shape", "assumption: with area_deprivation_beta 2.5, areas spread over the whole 0-1 range like IMD ranks, a little more of them in the less deprived half (mean 0.44)", "First shape parameter of the beta distribution of commissioner areas' deprivation (0-1).", gt=0, le=100)
+    area_deprivation_beta: float = P(2.5, "beta shape", "assumption: see area_deprivation_alpha", "Second shape parameter of the beta distribution of commissioner areas' deprivation (0-1).", gt=0, le=100)
+    deprivation_sd: float = P(0.15, "deprivation (0-1)", "assumption: practices within an area differ by less than areas do (area sd about 0.2)", "Spread of a practice's deprivation around its area's level.", ge=0, le=1)
+    rural_deprivation_offset: float = P(0.12, "deprivation (0-1)", "assumption: rural practices serve less deprived populations than their area's towns", "How much less deprived a rural practice is than its area's level.", ge=-1, le=1)
+    independence_alpha: float = P(2.0, "beta shape", "assumption: with independence_beta 3, most practices value independence moderately (mean 0.4), few not at all or entirely", "First shape parameter of the beta distribution of how much practices value independence (0-1).", gt=0, le=100)
+    independence_beta: float = P(3.0, "beta shape", "assumption: see independence_alpha", "Second shape parameter of the beta distribution of how much practices value independence (0-1).", gt=0, le=100)
+    trust_alpha: float = P(3.0, "beta shape", "assumption: with trust_beta 2, most practices trust their neighbours moderately (mean 0.6), as most areas already collaborated in some way (seeds)", "First shape parameter of the beta distribution of practices' trust in their neighbours (0-1).", gt=0, le=100)
+    trust_beta: float = P(2.0, "beta shape", "assumption: see trust_alpha", "Second shape parameter of the beta distribution of practices' trust in their neighbours (0-1).", gt=0, le=100)
 
     @model_validator(mode="before")
     @classmethod
@@ -106,6 +116,8 @@ class Population(Section):
     def _ordered(self) -> "Population":
         if self.max_list_size <= self.min_list_size:
             raise ValueError("max_list_size must be above min_list_size")
+        if min(self.town_shares) < 0 or abs(sum(self.town_shares) - 1.0) > 1e-6:
+            raise ValueError(f"town_shares must be shares of at least 0 adding up to 1; found them adding up to {sum(self.town_shares):g}")
         if self.source == "nhs_files":
             missing = [name for name in ("registrations", "workforce", "pcn_membership", "practices_file") if not getattr(self, name)]
             if missing:
@@ -120,6 +132,7 @@ class Demand(Section):
     list_growth_sd: float = P(0.02, "per year", "assumption: practices grow unevenly", "Spread of yearly list growth between practices.", ge=0, le=1)
     annual_consultation_growth: float = P(0.012, "per year", "assumption: ageing and multimorbidity (model brief, mechanism 1)", "Growth in GP time needed per registered patient.", ge=-0.2, le=0.2)
     staff_substitution: float = P(0.3, "GP FTE per FTE", "assumption: additional roles take some GP work", "GP time saved by one FTE of additional roles.", ge=0, le=1)
+    max_monthly_list_fall: float = P(0.5, "share of list", "assumption: a floor on the growth noise, never reached at the default spread; no practice loses half its list in a month", "Largest share of its list a practice can lose in one month to uneven growth.", ge=0, le=1)
 
 
 class Workforce(Section):
@@ -145,6 +158,11 @@ class Workforce(Section):
     network_attraction: float = P(1.25, "relative", "assumption: networks offer training and support (seeds)", "Attractiveness of a practice in a mature network.", gt=0, le=5)
     deficit_leaving_ratio: float = P(1.5, "rate ratio", "assumption: partners leave when drawings fall short", "Partner leaving hazard ratio while the practice is in deficit.", ge=0.5, le=10)
     locum_cover: float = C("workforce.locum_cover", 0.5, "share", "assumption", "Share of a practice's missing GP time filled by locums.", ge=0, le=1)
+    min_available_gp_fte: float = P(0.25, "FTE", "assumption: a practice with no GP in post still has about a session a day covered", "Least GP time counted as available when measuring workload, so a practice without GPs has a finite workload.", gt=0, le=10)
+    min_workload: float = P(0.25, "ratio", "assumption: keeps the workload term of the leaving hazard (workload^elasticity) between about 0.1 and 8 times", "Lowest workload (GP time needed over available) a practice is taken to have.", gt=0, le=1)
+    max_workload: float = P(4.0, "ratio", "assumption: see min_workload; a practice needing four times the GP time it has is in distress already", "Highest workload (GP time needed over available) a practice is taken to have.", ge=1, le=100)
+    max_staff_support: float = P(0.9, "share", "assumption: memberships together never remove every reason to leave", "Largest cut in GP leaving hazard that a practice's memberships give together.", ge=0, le=1)
+    staff_adjustment_months: float = P(12.0, "months", "assumption: practices adjust nurse and admin staffing over about a year", "How fast nurses, other direct care and admin staff follow the list (the gap closes by 1/this each month).", ge=1, le=240)
 
 
 class Money(Section):
@@ -164,6 +182,7 @@ class Money(Section):
     annual_cost_growth: float = P(0.01, "per year, real terms", "assumption: staff pay and running costs rise faster than prices", "Growth of costs per FTE and per patient.", ge=-0.5, le=0.5)
     reserve_cap_months: float = P(3.0, "months of costs", "assumption: partners draw surpluses as profit", "Reserves above this are drawn by the partners.", ge=0, le=120)
     initial_reserve_months: float = P(2.0, "months of costs", "assumption", "Mean reserves at the start.", ge=0, le=60)
+    initial_reserve_sigma: float = P(0.5, "log GBP", "assumption: reserves vary by about half either way between practices", "Spread of starting reserves between practices (lognormal with mean one, times initial_reserve_months of costs).", ge=0, le=3)
     deficit_distress_months: float = P(2.0, "months of costs", "assumption", "Overdraft, in months of costs, that counts as financial distress.", ge=0, le=60)
 
 
@@ -182,6 +201,9 @@ class Behaviour(Section):
     neighbours: int = P(8, "practices", "assumption", "Nearest practices a practice watches.", ge=1, le=50)
     max_network_distance_km: float = P(20.0, "km", "assumption: networks are geographically contiguous", "Farthest a founding practice reaches for members.", gt=0, le=500)
     network_merge_rate: float = P(1.5, "per year", "assumption: commissioners steer small networks together", "Yearly hazard that a network outside the paid band merges with a neighbouring one.", ge=0, le=12)
+    steering_reach: float = P(2.0, "multiple of max_network_distance_km", "assumption: commissioners place a practice too small to be paid in a network farther away than the practice would look itself", "How much farther than max_network_distance_km a practice too small to found a network is steered into one.", ge=1, le=20)
+    nearest_networks: int = P(8, "networks", "assumption: a practice weighs a handful of networks nearby; more rarely lie within reach in one area", "Nearest network sites a practice choosing membership looks at for one with room.", ge=1, le=100)
+    initial_network_age_months: int = P(36, "months", "assumption: organisations that exist at the start are past their workforce and sustainability ramps", "Age given at the start to the organisations that exist then.", ge=0, le=600)
 
 
 class Band(Section):
@@ -191,6 +213,7 @@ class Band(Section):
     max_patients: float = P(50000.0, "patients", "evidence: Networks / PCN size rule", "Largest network paid without commissioner agreement.", gt=0, le=100_000_000)
     rural_waiver: float = P(0.9, "probability", "evidence: Networks / PCN size rule (minimum waivable for sparse rural areas); over 99% of practices were in a PCN", "Chance a mostly rural network under the minimum is paid anyway.", ge=0, le=1)
     above_max_agreement: float = P(0.95, "probability", "evidence: Networks / PCN size rule (above 50k with agreement); over 99% of practices were in a PCN", "Chance a network over the maximum is paid anyway.", ge=0, le=1)
+    rural_waiver_share: float = P(0.5, "share of patients", "evidence: Networks / PCN size rule (minimum waivable for sparse rural areas), read as over half the patients in rural practices", "Share of a network's patients in rural practices above which it is mostly rural and may be waived under the minimum.", ge=0, le=1)
 
     @model_validator(mode="after")
     def _ordered(self) -> "Band":
@@ -242,18 +265,21 @@ class AdditionalRoles(Section):
     recruits_per_1000_patients: float = P(0.13, "FTE per 1,000 registered patients per year", "evidence: Networks / ARRS staff recruited (about 8,000 a year 2021-23 for 61M patients)", "Supply of additional-role staff, scaled to the population simulated.", ge=0, le=10)
     cost_per_fte: float = P(45_000.0, "GBP per FTE per year", "assumption", "Cost of an additional-role staff member.", ge=0, le=10_000_000)
     leaving_rate: float = P(0.12, "per year", "assumption", "Leaving hazard of additional-role staff.", ge=0, le=1)
+    run_down_months: float = P(12.0, "months", "assumption: fixed-term contracts run out over about a year", "How fast staff above a network's entitlement go when funding stops (the excess falls by 1/this each month).", ge=1, le=240)
 
 
 class Continuity(Section):
     """Share of GP consultations with the patient's usual GP (SLICC-like, practice level)."""
 
     initial: float = P(0.62, "share", "evidence: Continuity / saw preferred GP 65.3% (2012); SLICC 51.7% one practice (2019)", "Mean continuity at the start.", ge=0, le=1)
+    initial_sd: float = P(0.06, "share", "assumption: practices differ by a few points around the national mean (GP Patient Survey practice spread)", "Spread of practices' continuity at the start around `initial`.", ge=0, le=1)
     ceiling: float = P(0.70, "share", "assumption", "Continuity of a stable, fully staffed practice.", ge=0, le=1)
     turnover_effect: float = C("continuity.turnover_effect", 1.5, "per unit yearly turnover", "evidence: Continuity / persistent high turnover 5.2% fewer see preferred GP", "Continuity lost per unit of yearly GP turnover.", ge=0, le=20)
     locum_effect: float = C("continuity.locum_effect", 0.8, "per unit locum share", "assumption", "Continuity lost per unit of locum share.", ge=0, le=5)
     size_effect: float = P(0.04, "per doubling of list", "evidence: Money / larger lists have lower satisfaction", "Continuity lost per doubling of list above 6,000.", ge=0, le=1)
     moved_patient_continuity: float = P(0.2, "share", "assumption: moved patients start without a usual GP", "Continuity of patients moved by closure or merger.", ge=0, le=1)
     adjustment_months: float = P(12.0, "months", "assumption", "How fast continuity follows its conditions.", gt=0, le=240)
+    max_cross_site_cost: float = P(0.9, "share of continuity", "assumption: memberships together never remove every consultation with the usual GP", "Largest share of continuity that a practice's memberships together cost through cross-site working.", ge=0, le=1)
 
 
 class Closure(Section):
@@ -267,6 +293,8 @@ class Closure(Section):
     distress_rate: float = P(0.15, "per month", "assumption", "Monthly hazard of ending for a practice in distress for three months or more.", ge=0, le=1)
     merger_distance_km: float = P(10.0, "km", "assumption", "Farthest neighbour a practice merges with.", gt=0, le=500)
     receiving_practices: int = P(4, "practices", "assumption", "Nearest practices that take in a closed practice's patients.", ge=1, le=50)
+    receiving_room_patients: float = P(100.0, "patients", "assumption: even a practice at its staffing limit takes a few patients, so every receiver gets a share", "Patients a receiving practice is taken to have room for on top of its spare capacity when a closed practice's patients are shared out.", gt=0, le=100_000)
+    distressed_merger_share: float = P(0.5, "probability", "assumption: no published split between distressed practices merging and handing back; half each", "Chance that a distressed practice with a willing neighbour merges rather than hands back its contract.", ge=0, le=1)
 
 
 class Change(Section):

@@ -1,0 +1,44 @@
+"""What the model keeps for the country as a whole: real-terms indices, the month's money
+ledger and incentive spend, and practice endings and displaced patients over the last 12 months."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sim.state import MERGED
+
+EVENT_NAMES = ("mergers", "closures", "displaced", "lost_usual_gp")
+LEDGER = ("practice_income", "practice_costs", "network_income", "partner_surplus", "written_off")
+
+
+@dataclass
+class NationalState:
+    """National figures the mechanisms update.
+
+    Indices start at 1 and grow monthly: consultation_index (GP time needed per patient),
+    funding_index and cost_index (real terms). The ledger holds this month's GBP flows; events
+    hold counts per calendar month of the last 12 (ring buffers indexed by month % 12).
+    """
+
+    consultation_index: float = 1.0
+    funding_index: float = 1.0
+    cost_index: float = 1.0
+    incentive_spend_month: float = 0.0
+    ledger: dict[str, float] = field(default_factory=lambda: dict.fromkeys(LEDGER, 0.0))
+    events: dict[str, np.ndarray] = field(default_factory=lambda: {name: np.zeros(12) for name in EVENT_NAMES})
+
+    def begin_month(self, month: int) -> None:
+        """Clear this month's ledger and the event counts of the same month a year ago."""
+        self.ledger = dict.fromkeys(LEDGER, 0.0)
+        for counts in self.events.values():
+            counts[month % 12] = 0.0
+
+    def record_ending(self, month: int, status: int) -> None:
+        """Count a practice merged (status MERGED) or closed this month."""
+        self.events["mergers" if status == MERGED else "closures"][month % 12] += 1
+
+    def record_displaced(self, month: int, displaced: float, lost_usual_gp: float) -> None:
+        """Count patients moved by a closure this month."""
+        self.events["displaced"][month % 12] += displaced
+        self.events["lost_usual_gp"][month % 12] += lost_usual_gp

@@ -1,0 +1,104 @@
+"""Founding networks: an outsider with no network to join founds one and recruits its nearest
+willing neighbours up to the size its founders aim for; and the networks that exist at the start."""
+from __future__ import annotations
+
+import math
+from statistics import NormalDist
+
+import numpy as np
+
+from sim.model.in_force import InForce
+from sim.model.networks.membership import (
+    add_network,
+    join_one,
+    set_membership,
+    update_sizes,
+)
+from sim.model.networks.payment import smallest_worth_founding
+from sim.model.networks.search import AreaNetworks, willing_neighbours
+from sim.model.streams import Streams
+from sim.scenario.schema import Organisation
+from sim.state import NO_NETWORK, Geography, NetworkState, PracticeState
+
+_STANDARD_NORMAL = NormalDist()
+
+
+def target_size(organisation: Organisation, draw: float) -> float:
+    """Size founders aim for: somewhere in the paid band, or around the kind's natural size."""
+    if organisation.band is not None and (organisation.payments.participation_per_weighted_patient
+                                          + organisation.payments.core_per_patient) > 0:
+        return organisation.band.min_patients + draw * (organisation.band.max_patients - organisation.band.min_patients)
+    normal = _STANDARD_NORMAL.inv_cdf(min(max(draw, 1e-9), 1 - 1e-9))
+    return organisation.natural_size_patients * math.exp(organisation.natural_size_sigma * normal)
+
+
+def join_or_found(practices: PracticeState, networks: NetworkState, geography: Geography, in_force: InForce,
+                  kind: int, practice: int, accept: np.ndarray, size_draw: float, nearby: AreaNetworks,
+                  month: int) -> int:
+    """One outsider joins the nearest network with room, or founds one with its willing
+    neighbours (or, too small to found, is steered into a network); returns practices placed."""
+    organisation = in_force.organisation(kind)
+    with_room = nearby.nearest(practice, with_room_for=practices.list_size[practice])
+    if with_room != NO_NETWORK:
+        join_one(practices, networks, kind, practice, with_room)
+        return 1
+    target = target_size(organisation, size_draw)
+    recruits = willing_neighbours(practices, geography, in_force, kind, practice, accept, target)
+    founded_size = practices.list_size[practice] + practices.list_size[recruits].sum()
+    if founded_size < smallest_worth_founding(organisation):
+        existing = nearby.nearest(practice, with_room_for=None, reach_factor=in_force.behaviour.steering_reach)
+        if existing != NO_NETWORK:  # too small to stand alone (or be paid): the commissioner steers it into a network
+            join_one(practices, networks, kind, practice, existing)
+            return 1
+    slot = add_network(practices, networks, kind=kind, lead=practice, target_patients=target, waiver_draw=size_draw,
+                       month=month)
+    nearby.add(slot)
+    founders = np.concatenate([[practice], recruits]).astype(np.int64)
+    # All are outsiders, so nothing leaves another network (set_membership's founding case).
+    networks.patients[slot] += practices.list_size[founders].sum()
+    networks.members[slot] += founders.size
+    practices.membership[kind, founders] = slot
+    return founders.size
+
+
+def form_initial(practices: PracticeState, networks: NetworkState, geography: Geography, in_force: InForce,
+                 streams: Streams) -> None:
+    """At set-up, create the networks the data name, or found networks of each kind until its
+    initial coverage is reached; all are given the age of mature organisations."""
+    month = 0
+    given = practices.starting_networks or {}
+    for kind, organisation in enumerate(in_force.organisations()):
+        name = in_force.kinds[kind]
+        if name in given:
+            _networks_from_labels(practices, networks, kind, np.asarray(given[name]), month)
+            continue
+        if organisation.initial_coverage <= 0:
+            continue
+        rng = streams.generator(f"initial:{name}")
+        wanted = int(round(organisation.initial_coverage * practices.open.sum()))
+        accept = np.ones(practices.size, dtype=bool)
+        nearby = AreaNetworks(networks, geography, in_force, kind)
+        placed = int((practices.membership[kind] >= 0).sum())
+        for practice in rng.permutation(practices.size).tolist():
+            if practices.membership[kind, practice] >= 0:
+                continue
+            if placed >= wanted:
+                break
+            placed += join_or_found(practices, networks, geography, in_force, kind, practice, accept, rng.random(),
+                                    nearby, month)
+        update_sizes(practices, networks, month)
+    networks.view("formed")[:] = -in_force.behaviour.initial_network_age_months
+
+
+def _networks_from_labels(practices: PracticeState, networks: NetworkState, kind: int, labels: np.ndarray,
+                          month: int) -> None:
+    """One network per distinct label (>= 0), led by its largest member practice."""
+    for label in np.unique(labels[labels >= 0]):
+        members = np.flatnonzero((labels == label) & practices.open)
+        if members.size == 0:
+            continue
+        lead = int(members[np.argmax(practices.list_size[members])])
+        total = float(practices.list_size[members].sum())
+        slot = add_network(practices, networks, kind=kind, lead=lead, target_patients=total, waiver_draw=0.0, month=month)
+        set_membership(practices, networks, kind, members, slot)
+    update_sizes(practices, networks, month)
