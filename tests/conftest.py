@@ -2,14 +2,37 @@
 from __future__ import annotations
 
 import copy
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from sim.scenario.loading import merge, validate
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def pytest_addoption(parser):
+    parser.addoption("--refresh-docs-picture", action="store_true",
+                     help="save the browser test's picture of the finished run as docs/dashboard.png")
+
+
+HYPOTHESIS_HOME = pytest.StashKey[Path]()
+
+
+def pytest_configure(config):
+    # Hypothesis keeps caches in ./.hypothesis (written while collecting); tests write nothing in
+    # the checkout, so they go to a folder removed when the run ends.
+    config.stash[HYPOTHESIS_HOME] = Path(tempfile.mkdtemp(prefix="gpsim-tests-hypothesis-"))
+    set_hypothesis_home_dir(config.stash[HYPOTHESIS_HOME])
+
+
+def pytest_unconfigure(config):
+    shutil.rmtree(config.stash[HYPOTHESIS_HOME], ignore_errors=True)
+
 
 SMALL = {
     "name": "small",
