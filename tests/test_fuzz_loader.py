@@ -47,7 +47,7 @@ def check(folder: Path, content: str | bytes) -> None:
     except InputError as error:
         message = str(error)
         assert "\n" not in message and "\r" not in message
-        assert message.startswith(str(path)) or ": extends" in message or message.startswith("/")
+        assert message.startswith(f"{path}:") or ": extends" in message, message
         return
     assert isinstance(scenario, Scenario)
 
