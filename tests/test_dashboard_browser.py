@@ -123,7 +123,6 @@ def step(page, done: int) -> int:
     return now
 
 
-@pytest.mark.slow
 def test_dashboard_in_a_browser(dashboard, tmp_path, request):
     from PIL import Image
     from playwright.sync_api import sync_playwright

@@ -50,7 +50,6 @@ def assert_matches(actual: pd.DataFrame, expected: pd.DataFrame, rounding_step: 
             assert now.tolist() == then.tolist(), f"{label}: column {column} differs"
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("name", list(CASES))
 def test_run_reproduces_its_baseline(name):
     tables = run_case(name)
