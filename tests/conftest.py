@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -20,7 +21,7 @@ def pytest_addoption(parser):
                      help="save the browser test's picture of the finished run as docs/dashboard.png")
 
 
-HYPOTHESIS_HOME = pytest.StashKey[Path]()
+SCRATCH = pytest.StashKey[Path]()
 
 # Tests that take more than a few seconds (2.5 s or more on 2 shared cores, `--durations=40`),
 # marked slow so that `python -m pytest -m "not slow"` is a quick loop. By module: a test's name
@@ -52,14 +53,16 @@ SLOW = {
 
 
 def pytest_configure(config):
-    # Hypothesis keeps caches in ./.hypothesis (written while collecting); tests write nothing in
-    # the checkout, so they go to a folder removed when the run ends.
-    config.stash[HYPOTHESIS_HOME] = Path(tempfile.mkdtemp(prefix="gpsim-tests-hypothesis-"))
-    set_hypothesis_home_dir(config.stash[HYPOTHESIS_HOME])
+    # Hypothesis keeps caches in ./.hypothesis (written while collecting) and Dask its workers'
+    # scratch space in $TMPDIR/dask-scratch-space; tests leave nothing behind, so both go to a
+    # folder removed when the run ends (workers started by the tests inherit the variable).
+    scratch = config.stash[SCRATCH] = Path(tempfile.mkdtemp(prefix="gpsim-tests-"))
+    set_hypothesis_home_dir(scratch / "hypothesis")
+    os.environ["DASK_TEMPORARY_DIRECTORY"] = str(scratch / "dask")
 
 
 def pytest_unconfigure(config):
-    shutil.rmtree(config.stash[HYPOTHESIS_HOME], ignore_errors=True)
+    shutil.rmtree(config.stash[SCRATCH], ignore_errors=True)
 
 
 def pytest_collection_modifyitems(items):
