@@ -2,14 +2,75 @@
 from __future__ import annotations
 
 import copy
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from sim.scenario.loading import merge, validate
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def pytest_addoption(parser):
+    parser.addoption("--refresh-docs-picture", action="store_true",
+                     help="save the browser test's picture of the finished run as docs/dashboard.png")
+
+
+SCRATCH = pytest.StashKey[Path]()
+
+# Tests that take more than a few seconds (2.5 s or more on 2 shared cores, `--durations=40`),
+# marked slow so that `python -m pytest -m "not slow"` is a quick loop. By module: a test's name
+# (all its parametrisations), or a module-scoped fixture whose setup is the slow part (every test
+# using it). A new slow test belongs here.
+SLOW = {
+    "test_bad_inputs.py": {"outcomes", "test_other_commands_that_read_scenarios_fail_the_same_way"},
+    "test_cli.py": {"run_folder", "test_main_scenario_runs_from_the_command_line", "test_python_api_same_verbs",
+                    "test_default_folder_is_new_under_outputs", "test_existing_results_are_not_overwritten_without_force"},
+    "test_compare.py": {"test_compare_command_writes_the_folder_contract", "test_bad_input_exits_2_with_one_line",
+                        "test_every_chart_has_a_title_and_labelled_axes"},
+    "test_crash_safety.py": {"test_killed_while_simulating_leaves_nothing",
+                             "test_killed_while_writing_leaves_no_complete_looking_folder",
+                             "test_interrupted_or_terminated_run_exits_cleanly_and_writes_nothing"},
+    "test_dashboard_browser.py": {"test_dashboard_in_a_browser"},
+    "test_fuzz_loader.py": {"test_any_text", "test_structured_but_wrong_top_level", "test_one_wrong_value_in_a_valid_scenario"},
+    "test_invariants.py": {"test_invariants_hold_every_month"},
+    "test_nhs_data.py": {"test_data_check_reports_what_the_files_give", "test_data_check_exit_codes"},
+    "test_regression.py": {"test_run_reproduces_its_baseline"},
+    "test_report.py": {"html_briefing", "test_pdf_is_a4_and_quotes_the_same_numbers"},
+    "test_reproducibility.py": {"original"},
+    "test_sweep.py": {"latin", "test_a_dask_cluster_gives_the_same_file", "test_resume_after_kill_9_gives_the_identical_file",
+                      "test_sensitivity_indices_for_sobol_and_morris", "test_one_worker_gives_the_same_file_as_two",
+                      "test_bad_scheduler_exits_2_with_one_line_and_writes_nothing",
+                      "test_the_worked_sobol_example_in_the_docs_runs", "test_a_worker_keeps_no_model_between_runs"},
+    "test_validation.py": {"test_calibration_is_reproducible_and_finds_the_truth",
+                           "test_validate_command_exit_status_and_files"},
+}
+
+
+def pytest_configure(config):
+    # Hypothesis keeps caches in ./.hypothesis (written while collecting) and Dask its workers'
+    # scratch space in $TMPDIR/dask-scratch-space; tests leave nothing behind, so both go to a
+    # folder removed when the run ends (workers started by the tests inherit the variable).
+    scratch = config.stash[SCRATCH] = Path(tempfile.mkdtemp(prefix="gpsim-tests-"))
+    set_hypothesis_home_dir(scratch / "hypothesis")
+    os.environ["DASK_TEMPORARY_DIRECTORY"] = str(scratch / "dask")
+
+
+def pytest_unconfigure(config):
+    shutil.rmtree(config.stash[SCRATCH], ignore_errors=True)
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        slow = SLOW.get(item.path.name, set())
+        if getattr(item, "originalname", item.name) in slow or slow.intersection(item.fixturenames):
+            item.add_marker(pytest.mark.slow)
+
 
 SMALL = {
     "name": "small",

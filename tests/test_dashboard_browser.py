@@ -1,7 +1,9 @@
 """The dashboard in a real browser: `gpsim dashboard` serves the page, headless Chromium (Debian's
 package, driven by Playwright) loads it without console errors, a lever changes the run, Step,
 Render Interval and play move the model, the charts change, the download holds the same numbers
-as `gpsim run`, and screenshots are saved (also as docs/dashboard.png for the README)."""
+as `gpsim run`, and screenshots are saved in the test's temporary folder. The README's picture,
+docs/dashboard.png, is refreshed from the finished run only when asked:
+`python -m pytest tests/test_dashboard_browser.py --refresh-docs-picture`."""
 from __future__ import annotations
 
 import io
@@ -9,6 +11,7 @@ import os
 import queue
 import re
 import shlex
+import shutil
 import signal
 import socket
 import subprocess
@@ -120,13 +123,12 @@ def step(page, done: int) -> int:
     return now
 
 
-def test_dashboard_in_a_browser(dashboard, tmp_path):
+def test_dashboard_in_a_browser(dashboard, tmp_path, request):
     from PIL import Image
     from playwright.sync_api import sync_playwright
 
     url, server_log = dashboard
     problems: list[str] = []
-    started = time.monotonic()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
         page = browser.new_page(viewport={"width": 1500, "height": 1420}, accept_downloads=True)
@@ -198,9 +200,10 @@ def test_dashboard_in_a_browser(dashboard, tmp_path):
 
     assert not problems, "\n".join(problems)
     assert "Traceback" not in server_log.read_text(), server_log.read_text()
-    assert time.monotonic() - started < 120
 
     # The README's picture: the finished run, as a small palette PNG.
-    docs = ROOT / "docs" / "dashboard.png"
-    Image.open(tmp_path / "dashboard.png").convert("RGB").quantize(colors=128).save(docs, optimize=True)
-    assert docs.stat().st_size < 400_000
+    picture = tmp_path / "dashboard-small.png"
+    Image.open(tmp_path / "dashboard.png").convert("RGB").quantize(colors=128).save(picture, optimize=True)
+    assert picture.stat().st_size < 400_000
+    if request.config.getoption("--refresh-docs-picture"):
+        shutil.copyfile(picture, ROOT / "docs" / "dashboard.png")

@@ -98,7 +98,9 @@ def test_a_practice_can_belong_to_two_kinds_at_once():
 def test_network_patients_equal_the_sum_of_members_lists():
     model = run(small(months=30))
     state = model.practices
-    for slot in np.flatnonzero(model.networks.view("active")):
+    active = np.flatnonzero(model.networks.view("active"))
+    assert active.size > 20
+    for slot in active:
         kind = model.networks.kind[slot]
         members = (state.membership[kind] == slot) & state.open
         assert model.networks.patients[slot] == pytest.approx(state.list_size[members].sum())
@@ -126,12 +128,17 @@ def test_benefits_ramp_up_with_maturity():
     for _ in range(28):  # PCNs open at month 27
         model.step()
     pcn = model.kinds.index("pcn")
+    network = model.organisation(pcn)
     young = (model.practices.membership[pcn] >= 0) & (model.practices.membership[0] < 0)
+    assert young.sum() > 50
     early = membership_benefits(model.practices, model.networks, model.in_force, model.month).staff_support[young].mean()
     for _ in range(8):
         model.step()
     later = membership_benefits(model.practices, model.networks, model.in_force, model.month).staff_support[young].mean()
-    assert 0 <= early < 0.02 and later > 3 * early
+    # A month after forming, a network gives a twelfth of its support; nine months on, nine twelfths
+    # (more where a network has grown large or a practice has since joined a federation).
+    assert early == pytest.approx(network.staff_support / network.workforce_ramp_months)
+    assert 8 * early < later < network.staff_support + network.large_staff_support
 
 
 def test_more_turnover_means_less_continuity():
@@ -181,12 +188,23 @@ def test_closure_disperses_patients_to_neighbours():
     practice = int(np.argmax(state.list_size))
     patients = state.list_size[practice]
     total = state.list_size.sum()
+    lists, continuity = state.list_size.copy(), state.continuity.copy()
     closure.close(model.practices, model.geography, model.national, model.in_force, practice, model.month)
     assert not state.open[practice] and state.list_size[practice] == 0
     assert state.list_size.sum() == pytest.approx(total)
     assert model.national.events["displaced"].sum() == pytest.approx(patients)
-    receivers = model.geography.nearest[practice][:model.in_force.closure.receiving_practices]
-    assert state.continuity[receivers].max() < 0.95
+    gained = state.list_size - lists
+    receivers = np.flatnonzero(gained > 0)
+    assert receivers.size == model.in_force.closure.receiving_practices
+    assert set(receivers) <= set(model.geography.nearest[practice][:10].tolist())
+    assert gained[receivers].sum() == pytest.approx(patients)
+    # Their continuity is diluted by the newcomers, who arrive with moved_patient_continuity (0.2),
+    # in proportion to how many came; no other practice's continuity moves.
+    moved = model.in_force.continuity.moved_patient_continuity
+    diluted = (continuity[receivers] * lists[receivers] + moved * gained[receivers]) / state.list_size[receivers]
+    assert state.continuity[receivers] == pytest.approx(diluted, rel=1e-9)
+    assert (continuity[receivers] - state.continuity[receivers]).min() > 0.02
+    assert np.flatnonzero(state.continuity != continuity).tolist() == receivers.tolist()
 
 
 # -- money -----------------------------------------------------------------------------------

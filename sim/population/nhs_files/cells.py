@@ -1,0 +1,153 @@
+"""Reading an NHS CSV file as text cells, and the checks every reader shares: column aliases,
+numbers ('ND' or blank meaning not disclosed), practice codes given once, and dates."""
+from __future__ import annotations
+
+import datetime as _dt
+import re
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.scenario.errors import InputError
+
+NOT_DISCLOSED = ("ND", "")
+_MONTHS = {m: i for i, m in enumerate(("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"), 1)}
+
+
+def normalise(header: Any) -> str:
+    """A header with its whitespace (line breaks too) collapsed to single spaces, upper-cased."""
+    return " ".join(str(header).split()).upper()
+
+
+def existing_file(path: str | Path, what: str) -> Path:
+    """The path, if a file is there; InputError naming `what` was expected if not."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(path, "", f"expected an existing {what} file; found nothing there")
+    return path
+
+
+def read_table(path: str | Path, what: str, header: bool = True) -> pd.DataFrame:
+    """A CSV file as text cells (stripped), headers normalised; InputError if it cannot be read."""
+    path = existing_file(path, what)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)  # a line with more cells than the header
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig",
+                                header=0 if header else None, index_col=False)
+    except pd.errors.ParserWarning:
+        raise InputError(path, "", f"expected a {what} CSV file with as many cells on each line as in its header; "
+                                   "found a line with more (an unquoted comma?)") from None
+    except UnicodeDecodeError:
+        raise InputError(path, "", f"expected a {what} CSV file in UTF-8 text; found binary data") from None
+    except pd.errors.EmptyDataError:
+        raise InputError(path, "", f"expected a {what} CSV file with rows; found an empty file") from None
+    except pd.errors.ParserError as error:
+        raise InputError(path, "", f"expected a {what} CSV file; found text that does not parse ({str(error).strip()})") from None
+    if header:
+        frame.columns = [normalise(column) for column in frame.columns]
+    return frame.apply(lambda column: column.str.strip())
+
+
+def find_column(frame: pd.DataFrame, aliases: tuple[str, ...]) -> str | None:
+    """The first of the aliases that is a column of the frame, or None."""
+    return next((name for name in aliases if name in frame.columns), None)
+
+
+def columns(frame: pd.DataFrame, path: Path, required: dict, optional: dict | None = None) -> dict[str, str | None]:
+    """Canonical name -> the column that holds it (first alias present); InputError if a required
+    one is missing.
+
+    Args:
+        frame: the file's cells, headers normalised.
+        path: the file, named in errors.
+        required: canonical name -> accepted headers; each must be present.
+        optional: canonical name -> accepted headers; None where absent.
+    """
+    found: dict[str, str | None] = {}
+    for name, aliases in required.items():
+        column = find_column(frame, aliases)
+        if column is None:
+            shown = ", ".join(frame.columns[:12]) + (", ..." if len(frame.columns) > 12 else "")
+            raise InputError(path, aliases[0], f"expected a column named {' or '.join(aliases)}; found columns {shown}")
+        found[name] = column
+    for name, aliases in (optional or {}).items():
+        found[name] = find_column(frame, aliases)
+    return found
+
+
+def numbers(frame: pd.DataFrame, column: str, path: Path, missing_ok: bool = True) -> np.ndarray:
+    """A column as floats: 'ND' or blank -> NaN (an InputError unless missing_ok); anything else
+    that is not a non-negative number is an InputError naming its line."""
+    text = frame[column].reset_index(drop=True)
+    missing = text.str.upper().isin(NOT_DISCLOSED)
+    values = pd.to_numeric(text.where(~missing).str.replace(",", "", regex=False), errors="coerce")
+    bad = (values.isna() & ~missing) | (values < 0)
+    if bad.any() or (not missing_ok and missing.any()):
+        row = int(np.flatnonzero(bad | (missing & (not missing_ok)))[0])
+        raise InputError(path, column, f"expected a non-negative number on line {row + 2}; found '{text[row]}'")
+    return values.to_numpy(dtype=float)
+
+
+def unique_codes(codes: pd.Series, path: Path, column: str, first_line: int = 2) -> None:
+    """InputError naming the first two lines if a (non-blank) practice code appears twice.
+
+    Args:
+        codes: the practice codes, in file order.
+        path, column: named in the error.
+        first_line: the file line of the first code (2 below a header row).
+    """
+    repeated = codes.duplicated(keep=False) & (codes != "")
+    if repeated.any():
+        lines = [str(i + first_line) for i in np.flatnonzero(repeated.to_numpy())[:2]]
+        raise InputError(path, column, f"expected each practice code once; found '{codes[repeated].iloc[0]}' "
+                                       f"on lines {' and '.join(lines)}")
+
+
+def parse_date(text: str) -> int | None:
+    """A date as YYYYMMDD (int), from YYYYMMDD, YYYY-MM-DD[ time], DD/MM/YYYY or DDMONYYYY;
+    0 for a blank; None if it is none of these."""
+    text = text.strip()
+    if not text:
+        return 0
+    for pattern, order in ((r"(\d{4})(\d{2})(\d{2})", "ymd"), (r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?", "ymd"),
+                           (r"(\d{1,2})/(\d{1,2})/(\d{4})(?: .*)?", "dmy"), (r"(\d{1,2})-?([A-Za-z]{3})-?(\d{4})", "dMy")):
+        match = re.fullmatch(pattern, text)
+        if not match:
+            continue
+        a, b, c = match.groups()
+        year, month, day = {"ymd": (a, b, c), "dmy": (c, b, a), "dMy": (c, str(_MONTHS.get(b.upper(), 0)), a)}[order]
+        try:
+            _dt.date(int(year), int(month), int(day))
+        except ValueError:
+            return None
+        return int(year) * 10000 + int(month) * 100 + int(day)
+    return None
+
+
+def dates(frame: pd.DataFrame, column: str | int, path: Path, first_line: int, name: str) -> np.ndarray:
+    """A column of dates as YYYYMMDD integers (0 for a blank); InputError naming the first line
+    that is not a date.
+
+    Args:
+        frame, column: the cells and the column (a header, or a position in a file without one).
+        path, name: the file and the column's name, both named in the error.
+        first_line: the file line of the frame's first row.
+    """
+    values = []
+    for row, text in enumerate(frame[column]):
+        value = parse_date(text)
+        if value is None:
+            raise InputError(path, name, f"expected a date such as 2019-07-01, 01/07/2019 or 20190701 on line "
+                                         f"{row + first_line}; found '{text}'")
+        values.append(value)
+    return np.array(values, dtype=np.int64)
+
+
+def month_start(year_month: str) -> int:
+    """The first day of a YYYY-MM month as YYYYMMDD."""
+    year, month = year_month.split("-")
+    return int(year) * 10000 + int(month) * 100 + 1
