@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.model import compiled
+from sim.model import kernels
 from sim.model.continuity import take_in_patients
 from sim.model.networks import Benefits
 from sim.model.workforce import gp_fte, monthly_hazard
@@ -58,20 +58,14 @@ def _nearest_open(model, practice: int, within_km: float) -> tuple[np.ndarray, n
 
 def _merger_partner(model, practice: int) -> int | None:
     """The nearest open, undistressed neighbour, preferring one that shares an organisation."""
-    practices = model.practices
-    if compiled.search is not None:  # the same search, compiled, over the nearest practices
-        partner = compiled.search.merger_partner(practice, model.nearest[practice], model.nearest_km[practice],
-                                                 model.params.closure.merger_distance_km, practices.open,
-                                                 practices.distress_months, practices.membership, practices.size)
-        if partner != compiled.search.SEARCH_ALL:
-            return None if partner < 0 else partner
-    candidates, _ = _nearest_open(model, practice, model.params.closure.merger_distance_km)
-    candidates = candidates[practices.distress_months[candidates] == 0]
-    if candidates.size == 0:
-        return None
-    mine = practices.membership[:, practice]
-    shares = ((practices.membership[:, candidates] == mine[:, None]) & (mine[:, None] != NO_NETWORK)).any(axis=0)
-    return int(candidates[shares][0] if shares.any() else candidates[0])
+    practices, within_km = model.practices, model.params.closure.merger_distance_km
+    searched = practices.open, practices.distress_months, practices.membership, practices.size
+    partner = kernels.merger_partner(practice, model.nearest[practice], model.nearest_km[practice], within_km, *searched)
+    if partner == kernels.SEARCH_ALL:  # none of the nearest practices will do: search them all, nearest first
+        distance, index = model.tree.query([practices.x_km[practice], practices.y_km[practice]], k=practices.size)
+        others = index != practice
+        partner = kernels.merger_partner(practice, index[others], distance[others], within_km, *searched)
+    return None if partner < 0 else int(partner)
 
 
 def _end(model, practice: int, status: int) -> None:

@@ -17,7 +17,7 @@ from scipy import sparse
 from scipy.spatial import cKDTree
 from scipy.special import expit
 
-from sim.model import compiled
+from sim.model import kernels
 from sim.scenario.schema import Organisation
 from sim.state import NO_NETWORK
 
@@ -77,19 +77,9 @@ def update_sizes(model) -> None:
     count = networks.count
     if count == 0:
         return
-    if compiled.networks is not None:  # the same sums, compiled
-        patients, members, rural_patients = np.zeros(count), np.zeros(count, dtype=np.int64), np.zeros(count)
-        compiled.networks.count_members(practices.membership, practices.open, practices.list_size, practices.rural,
-                                        patients, members, rural_patients)
-    else:
-        shape = practices.membership.shape
-        inside = (practices.membership >= 0) & practices.open
-        slot = practices.membership[inside]
-        lists = np.broadcast_to(practices.list_size, shape)[inside]
-        rural = np.broadcast_to(practices.rural, shape)[inside]
-        patients = np.bincount(slot, weights=lists, minlength=count)
-        members = np.bincount(slot, minlength=count)
-        rural_patients = np.bincount(slot, weights=lists * rural, minlength=count)
+    patients, members, rural_patients = np.zeros(count), np.zeros(count, dtype=np.int64), np.zeros(count)
+    kernels.count_members(practices.membership, practices.open, practices.list_size, practices.rural,
+                          patients, members, rural_patients)
     networks.view("patients")[:] = patients
     networks.view("members")[:] = members
     networks.view("rural_share")[:] = np.divide(rural_patients, patients, out=np.zeros(count), where=patients > 0)
@@ -155,29 +145,12 @@ def membership_benefits(model) -> Benefits:
     n = practices.size
     staff, burnout, cover, saving, cross_site = (np.zeros(n) for _ in range(5))
     mature = np.zeros(n, dtype=bool)
-    slots = np.arange(n)
     for kind, organisation in enumerate(model.organisations()):
         if not (networks.view("active") & (networks.view("kind") == kind)).any():
             continue  # no members, so nothing to add
-        if compiled.networks is not None:  # the arithmetic below, compiled
-            compiled.networks.add_benefits(model.month, practices.membership[kind], practices.open, networks.formed,
-                                           networks.patients, networks.lead, organisation, staff, burnout, cover,
-                                           saving, cross_site, mature)
-            continue
-        slot = practices.membership[kind]
-        member = (slot >= 0) & practices.open
-        safe = np.maximum(slot, 0)
-        age = np.where(member, model.month - networks.formed[safe], 0)
-        workforce_ramp = np.clip(age / organisation.workforce_ramp_months, 0.0, 1.0) * member
-        money_ramp = np.clip(age / organisation.sustainability_ramp_months, 0.0, 1.0) * member
-        large = networks.patients[safe] > organisation.large_size_patients
-        staff = np.maximum(staff, (organisation.staff_support + large * organisation.large_staff_support) * workforce_ramp)
-        cover = np.maximum(cover, organisation.pooled_cover * workforce_ramp)
-        saving += organisation.back_office_saving_per_patient * money_ramp
-        cross_site += organisation.cross_site_continuity_cost * workforce_ramp
-        mature |= workforce_ramp >= 1.0
-        leads = member & (networks.lead[safe] == slots)
-        burnout += organisation.leader_burnout * (1.0 - money_ramp) * leads
+        kernels.add_benefits(model.month, practices.membership[kind], practices.open, networks.formed, networks.patients,
+                             networks.lead, kernels.benefit_terms(organisation), staff, burnout, cover, saving,
+                             cross_site, mature)
     return Benefits(np.minimum(staff, 0.9), burnout, cover, saving, np.minimum(cross_site, 0.9), mature)
 
 
@@ -312,15 +285,14 @@ def _join_nearest_with_room(model, kind: int, joining: np.ndarray) -> np.ndarray
 
 def _nearest_sites(model, slots: np.ndarray, practices_asking: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """km to, and slots of, the NEAREST_NETWORKS networks among `slots` nearest each practice
-    asking, nearest first: from a spatial index of their sites, or from the same ranking compiled
-    (a scan, which is faster than building an index for each search of a few hundred sites)."""
+    asking, nearest first: from a scan of their sites (faster than building a spatial index for
+    each search of a few hundred sites), or from the index where sites tie."""
     networks, practices = model.networks, model.practices
     k = min(NEAREST_NETWORKS, slots.size)
     x, y = practices.x_km[practices_asking], practices.y_km[practices_asking]
-    if compiled.search is not None:
-        distance, index, tied = compiled.search.nearest_sites(networks.x_km[slots], networks.y_km[slots], x, y, k)
-        if not tied:  # with sites at equal distance the tree's order among them is its own: ask it
-            return distance, slots[index]
+    distance, index, tied = kernels.nearest_sites(networks.x_km[slots], networks.y_km[slots], x, y, k)
+    if not tied:  # with sites at equal distance the tree's order among them is its own: ask it
+        return distance, slots[index]
     tree = cKDTree(np.column_stack([networks.x_km[slots], networks.y_km[slots]]))
     distance, index = tree.query(np.column_stack([x, y]), k=k)
     return distance.reshape(x.size, -1), slots[index.reshape(x.size, -1)]
@@ -415,24 +387,10 @@ class _AreaNetworks:
         km, position = distances.row(practice), distances.position
         reach = model.params.behaviour.max_network_distance_km * reach_factor
         candidates = self._of_area(int(distances.area[practice]))
-        if compiled.search is not None:  # the loop below, compiled
-            floor = self.capacity_floor
-            return compiled.search.nearest_network(candidates, excluding, active, members, patients, target, lead, km,
-                                                   position, reach, with_room_for is not None, with_room_for or 0.0,
-                                                   floor is not None, floor or 0.0)
-        best, best_km = NO_NETWORK, math.inf
-        for slot in candidates:
-            if slot == excluding or not active[slot] or members[slot] <= 0:
-                continue
-            if with_room_for is not None:
-                # capacity()'s rule for one network, in plain Python: this loop runs thousands of times
-                room = (2.0 * target[slot] if self.capacity_floor is None else max(target[slot], self.capacity_floor))
-                if room - patients[slot] < with_room_for:
-                    continue
-            distance = km[position[lead[slot]]]
-            if distance <= reach and distance < best_km:
-                best, best_km = slot, distance
-        return best
+        floor = math.nan if self.capacity_floor is None else float(self.capacity_floor)  # capacity()'s rule
+        return int(kernels.nearest_network(np.array(candidates, dtype=np.int64), excluding, active, members, patients,
+                                           target, lead, km, position, reach, with_room_for is not None,
+                                           float(with_room_for or 0.0), floor))
 
 
 def _target_size(organisation: Organisation, draw: float) -> float:
@@ -481,21 +439,11 @@ def _willing_neighbours(model, kind: int, practice: int, accept: np.ndarray, tar
     reach = model.params.behaviour.max_network_distance_km
     is_open, membership, list_size = practices.open, practices.membership[kind], practices.list_size
     distances = model.area_distances
-    if compiled.search is not None:  # the loop below, compiled
-        area, position = distances.area[practice], distances.position[practice]
-        taken, running, before = compiled.search.willing_neighbours(
-            distances.members[area], distances.nearest_first[area][position], distances.km[area][position], reach,
-            is_open, membership, accept, list_size, needed)
-    else:
-        taken, running, before = [], 0.0, 0.0
-        for other, distance in zip(*distances.others_by_distance(practice)):
-            if distance > reach:
-                break
-            if is_open[other] and membership[other] < 0 and accept[other]:
-                taken.append(other)
-                before, running = running, running + list_size[other]
-                if running >= needed:
-                    break
+    area, position = distances.area[practice], distances.position[practice]
+    taken, running, before = kernels.willing_neighbours(
+        distances.members[area], distances.nearest_first[area][position], distances.km[area][position], reach,
+        is_open, membership, accept, list_size, needed)
+    taken = taken.tolist()
     band = model.organisation(kind).band
     if band is not None and len(taken) >= 2 and running - needed > band.max_patients - target \
             and before + list_size[practice] >= band.min_patients:
