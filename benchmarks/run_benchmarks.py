@@ -7,7 +7,8 @@ Times, in one job:
   - the project's full-England run (6,500 practices, 120 months, every mechanism, national
     series and yearly snapshots) from the Python API, imports excluded, and the same at 240
     months and at 20,000 practices;
-  - a sweep of full-England runs on 2 workers (100 runs by default).
+  - a sweep of full-England runs on 2 workers (100 runs by default);
+  - the kernels' compile time on an empty numba cache, and their load time from a full one.
 
 These machines are noisy and their speed drifts by half over minutes, so the cases run in
 interleaved rounds (each round runs every case once, each in a fresh process) and a ratio is
@@ -25,6 +26,7 @@ import platform
 import statistics
 import subprocess
 import sys
+import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -38,8 +40,8 @@ TARGETS = {"england_10y_vs_mesa": 0.25, "england_10y_vs_mesa_aim": 0.12, "englan
 PROJECT_CASES = {"england_10y": (6500, 120), "england_20y": (6500, 240), "practices_20000_10y": (20000, 120)}
 
 
-def _json_line(command: list[str]) -> dict:
-    done = subprocess.run(command, capture_output=True, text=True, check=True, cwd=HERE.parent)
+def _json_line(command: list[str], environment: dict | None = None) -> dict:
+    done = subprocess.run(command, capture_output=True, text=True, check=True, cwd=HERE.parent, env=environment)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -112,10 +114,16 @@ def versions() -> dict:
     return package_versions()
 
 
-def compiled_loops() -> dict:
-    """Which compiled loops the runs used (each is built on install where a C compiler is found)."""
-    from sim.model import compiled
-    return {name: getattr(compiled, name) is not None for name in ("draws", "search", "networks")}
+def kernels() -> dict:
+    """The numba version, and the seconds a process spends on its first kernel calls (a small run
+    that makes them): compiling them into an empty cache, then loading them from it."""
+    import numba
+    with tempfile.TemporaryDirectory() as cache:
+        small_run = [sys.executable, str(HERE / "project_case.py"), "200", "120", "1"]
+        environment = {**os.environ, "NUMBA_CACHE_DIR": cache}
+        cold, warm = _json_line(small_run, environment), _json_line(small_run, environment)
+    return {"numba": numba.__version__, "compile_on_empty_cache_s": round(cold["warm_up_s"], 3),
+            "load_from_cache_s": round(warm["warm_up_s"], 3)}
 
 
 def main() -> None:
@@ -158,7 +166,7 @@ def main() -> None:
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "processor": platform.machine(),
                     "load_average_at_end": [round(x, 2) for x in os.getloadavg()]},
         "versions": versions(),
-        "compiled_loops": compiled_loops(),
+        "kernels": kernels(),
         "rounds": rounds,
         "cases": cases,
         "ratios": ratios,

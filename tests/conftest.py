@@ -7,11 +7,15 @@ import shutil
 import tempfile
 from pathlib import Path
 
-import pytest
-import yaml
-from hypothesis.configuration import set_hypothesis_home_dir
+# numba caches compiled kernels next to their source unless told otherwise: the tests (and the runs
+# they start in other processes) keep theirs in a temporary folder, set before sim imports numba.
+os.environ["NUMBA_CACHE_DIR"] = str(Path(tempfile.gettempdir()) / f"gpsim-tests-numba-{os.getuid()}")
 
-from sim.scenario.loading import merge, validate
+import pytest  # noqa: E402
+import yaml  # noqa: E402
+from hypothesis.configuration import set_hypothesis_home_dir  # noqa: E402
+
+from sim.scenario.loading import merge, validate  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 

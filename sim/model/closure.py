@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.model import compiled, rates
+from sim.model import kernels, rates
 from sim.model.continuity import take_in_patients
 from sim.model.in_force import InForce
 from sim.model.national import NationalState
@@ -62,19 +62,15 @@ def _nearest_open(practices: PracticeState, geography: Geography, practice: int,
 
 def _merger_partner(practices: PracticeState, geography: Geography, in_force: InForce, practice: int) -> int | None:
     """The nearest open, undistressed neighbour, preferring one that shares an organisation."""
-    if compiled.search is not None:  # the same search, compiled, over the nearest practices
-        partner = compiled.search.merger_partner(practice, geography.nearest[practice], geography.nearest_km[practice],
-                                                 in_force.closure.merger_distance_km, practices.open,
-                                                 practices.distress_months, practices.membership, practices.size)
-        if partner != compiled.search.SEARCH_ALL:
-            return None if partner < 0 else partner
-    candidates, _ = _nearest_open(practices, geography, practice, in_force.closure.merger_distance_km)
-    candidates = candidates[practices.distress_months[candidates] == 0]
-    if candidates.size == 0:
-        return None
-    mine = practices.membership[:, practice]
-    shares = ((practices.membership[:, candidates] == mine[:, None]) & (mine[:, None] != NO_NETWORK)).any(axis=0)
-    return int(candidates[shares][0] if shares.any() else candidates[0])
+    within_km = in_force.closure.merger_distance_km
+    searched = practices.open, practices.distress_months, practices.membership, practices.size
+    partner = kernels.merger_partner(practice, geography.nearest[practice], geography.nearest_km[practice], within_km,
+                                     *searched)
+    if partner == kernels.SEARCH_ALL:  # none of the nearest practices will do: search them all, nearest first
+        distance, index = geography.tree.query([practices.x_km[practice], practices.y_km[practice]], k=practices.size)
+        others = index != practice
+        partner = kernels.merger_partner(practice, index[others], distance[others], within_km, *searched)
+    return None if partner < 0 else int(partner)
 
 
 def _end(practices: PracticeState, national: NationalState, practice: int, status: int, month: int) -> None:

@@ -6,8 +6,7 @@ and month, and their differences come from the policy, not from noise. Draws com
 counter-based generator (the SplitMix64 mixing function applied to a hashed key plus the slot
 number), which is fast to evaluate for a whole array and needs no generator objects.
 
-The draws and the binomial inversion run in compiled loops (sim/_draws.pyx, built on install)
-when they are built, and otherwise in the numpy code below; both give the same numbers.
+The draws and the binomial inversion are numba kernels (sim/model/kernels/draws.py).
 """
 from __future__ import annotations
 
@@ -17,12 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import ndtri
 
-from sim.model import compiled
-
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
-_MIX2 = np.uint64(0x94D049BB133111EB)
-_TO_UNIT = 1.0 / 9007199254740992.0  # 2**-53
+from sim.model import kernels
 
 
 def event_key(event: str) -> int:
@@ -31,20 +25,6 @@ def event_key(event: str) -> int:
 
 
 _MASK = 2**64 - 1
-
-
-_SHIFTS = (np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11))
-
-
-def _mix(x: np.ndarray) -> np.ndarray:
-    """SplitMix64 finaliser, in place: a bijection on 64-bit integers with full avalanche."""
-    shifted = np.right_shift(x, _SHIFTS[0])
-    x ^= shifted
-    x *= _MIX1
-    x ^= np.right_shift(x, _SHIFTS[1], out=shifted)
-    x *= _MIX2
-    x ^= np.right_shift(x, _SHIFTS[2], out=shifted)
-    return x
 
 
 def _mix_int(x: int) -> int:
@@ -62,16 +42,8 @@ def _key(*parts: int, key: int = 0x6A09E667F3BCC909) -> int:
 
 def unit_draws(key: int, slots: np.ndarray | None = None, count: int = 0) -> np.ndarray:
     """Uniform draws in [0, 1) under a key for the given practice slots (or slots 0 .. count - 1)."""
-    if compiled.draws is not None:
-        if slots is None:
-            return compiled.draws.uniform_range(key, count)
-        return compiled.draws.uniform_of(key, np.ascontiguousarray(slots, dtype=np.int64))
-    slots = np.arange(count, dtype=np.uint64) if slots is None else np.asarray(slots, dtype=np.uint64)
-    bits = _mix((slots + np.uint64(1)) * _GOLDEN + np.uint64(key))
-    bits >>= _SHIFTS[3]
-    unit = bits.astype(np.float64)
-    unit *= _TO_UNIT
-    return unit
+    slots = np.arange(count, dtype=np.int64) if slots is None else np.ascontiguousarray(slots, dtype=np.int64)
+    return kernels.uniform_of(np.uint64(key), slots)
 
 
 @dataclass(frozen=True)
@@ -126,70 +98,31 @@ class Streams:
         return np.random.default_rng([self.seed, self.replication, event_key(event), month + 1])
 
 
-def binomial(n: np.ndarray, p: np.ndarray, u: np.ndarray) -> np.ndarray:
+def binomial(n: np.ndarray, p: np.ndarray, u) -> np.ndarray:
     """Binomial(n, p) draws by inverting the CDF with one uniform per element.
 
     Unlike numpy's sampler, each element uses exactly its own uniform, so a change in one
     practice's n or p leaves every other practice's draw unchanged.
 
     Args:
-        n, p: trials and probability (one p, or one per element).
+        n, p: trials and probability (one p, or one per element); 1-d.
         u: one uniform per element, or a function giving the uniforms of the elements it is
             passed (so that draws are made only where n > 0), such as a Streams.drawer.
     """
     n = np.asarray(n, dtype=np.int64)
     result = np.zeros(n.shape, dtype=np.int64)
     index = np.flatnonzero(n > 0)  # often few (vacancies, recruits), and n = 0 always draws 0
-    if compiled.draws is not None and isinstance(u, Draws) and n.ndim == 1:
-        return _binomial_compiled(n, p, u.key, index, result)
-    if np.ndim(p):
-        p = p[index]
-    n, p, u = n[index], np.clip(p, 0.0, 1.0), (u(index) if callable(u) else u[index])
-    if n.size == 0:
+    if index.size == 0:
         return result
-    if np.ndim(p):
-        certain = p >= 1.0
-        result[index[certain]] = n[certain]
-        probability = (1.0 - p) ** n          # P(k = 0)
-        # Most draws are 0: only those at or above P(k = 0) walk on (p = 0 gives P = 1 > u).
-        going = np.flatnonzero((u >= probability) & ~certain)
-        p = p[going]
-        odds = p / (1.0 - p)
-    else:
-        if p >= 1.0:
-            result[index] = n
-            return result
-        # One p for all: look the powers up (the same values, computed once per n).
-        probability = ((1.0 - p) ** np.arange(n.max() + 1))[n]
-        going = np.flatnonzero(u >= probability)
-        odds = np.full(going.size, p / (1.0 - p))
-    index, n, u, probability = index[going], n[going], u[going], probability[going]
-    cumulative = probability.copy()
-    k = 0
-    # Walk k upwards for the draws still above the CDF; they all share the same k at each step.
-    while index.size:
-        probability *= (n - k) / (k + 1) * odds
-        cumulative += probability
-        k += 1
-        done = (u < cumulative) | (n <= k)
-        result[index[done]] = k
-        more = ~done
-        index, n, odds, u, probability, cumulative = (a[more] for a in (index, n, odds, u, probability, cumulative))
-    return result
-
-
-def _binomial_compiled(n: np.ndarray, p, key: int, index: np.ndarray, result: np.ndarray) -> np.ndarray:
-    """binomial() with the uniforms drawn and the inversion walked in compiled code; the powers
-    P(k = 0) are numpy's, as in binomial()."""
     trials = n[index]
-    if trials.size == 0:
-        return result
+    # P(k = 0) in numpy, whose powers round differently from the C library's.
     if np.ndim(p):
         p = np.clip(p[index], 0.0, 1.0)
         p_zero = (1.0 - p) ** trials
-    else:
+    else:  # one p for all: the powers are looked up (the same values, computed once per n)
         p = np.clip(p, 0.0, 1.0)
         p_zero = ((1.0 - p) ** np.arange(trials.max() + 1))[trials]
         p = np.full(trials.size, p)
-    compiled.draws.binomial_walk(key, index, trials, p, p_zero, result)
+    uniforms = u(index) if callable(u) else np.asarray(u, dtype=np.float64)[index]
+    kernels.binomial_walk(uniforms, index, trials, p, p_zero, result)
     return result

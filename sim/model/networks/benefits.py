@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.model import compiled
+from sim.model import kernels
 from sim.model.in_force import InForce
 from sim.state import NetworkState, PracticeState
 
@@ -27,28 +27,11 @@ def membership_benefits(practices: PracticeState, networks: NetworkState, in_for
     n = practices.size
     staff, burnout, cover, saving, cross_site = (np.zeros(n) for _ in range(5))
     mature = np.zeros(n, dtype=bool)
-    slots = np.arange(n)
     for kind, organisation in enumerate(in_force.organisations()):
         if not (networks.view("active") & (networks.view("kind") == kind)).any():
             continue  # no members, so nothing to add
-        if compiled.networks is not None:  # the arithmetic below, compiled
-            compiled.networks.add_benefits(month, practices.membership[kind], practices.open, networks.formed,
-                                           networks.patients, networks.lead, organisation, staff, burnout, cover,
-                                           saving, cross_site, mature)
-            continue
-        slot = practices.membership[kind]
-        member = (slot >= 0) & practices.open
-        safe = np.maximum(slot, 0)
-        age = np.where(member, month - networks.formed[safe], 0)
-        workforce_ramp = np.clip(age / organisation.workforce_ramp_months, 0.0, 1.0) * member
-        money_ramp = np.clip(age / organisation.sustainability_ramp_months, 0.0, 1.0) * member
-        large = networks.patients[safe] > organisation.large_size_patients
-        staff = np.maximum(staff, (organisation.staff_support + large * organisation.large_staff_support) * workforce_ramp)
-        cover = np.maximum(cover, organisation.pooled_cover * workforce_ramp)
-        saving += organisation.back_office_saving_per_patient * money_ramp
-        cross_site += organisation.cross_site_continuity_cost * workforce_ramp
-        mature |= workforce_ramp >= 1.0
-        leads = member & (networks.lead[safe] == slots)
-        burnout += organisation.leader_burnout * (1.0 - money_ramp) * leads
+        kernels.add_benefits(month, practices.membership[kind], practices.open, networks.formed, networks.patients,
+                             networks.lead, kernels.benefit_terms(organisation), staff, burnout, cover, saving,
+                             cross_site, mature)
     return Benefits(np.minimum(staff, in_force.workforce.max_staff_support), burnout, cover, saving,
                     np.minimum(cross_site, in_force.continuity.max_cross_site_cost), mature)

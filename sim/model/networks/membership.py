@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.model import compiled
+from sim.model import kernels
 from sim.state import NetworkState, PracticeState
 
 
@@ -27,19 +27,9 @@ def update_sizes(practices: PracticeState, networks: NetworkState, month: int) -
     count = networks.count
     if count == 0:
         return
-    if compiled.networks is not None:  # the same sums, compiled
-        patients, members, rural_patients = np.zeros(count), np.zeros(count, dtype=np.int64), np.zeros(count)
-        compiled.networks.count_members(practices.membership, practices.open, practices.list_size, practices.rural,
-                                        patients, members, rural_patients)
-    else:
-        shape = practices.membership.shape
-        inside = (practices.membership >= 0) & practices.open
-        slot = practices.membership[inside]
-        lists = np.broadcast_to(practices.list_size, shape)[inside]
-        rural = np.broadcast_to(practices.rural, shape)[inside]
-        patients = np.bincount(slot, weights=lists, minlength=count)
-        members = np.bincount(slot, minlength=count)
-        rural_patients = np.bincount(slot, weights=lists * rural, minlength=count)
+    patients, members, rural_patients = np.zeros(count), np.zeros(count, dtype=np.int64), np.zeros(count)
+    kernels.count_members(practices.membership, practices.open, practices.list_size, practices.rural,
+                          patients, members, rural_patients)
     networks.view("patients")[:] = patients
     networks.view("members")[:] = members
     networks.view("rural_share")[:] = np.divide(rural_patients, patients, out=np.zeros(count), where=patients > 0)

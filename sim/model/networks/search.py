@@ -8,7 +8,7 @@ import math
 import numpy as np
 from scipy.spatial import cKDTree
 
-from sim.model import compiled
+from sim.model import kernels
 from sim.model.in_force import InForce
 from sim.state import NO_NETWORK, Geography, NetworkState, PracticeState
 
@@ -16,14 +16,13 @@ from sim.state import NO_NETWORK, Geography, NetworkState, PracticeState
 def nearest_sites(practices: PracticeState, networks: NetworkState, slots: np.ndarray, practices_asking: np.ndarray,
                   looked_at: int) -> tuple[np.ndarray, np.ndarray]:
     """km to, and slots of, the `looked_at` networks among `slots` nearest each practice
-    asking, nearest first: from a spatial index of their sites, or from the same ranking compiled
-    (a scan, which is faster than building an index for each search of a few hundred sites)."""
+    asking, nearest first: from a scan of their sites (faster than building a spatial index for
+    each search of a few hundred sites), or from the index where sites tie."""
     k = min(looked_at, slots.size)
     x, y = practices.x_km[practices_asking], practices.y_km[practices_asking]
-    if compiled.search is not None:
-        distance, index, tied = compiled.search.nearest_sites(networks.x_km[slots], networks.y_km[slots], x, y, k)
-        if not tied:  # with sites at equal distance the tree's order among them is its own: ask it
-            return distance, slots[index]
+    distance, index, tied = kernels.nearest_sites(networks.x_km[slots], networks.y_km[slots], x, y, k)
+    if not tied:  # with sites at equal distance the tree's order among them is its own: ask it
+        return distance, slots[index]
     tree = cKDTree(np.column_stack([networks.x_km[slots], networks.y_km[slots]]))
     distance, index = tree.query(np.column_stack([x, y]), k=k)
     return distance.reshape(x.size, -1), slots[index.reshape(x.size, -1)]
@@ -67,24 +66,10 @@ class AreaNetworks:
         km, position = distances.row(practice), distances.position
         reach = self.reach_km * reach_factor
         candidates = self._of_area(int(distances.area[practice]))
-        if compiled.search is not None:  # the loop below, compiled
-            floor = self.capacity_floor
-            return compiled.search.nearest_network(candidates, excluding, active, members, patients, target, lead, km,
-                                                   position, reach, with_room_for is not None, with_room_for or 0.0,
-                                                   floor is not None, floor or 0.0)
-        best, best_km = NO_NETWORK, math.inf
-        for slot in candidates:
-            if slot == excluding or not active[slot] or members[slot] <= 0:
-                continue
-            if with_room_for is not None:
-                # capacity()'s rule for one network, in plain Python: this loop runs thousands of times
-                room = (2.0 * target[slot] if self.capacity_floor is None else max(target[slot], self.capacity_floor))
-                if room - patients[slot] < with_room_for:
-                    continue
-            distance = km[position[lead[slot]]]
-            if distance <= reach and distance < best_km:
-                best, best_km = slot, distance
-        return best
+        floor = math.nan if self.capacity_floor is None else float(self.capacity_floor)  # capacity()'s rule
+        return int(kernels.nearest_network(np.array(candidates, dtype=np.int64), excluding, active, members, patients,
+                                           target, lead, km, position, reach, with_room_for is not None,
+                                           float(with_room_for or 0.0), floor))
 
 
 def willing_neighbours(practices: PracticeState, geography: Geography, in_force: InForce, kind: int, practice: int,
@@ -96,21 +81,11 @@ def willing_neighbours(practices: PracticeState, geography: Geography, in_force:
     reach = in_force.behaviour.max_network_distance_km
     is_open, membership, list_size = practices.open, practices.membership[kind], practices.list_size
     distances = geography.area_distances
-    if compiled.search is not None:  # the loop below, compiled
-        area, position = distances.area[practice], distances.position[practice]
-        taken, running, before = compiled.search.willing_neighbours(
-            distances.members[area], distances.nearest_first[area][position], distances.km[area][position], reach,
-            is_open, membership, accept, list_size, needed)
-    else:
-        taken, running, before = [], 0.0, 0.0
-        for other, distance in zip(*distances.others_by_distance(practice)):
-            if distance > reach:
-                break
-            if is_open[other] and membership[other] < 0 and accept[other]:
-                taken.append(other)
-                before, running = running, running + list_size[other]
-                if running >= needed:
-                    break
+    area, position = distances.area[practice], distances.position[practice]
+    taken, running, before = kernels.willing_neighbours(
+        distances.members[area], distances.nearest_first[area][position], distances.km[area][position], reach,
+        is_open, membership, accept, list_size, needed)
+    taken = taken.tolist()
     band = in_force.organisation(kind).band
     if band is not None and len(taken) >= 2 and running - needed > band.max_patients - target \
             and before + list_size[practice] >= band.min_patients:
