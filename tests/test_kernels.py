@@ -148,7 +148,7 @@ def test_merger_partners_are_identical(model, plain_kernels):
     saved = state.distress_months.copy()
     state.distress_months[::7] = 3  # some neighbours are distressed, so the search skips them
     try:
-        fast, plain = _both_ways(plain_kernels, lambda: [closure._merger_partner(model, p) for p in np.flatnonzero(state.open)])
+        fast, plain = _both_ways(plain_kernels, lambda: [closure._merger_partner(model.practices, model.geography, model.in_force, p) for p in np.flatnonzero(state.open)])
     finally:
         state.distress_months[:] = saved
     assert fast == plain
@@ -174,12 +174,12 @@ def test_a_merger_partner_beyond_the_nearest_practices_is_the_nearest_open_one(m
     practice = int(np.flatnonzero(state.open)[0])
     saved = state.open.copy(), state.distress_months.copy()
     try:
-        state.open[model.nearest[practice]] = False
+        state.open[model.geography.nearest[practice]] = False
         state.distress_months[:] = 0
-        partner = closure._merger_partner(model, practice)
+        partner = closure._merger_partner(model.practices, model.geography, model.in_force, practice)
         others = np.flatnonzero(state.open & (np.arange(state.size) != practice))
         km = np.hypot(state.x_km[others] - state.x_km[practice], state.y_km[others] - state.y_km[practice])
-        within = km <= model.params.closure.merger_distance_km
+        within = km <= model.in_force.closure.merger_distance_km
     finally:
         state.open[:], state.distress_months[:] = saved
     assert within.any() and partner in others[within]
@@ -190,7 +190,7 @@ def test_a_merger_partner_beyond_the_nearest_practices_is_the_nearest_open_one(m
 
 def test_nearest_networks_are_identical(model, plain_kernels):
     state = model.practices
-    nearby = networks._AreaNetworks(model, model.kinds.index("pcn"))
+    nearby = networks.search.AreaNetworks(model.networks, model.geography, model.in_force, model.kinds.index("pcn"))
     asked = [(int(p), room, reach, excluding) for p in np.flatnonzero(state.open)[::3]
              for room, reach, excluding in ((state.list_size[p], 1.0, -1), (None, 2.0, -1), (None, 1.0, 0), (1e9, 1.0, -1))]
     fast, plain = _both_ways(plain_kernels, lambda: [nearby.nearest(p, room, reach, excluding) for p, room, reach, excluding in asked])
@@ -226,7 +226,7 @@ def test_willing_neighbours_are_identical(model, plain_kernels):
     accept = np.random.default_rng(5).random(state.size) < 0.6
     targets = (15_000.0, 40_000.0, 120_000.0)
     def ask():
-        return [networks._willing_neighbours(model, kind, int(p), accept, t).tolist() for p in range(state.size) for t in targets]
+        return [networks.search.willing_neighbours(model.practices, model.geography, model.in_force, kind, int(p), accept, t).tolist() for p in range(state.size) for t in targets]
     fast, plain = _both_ways(plain_kernels, ask)
     assert fast == plain
     assert sum(len(found) for found in fast) > state.size  # founders do find willing neighbours
@@ -249,7 +249,7 @@ def test_willing_neighbours_stop_at_reach_and_once_the_lists_are_enough():
 
 
 def test_benefits_of_membership_are_identical(model, plain_kernels):
-    fast, plain = _both_ways(plain_kernels, lambda: networks.membership_benefits(model))
+    fast, plain = _both_ways(plain_kernels, lambda: networks.membership_benefits(model.practices, model.networks, model.in_force, model.month))
     for field in ("staff_support", "leader_burnout", "pooled_cover", "back_office_saving", "cross_site_cost", "mature_member"):
         assert getattr(fast, field).tobytes() == getattr(plain, field).tobytes(), field
     assert 0 < fast.mature_member.sum() < model.practices.open.sum()  # some networks are still young
@@ -275,7 +275,7 @@ def test_network_sizes_are_identical(model, plain_kernels):
     net = model.networks
 
     def sizes():
-        networks.update_sizes(model)
+        networks.update_sizes(model.practices, model.networks, model.month)
         return [net.view(name).copy() for name in ("patients", "members", "rural_share", "active")]
     fast, plain = _both_ways(plain_kernels, sizes)
     for a, b in zip(fast, plain):
@@ -318,7 +318,7 @@ def test_sites_at_equal_distance_are_flagged_and_left_to_the_spatial_index(model
         net.x_km[slots[1]], net.y_km[slots[1]] = net.x_km[slots[0]], net.y_km[slots[0]]  # two networks on one site
         args = net.x_km[slots], net.y_km[slots], model.practices.x_km[asking], model.practices.y_km[asking], 8
         (compiled, _), (plain, _) = both(kernels.nearest_sites, *args)
-        distance, nearest = networks._nearest_sites(model, slots, asking)
+        distance, nearest = networks.search.nearest_sites(model.practices, model.networks, slots, asking, 8)
         tree_km, tree_index = cKDTree(np.column_stack(args[:2])).query(np.column_stack(args[2:4]), k=8)
     finally:
         net.x_km[:], net.y_km[:] = saved

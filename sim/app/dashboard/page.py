@@ -54,32 +54,20 @@ def MapView(model: DashboardModel):
         _show("map", model, lambda: map_figure(model, kind), kind)
 
 
-@solara.component
-def CoverageChart(model: DashboardModel):
-    """Network coverage over time."""
-    update_counter.get()
-    _show("coverage", model, lambda: coverage_figure(model))
+def _chart(name: str, figure, description: str):
+    """A page component showing one of the run's charts, redrawn as the model steps."""
+    @solara.component
+    def Chart(model: DashboardModel):
+        update_counter.get()
+        _show(name, model, lambda: figure(model))
+    Chart.__doc__ = description
+    return Chart
 
 
-@solara.component
-def NetworksChart(model: DashboardModel):
-    """Number and size of networks against the incentive band."""
-    update_counter.get()
-    _show("networks", model, lambda: networks_figure(model))
-
-
-@solara.component
-def CareChart(model: DashboardModel):
-    """Continuity and GP turnover."""
-    update_counter.get()
-    _show("care", model, lambda: care_figure(model))
-
-
-@solara.component
-def SustainabilityChart(model: DashboardModel):
-    """Practices in deficit and closures."""
-    update_counter.get()
-    _show("sustainability", model, lambda: sustainability_figure(model))
+CoverageChart = _chart("coverage", coverage_figure, "Network coverage over time.")
+NetworksChart = _chart("networks", networks_figure, "Number and size of networks against the incentive band.")
+CareChart = _chart("care", care_figure, "Continuity and GP turnover.")
+SustainabilityChart = _chart("sustainability", sustainability_figure, "Practices in deficit and closures.")
 
 
 HEADLINE = [("practices", "Practices open", "{:,.0f}"), ("network_coverage_practices", "In a network", "{:.1%}"),
