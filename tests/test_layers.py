@@ -48,3 +48,4 @@ def test_the_checker_finds_an_import_inside_a_function(tmp_path):
     sample.write_text("import sim\n\ndef f():\n    from sim.model import networks\n    from . import x\n    import numpy\n",
                       encoding="utf-8")
     assert _imports_inside_functions(sample, tmp_path) == ["sample.py:4 from sim.model", "sample.py:5 from ."]
+
