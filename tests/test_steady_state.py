@@ -17,16 +17,17 @@ ZERO_GROWTH = {"demand": {"annual_list_growth": 0.0, "annual_consultation_growth
 
 
 def test_fifty_years_without_growth_settle_and_keep_every_patient():
-    # Plausible range: consolidation goes on (England lost a fifth of its practices in 2013-23),
-    # but with new practices where lists grow large the count settles: over fifty years it stays
-    # within 60-110% of the start, and in the last decade it moves by under a tenth.
+    # Plausible range: consolidation goes on (England lost a fifth of its practices in 2013-23,
+    # mostly to mergers), but with new practices where lists grow large it slows and settles: over
+    # fifty years at least half the practices remain (none more than 110%), and in the last decade
+    # the count moves by under a tenth.
     model = GPModel(small(months=600, **ZERO_GROWTH))
     registered = model.practices.list_size.sum()
     start = int(model.practices.open.sum())
     model.run()
     frame = model.timeseries()
     assert np.abs(frame["patients"] - registered).max() < 1.0
-    assert 0.6 * start <= frame["practices"].min() and frame["practices"].max() <= 1.1 * start
+    assert 0.5 * start <= frame["practices"].min() and frame["practices"].max() <= 1.1 * start
     last_decade = frame["practices"].iloc[-120:]
     assert abs(last_decade.iloc[-1] - last_decade.iloc[0]) < 0.1 * last_decade.iloc[0]
     assert frame["openings_12m"].iloc[-120:].sum() > 0
