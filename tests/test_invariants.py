@@ -83,7 +83,7 @@ def scenarios(draw) -> dict:
                       "vacancy_fill_rate": _share(draw), "locum_cover": _share(draw), "partner_to_salaried_rate": _share(draw, 0, 0.2)},
         "money": {"global_sum_per_weighted_patient": _share(draw, 0, 200), "other_income_per_patient": _share(draw, 0, 100),
                   "fixed_costs": _share(draw, 0, 200_000), "initial_reserve_months": _share(draw, 0, 6),
-                  "reserve_cap_months": _share(draw, 0, 12), "annual_funding_growth": _share(draw, -0.1, 0.1)},
+                  "reserve_cap_months": _share(draw, 0, 12), "uplifts": [{"date": "2013-10", "funding": _share(draw, -0.1, 0.1), "gp_pay": _share(draw, -0.1, 0.1)}]},
         "behaviour": {"decision_rate": _share(draw), "intercept": _share(draw, -5, 5), "neighbours": draw(st.integers(1, 12))},
         "closure": {"merger_rate": _share(draw, 0, 0.5), "distress_rate": _share(draw), "min_viable_gp_fte": _share(draw, 0, 3),
                     "receiving_practices": draw(st.integers(1, 8))},

@@ -173,7 +173,7 @@ def test_patients_are_conserved_through_closures_and_mergers():
 
 
 def test_small_practices_end_more_often_than_large_ones():
-    model = run(small(closure={"merger_rate": 0.04}))
+    model = run(small(closure={"merger_rate": 0.04, "small_merger_ratio": 2.5}))
     state = model.practices
     small_list = state.initial_list_size < 4000
     ended = ~state.open

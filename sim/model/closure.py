@@ -3,7 +3,9 @@
 Ordinary practices merge now and then (small ones and those in mature organisations more
 readily). A practice in distress (too little GP time, or reserves overdrawn) for three months
 or more ends: it merges with a willing neighbour or, if none, hands back its contract and its
-patients are dispersed to the nearest practices with room, losing their usual GP.
+patients are dispersed to the nearest practices with room, losing their usual GP. Where no
+other practice is open to take them, a new provider takes the contract over (entry.py): a
+registered patient is never left without a practice.
 """
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import numpy as np
 
 from sim.model import kernels, rates
 from sim.model.continuity import take_in_patients
+from sim.model.entry import take_over
 from sim.model.in_force import InForce
 from sim.model.national import NationalState
 from sim.model.networks import Benefits
@@ -101,17 +104,18 @@ def close(practices: PracticeState, geography: Geography, national: NationalStat
     patients = practices.list_size[practice]
     receivers, _ = _nearest_open(practices, geography, practice, np.inf)
     receivers = receivers[: in_force.closure.receiving_practices]
+    if not receivers.size:  # nowhere for the patients to go: the commissioner lets the contract anew
+        take_over(practices, national, practice, month)
+        return
     national.ledger["written_off"] += practices.reserves[practice]
     practices.add_leavers(month, practice, practices.partners[practice] + practices.salaried[practice])
-    if receivers.size:
-        work = in_force.workforce
-        in_post = practices.gp_fte(work.partner_fte_per_head, work.salaried_fte_per_head, receivers)
-        room = (np.maximum(in_post * 1000.0 / work.gp_fte_per_1000 - practices.list_size[receivers], 0.0)
-                + in_force.closure.receiving_room_patients)
-        shares = patients * room / room.sum()
-        for receiver, share in zip(receivers, shares):
-            take_in_patients(practices, int(receiver), share, in_force.continuity.moved_patient_continuity)
-            practices.list_size[receiver] += share
-    # With no practice left to take them, the patients are displaced and no longer registered.
+    work = in_force.workforce
+    in_post = practices.gp_fte(work.partner_fte_per_head, work.salaried_fte_per_head, receivers)
+    room = (np.maximum(in_post * 1000.0 / work.gp_fte_per_1000 - practices.list_size[receivers], 0.0)
+            + in_force.closure.receiving_room_patients)
+    shares = patients * room / room.sum()
+    for receiver, share in zip(receivers, shares):
+        take_in_patients(practices, int(receiver), share, in_force.continuity.moved_patient_continuity)
+        practices.list_size[receiver] += share
     national.record_displaced(month, patients, patients)
     _end(practices, national, practice, CLOSED, month)

@@ -1,4 +1,5 @@
-"""Demand: registered lists grow unevenly and each patient needs more GP time each year."""
+"""Demand: the registered population grows, unevenly between practices, and each patient needs more GP
+time each year."""
 from __future__ import annotations
 
 import numpy as np
@@ -12,15 +13,19 @@ from sim.state import PracticeState
 
 def grow_lists(practices: PracticeState, national: NationalState, in_force: InForce, streams: Streams,
                month: int) -> None:
-    """Grow every open practice's list, the GP time needed per patient, and (in real terms)
-    funding per patient and costs."""
-    demand, money = in_force.demand, in_force.money
+    """Grow the registered population and the GP time needed per patient. Practices grow
+    unevenly, but the unevenness only moves patients between practices: the number registered
+    changes by the national growth alone, so no patient is lost or invented."""
+    demand = in_force.demand
     noise = streams.normal("list_growth", month)
-    growth = rates.growth(demand.annual_list_growth) + rates.spread(demand.list_growth_sd) * noise
-    practices.list_size[practices.open] *= np.maximum(1.0 + growth[practices.open], 1.0 - demand.max_monthly_list_fall)
+    national_growth = rates.growth(demand.annual_list_growth)
+    growth = national_growth + rates.spread(demand.list_growth_sd) * noise
+    lists = practices.list_size[practices.open]
+    registered = lists.sum()
+    grown = lists * np.maximum(1.0 + growth[practices.open], 1.0 - demand.max_monthly_list_fall)
+    if grown.sum() > 0:
+        practices.list_size[practices.open] = grown * (registered * (1.0 + national_growth) / grown.sum())
     national.consultation_index *= 1.0 + rates.growth(demand.annual_consultation_growth)
-    national.funding_index *= 1.0 + rates.growth(money.annual_funding_growth)
-    national.cost_index *= 1.0 + rates.growth(money.annual_cost_growth)
 
 
 def required_gp_fte(practices: PracticeState, national: NationalState, in_force: InForce) -> np.ndarray:

@@ -12,6 +12,7 @@ from sim.scenario.schema import (
     Closure,
     Continuity,
     Demand,
+    Entry,
     Money,
     Organisation,
     Scenario,
@@ -19,13 +20,14 @@ from sim.scenario.schema import (
     month_number,
 )
 
-SECTIONS = ("demand", "workforce", "money", "behaviour", "additional_roles", "continuity", "closure")
+SECTIONS = ("demand", "workforce", "money", "behaviour", "additional_roles", "continuity", "closure", "entry")
 
 
 class InForce:
     """The scenario's parameters in force in one month, organisations in kind order.
 
-    Its sections (demand, workforce, money, behaviour, additional_roles, continuity, closure)
+    Its sections (demand, workforce, money, behaviour, additional_roles, continuity, closure,
+    entry)
     are the scenario's, read as attributes.
 
     Args:
@@ -41,6 +43,7 @@ class InForce:
     additional_roles: AdditionalRoles
     continuity: Continuity
     closure: Closure
+    entry: Entry
 
     def __init__(self, scenario: Scenario, kinds: tuple[str, ...], start_month: int):
         self.scenario, self.kinds, self.start_month = scenario, kinds, start_month

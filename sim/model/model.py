@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
-from sim.model import closure, continuity, demand, money, networks, workforce
+from sim.model import closure, continuity, demand, entry, money, networks, workforce
 from sim.model.agents import Network, Practice
 from sim.model.in_force import InForce
 from sim.model.national import NationalState
@@ -92,6 +92,7 @@ class GPModel(mesa.Model):
         networks.join_leave_and_form(practices, network_state, places, in_force, streams, month)
         networks.merge_unpaid_networks(practices, network_state, places, in_force, streams, month)
         closure.close_and_merge(practices, places, national, in_force, benefits, streams, month)
+        entry.open_practices(practices, places, national, in_force, streams, month)
         networks.update_sizes(practices, network_state, month)
         continuity.update(practices, in_force, benefits, month)
 
@@ -112,6 +113,10 @@ class GPModel(mesa.Model):
         for practice in ended.tolist():
             self.practice_agents[practice].remove()
         self._practice_has_agent[ended] = False
+        opened = np.flatnonzero(self.practices.open & ~self._practice_has_agent)  # new practices at vacant sites
+        for practice in opened.tolist():
+            self.practice_agents[practice] = Practice(self, practice)
+        self._practice_has_agent[opened] = True
         active = self.networks.view("active")
         for slot in [slot for slot in self.network_agents if not active[slot]]:
             self.network_agents.pop(slot).remove()

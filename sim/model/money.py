@@ -5,6 +5,11 @@ Partners' target drawings count as a cost, so a practice in deficit is one that 
 partners what keeps them; reserves above a cap are drawn by the partners as profit. Every pound
 is accounted for: income minus costs equals the change in practice reserves and network pools
 plus the surplus partners draw.
+
+Funding and costs move by the scenario's dated uplifts (money.uplifts): income per patient with
+the contract uplift, GP costs with GP pay awards, staff costs with staff pay awards, employed pay
+with employers' on-costs, premises and running costs with prices. Network payments and the
+additional roles' cost are set in the scenario in the money of their year.
 """
 from __future__ import annotations
 
@@ -19,26 +24,39 @@ from sim.state import NetworkState, PracticeState
 POOL_SHARE_OUT_MONTHS = 3  # a network passes its unspent pool to members over about a quarter
 
 
+def apply_uplifts(national: NationalState, in_force: InForce, month: int) -> None:
+    """Raise the money indices by the uplifts dated this month."""
+    for uplift in in_force.money.uplifts:
+        if in_force.month_of(uplift.date) == month:
+            national.funding_index *= 1.0 + uplift.funding
+            national.gp_pay_index *= 1.0 + uplift.gp_pay
+            national.staff_pay_index *= 1.0 + uplift.staff_pay
+            national.on_cost_index *= 1.0 + uplift.employer_on_costs
+            national.other_cost_index *= 1.0 + uplift.other_costs
+
+
 def practice_costs(practices: PracticeState, national: NationalState, in_force: InForce, benefits: Benefits,
                    month: int) -> np.ndarray:
     """Monthly costs of every practice, GBP."""
     money, work, roles = in_force.money, in_force.workforce, in_force.additional_roles
-    yearly = (practices.partners * work.partner_fte_per_head * money.partner_drawings_per_fte
-              + practices.salaried * work.salaried_fte_per_head * money.salaried_gp_cost_per_fte
-              + practices.locum_fte * money.salaried_gp_cost_per_fte * money.locum_premium
-              + practices.nurse_fte * money.nurse_cost_per_fte
-              + practices.direct_care_fte * money.direct_care_cost_per_fte
-              + practices.admin_fte * money.admin_cost_per_fte
-              + practices.list_size * (money.premises_per_patient - benefits.back_office_saving)
-              + practices.roles_fte * roles.cost_per_fte * (1.0 - in_force.reimbursement_rate(month))
-              + money.fixed_costs)
-    return rates.amount(yearly) * practices.open * national.cost_index
+    gp_pay, employed = national.gp_pay_index, national.on_cost_index
+    staff_pay = national.staff_pay_index * employed
+    yearly = (practices.partners * work.partner_fte_per_head * money.partner_drawings_per_fte * gp_pay
+              + practices.salaried * work.salaried_fte_per_head * money.salaried_gp_cost_per_fte * gp_pay * employed
+              + practices.locum_fte * money.salaried_gp_cost_per_fte * money.locum_premium * gp_pay
+              + (practices.nurse_fte * money.nurse_cost_per_fte + practices.direct_care_fte * money.direct_care_cost_per_fte
+                 + practices.admin_fte * money.admin_cost_per_fte) * staff_pay
+              + (practices.list_size * money.premises_per_patient + money.fixed_costs) * national.other_cost_index
+              - practices.list_size * benefits.back_office_saving
+              + practices.roles_fte * roles.cost_per_fte * (1.0 - in_force.reimbursement_rate(month)))
+    return rates.amount(yearly) * practices.open
 
 
 def monthly_accounts(practices: PracticeState, networks: NetworkState, national: NationalState, in_force: InForce,
                      benefits: Benefits, month: int) -> None:
     """Book a month of income and costs, pay networks, and share pools out to members."""
     money, ledger = in_force.money, national.ledger
+    apply_uplifts(national, in_force, month)
     weighted = practices.list_size * practices.need_weight
     income = (weighted * money.global_sum_per_weighted_patient + practices.list_size * money.other_income_per_patient) * national.funding_index
     spend = 0.0

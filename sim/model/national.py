@@ -1,4 +1,4 @@
-"""What the model keeps for the country as a whole: real-terms indices, the month's money
+"""What the model keeps for the country as a whole: demand and money indices, the month's money
 ledger and incentive spend, and practice endings and displaced patients over the last 12 months."""
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 
 from sim.state import MERGED
 
-EVENT_NAMES = ("mergers", "closures", "displaced", "lost_usual_gp")
+EVENT_NAMES = ("mergers", "closures", "openings", "displaced", "lost_usual_gp")
 LEDGER = ("practice_income", "practice_costs", "network_income", "partner_surplus", "written_off")
 
 
@@ -16,14 +16,18 @@ LEDGER = ("practice_income", "practice_costs", "network_income", "partner_surplu
 class NationalState:
     """National figures the mechanisms update.
 
-    Indices start at 1 and grow monthly: consultation_index (GP time needed per patient),
-    funding_index and cost_index (real terms). The ledger holds this month's GBP flows; events
+    Indices start at 1: consultation_index (GP time needed per patient) grows monthly; the money
+    indices (funding, GP pay, staff pay, employer on-costs, other costs) rise by the scenario's
+    dated uplifts (money.py). The ledger holds this month's GBP flows; events
     hold counts per calendar month of the last 12 (ring buffers indexed by month % 12).
     """
 
     consultation_index: float = 1.0
     funding_index: float = 1.0
-    cost_index: float = 1.0
+    gp_pay_index: float = 1.0
+    staff_pay_index: float = 1.0
+    on_cost_index: float = 1.0
+    other_cost_index: float = 1.0
     incentive_spend_month: float = 0.0
     ledger: dict[str, float] = field(default_factory=lambda: dict.fromkeys(LEDGER, 0.0))
     events: dict[str, np.ndarray] = field(default_factory=lambda: {name: np.zeros(12) for name in EVENT_NAMES})
@@ -37,6 +41,10 @@ class NationalState:
     def record_ending(self, month: int, status: int) -> None:
         """Count a practice merged (status MERGED) or closed this month."""
         self.events["mergers" if status == MERGED else "closures"][month % 12] += 1
+
+    def record_opening(self, month: int) -> None:
+        """Count a new practice opened, or a handed-back list taken over, this month."""
+        self.events["openings"][month % 12] += 1
 
     def record_displaced(self, month: int, displaced: float, lost_usual_gp: float) -> None:
         """Count patients moved by a closure this month."""

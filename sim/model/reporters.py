@@ -137,6 +137,11 @@ def contracts_handed_back_12m(model) -> int:
     return int(round(_annualised(model, model.national.events["closures"].sum())))
 
 
+def openings_12m(model) -> int:
+    """New practices opened, or handed-back lists taken over by a new provider, in the last 12 months."""
+    return int(round(_annualised(model, model.national.events["openings"].sum())))
+
+
 def displaced_patients_12m(model) -> float:
     """Patients dispersed to other practices by closures in the last 12 months."""
     return _annualised(model, model.national.events["displaced"].sum())
@@ -192,7 +197,7 @@ def paid_coverage_of_kind(model, kind: int) -> float:
 NATIONAL = [month, practices, patients, mean_list_size, networks, network_coverage_practices,
             network_coverage_patients, gp_fte_per_1000, gp_turnover_12m, locum_share, continuity,
             practices_in_deficit, closures_12m, displaced_patients_12m, mergers_12m,
-            contracts_handed_back_12m, patients_lost_usual_gp_12m, partner_fte_per_1000,
+            contracts_handed_back_12m, openings_12m, patients_lost_usual_gp_12m, partner_fte_per_1000,
             salaried_gp_fte_per_1000, staff_fte_per_1000,
             additional_roles_fte, access, incentive_spend_gbp]
 

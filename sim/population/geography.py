@@ -16,8 +16,8 @@ def watching(neighbours: np.ndarray) -> sparse.csr_matrix:
     """Which practices each practice watches (its nearest neighbours at the start), as a sparse
     0/1 matrix, so counting members among them is one product."""
     practices, peers = neighbours.shape
-    return sparse.csr_matrix((np.ones(practices * peers), neighbours.ravel(), np.arange(0, practices * peers + 1, peers)),
-                             shape=(practices, practices))
+    row_starts = np.arange(practices + 1) * peers  # a lone practice watches nobody
+    return sparse.csr_matrix((np.ones(practices * peers), neighbours.ravel(), row_starts), shape=(practices, practices))
 
 
 def geography(practices: PracticeState) -> Geography:

@@ -43,7 +43,7 @@ def _default(field) -> str:
 def markdown_reference() -> str:
     """Every scenario field as Markdown tables: key, meaning, unit, default, source."""
     out = ["# Scenario reference", "",
-           "Every field a scenario YAML may set. Omitted fields take the default. Money is GBP at 2019/20 prices.",
+           "Every field a scenario YAML may set. Omitted fields take the default. Money is GBP at 2019/20 levels, moved by the dated uplifts of money.uplifts (docs/money.md).",
            "Sources name a row of evidence.md or say 'assumption' with the reason.", ""]
     seen = set()
     for key, model, _ in _rows(Scenario, ""):

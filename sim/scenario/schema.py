@@ -1,7 +1,7 @@
 """The scenario schema: every field a scenario YAML may set, with its unit, default and source.
 
 Sources name a row of evidence.md ("evidence: <table> / <figure>") or say "assumption" with the
-reason. Money is in GBP at 2019/20 prices; rates are per year unless the name says monthly.
+reason. Money is in GBP at 2019/20 levels (moved by dated uplifts); rates are per year unless the name says monthly.
 """
 from __future__ import annotations
 
@@ -165,8 +165,21 @@ class Workforce(Section):
     staff_adjustment_months: float = P(12.0, "months", "assumption: practices adjust nurse and admin staffing over about a year", "How fast nurses, other direct care and admin staff follow the list (the gap closes by 1/this each month).", ge=1, le=240)
 
 
+class Uplift(Section):
+    """One year's uplifts to practice funding and costs, from `date` on: shares of the level before
+    (0.02 is 2%), nominal. Scenarios give the figures with their source (docs/money.md)."""
+
+    date: YearMonth = P(..., "YYYY-MM", "scenario", "Month the uplifts take effect (April for a financial year).")
+    funding: float = P(0.0, "share", "evidence: docs/money.md, GP contract uplifts", "Uplift to practice income per patient (global sum and other contract income).", ge=-0.5, le=1)
+    gp_pay: float = P(0.0, "share", "evidence: docs/money.md, DDRB pay awards", "Pay award to GPs: partners' target drawings and salaried and locum GP costs.", ge=-0.5, le=1)
+    staff_pay: float = P(0.0, "share", "evidence: docs/money.md, Agenda for Change pay awards", "Pay award to practice nurses, other direct care and admin staff.", ge=-0.5, le=1)
+    employer_on_costs: float = P(0.0, "share of employed pay", "evidence: docs/money.md, employer National Insurance changes", "Rise in employers' National Insurance and pension costs, as a share of the pay of salaried GPs and staff.", ge=-0.5, le=1)
+    other_costs: float = P(0.0, "share", "evidence: docs/money.md, consumer prices (CPI)", "Rise in premises and other running costs.", ge=-0.5, le=1)
+    source: str = P("", "-", "scenario", "Where the year's figures come from.", max_length=2_000)
+
+
 class Money(Section):
-    """Practice income and costs, GBP per year at 2019/20 prices."""
+    """Practice income and costs, GBP per year at the start's prices (2019/20 levels)."""
 
     global_sum_per_weighted_patient: float = P(89.88, "GBP per weighted patient per year", "evidence: Money / global sum 2019/20", "Core contract income.", ge=0, le=1_000)
     other_income_per_patient: float = P(48.0, "GBP per patient per year", "assumption: quality and enhanced services", "Quality, enhanced-service and other income.", ge=0, le=1_000)
@@ -178,12 +191,18 @@ class Money(Section):
     admin_cost_per_fte: float = P(29_000.0, "GBP per FTE per year", "assumption", "Administrative staff cost.", ge=0, le=10_000_000)
     premises_per_patient: float = P(20.0, "GBP per patient per year", "evidence: Money / practice expenses per patient by size (little economy of scale)", "Premises and running costs per patient.", ge=0, le=10_000)
     fixed_costs: float = P(25_000.0, "GBP per practice per year", "assumption", "Costs every practice carries whatever its size.", ge=0, le=100_000_000)
-    annual_funding_growth: float = P(0.0, "per year, real terms", "assumption: funding per patient roughly flat in real terms", "Growth of income per patient.", ge=-0.5, le=0.5)
-    annual_cost_growth: float = P(0.01, "per year, real terms", "assumption: staff pay and running costs rise faster than prices", "Growth of costs per FTE and per patient.", ge=-0.5, le=0.5)
     reserve_cap_months: float = P(3.0, "months of costs", "assumption: partners draw surpluses as profit", "Reserves above this are drawn by the partners.", ge=0, le=120)
     initial_reserve_months: float = P(2.0, "months of costs", "assumption", "Mean reserves at the start.", ge=0, le=60)
     initial_reserve_sigma: float = P(0.5, "log GBP", "assumption: reserves vary by about half either way between practices", "Spread of starting reserves between practices (lognormal with mean one, times initial_reserve_months of costs).", ge=0, le=3)
     deficit_distress_months: float = P(2.0, "months of costs", "assumption", "Overdraft, in months of costs, that counts as financial distress.", ge=0, le=60)
+    uplifts: list[Uplift] = P([], "-", "scenario: money paths in docs/money.md", "Yearly uplifts to funding and costs, each applied in its month (dated before the start: already in the levels above). With none, income and costs per unit stay at the start's levels: funding keeps pace with costs.", max_length=200)
+
+    @model_validator(mode="after")
+    def _one_uplift_a_month(self) -> "Money":
+        dates = [uplift.date for uplift in self.uplifts]
+        if len(set(dates)) != len(dates):
+            raise ValueError("uplifts must have one entry per month; found a month given twice")
+        return self
 
 
 class Behaviour(Section):
@@ -297,6 +316,17 @@ class Closure(Section):
     distressed_merger_share: float = P(0.5, "probability", "assumption: no published split between distressed practices merging and handing back; half each", "Chance that a distressed practice with a willing neighbour merges rather than hands back its contract.", ge=0, le=1)
 
 
+class Entry(Section):
+    """New practices where demand is unmet: at a vacant site (one whose practice closed or merged)
+    whose nearest open practices' lists have grown large, commissioners let a new contract."""
+
+    rate: float = P(0.3, "per vacant site per year", "assumption: with underserved_list_size, about 8 openings a year in the 2013-23 history (evidence: Practices and patients / 8 opened in the year to Jul 2017)", "Yearly hazard that a new practice opens at an underserved vacant site.", ge=0, le=12)
+    underserved_list_size: float = P(16000.0, "patients", "assumption: about twice the 2017 mean list (7,800); few sites were underserved then, as few practices opened (evidence: 8 opened in the year to Jul 2017)", "Mean list of a vacant site's nearest open practices above which the site is underserved.", gt=0, le=1_000_000)
+    neighbours: int = P(4, "practices", "assumption: as many as take in a closed practice's patients", "Nearest open practices whose lists decide whether a site is underserved, and from which the new practice's patients come.", ge=1, le=24)
+    new_list_size: float = P(4000.0, "patients", "assumption: a new contract starts with a small list (about the 2,000-3,999 band most common in 2013)", "Patients a new practice takes from its neighbours.", gt=0, le=100_000)
+    max_donor_share: float = P(0.25, "share of list", "assumption: no neighbour loses more than a quarter of its list to one new practice", "Largest share of a neighbour's list that moves to a new practice.", gt=0, le=1)
+
+
 class Change(Section):
     """A dated change to the scenario: from `date`, set each key path to its value."""
 
@@ -324,6 +354,7 @@ class Scenario(Section):
     additional_roles: AdditionalRoles = P(AdditionalRoles(), "-", "scenario", "Additional roles scheme.")
     continuity: Continuity = P(Continuity(), "-", "scenario", "Continuity of care.")
     closure: Closure = P(Closure(), "-", "scenario", "Closure and merger.")
+    entry: Entry = P(Entry(), "-", "scenario", "New practices where demand is unmet.")
     changes: list[Change] = P([], "-", "scenario", "Dated changes, applied in date order.", max_length=1200)
 
     @property
