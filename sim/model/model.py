@@ -151,6 +151,12 @@ class GPModel(mesa.Model):
             if slot not in self.network_agents:
                 self.network_agents[slot] = Network(self, slot)
 
+    @property
+    def months_run(self) -> int:
+        """Months of this scenario simulated so far (a run branched from a saved state counts
+        from the state's month)."""
+        return self.month - (self.last_month - self.scenario.months)
+
     def run(self, progress=None) -> "GPModel":
         """Run every month of the scenario; `progress` is called once per month if given."""
         return self.run_until(self.last_month, progress)
