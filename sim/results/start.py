@@ -33,12 +33,12 @@ def spin_up(resolved: ResolvedScenario, root_seed: int, replication: int) -> Sav
     key = (json.dumps(first.model_dump(mode="json"), sort_keys=True), int(root_seed), int(replication), month)
     if key in _spun_up:
         _spun_up.move_to_end(key)
-    else:
-        model = GPModel(first, replication=replication, seed=root_seed, snapshots=False, national=[])
-        _spun_up[key] = capture(model.run_until(month_number(month) - month_number(first.start)))
-        while len(_spun_up) > KEPT_SPIN_UPS:
-            _spun_up.popitem(last=False)
-    return _spun_up[key]
+        return _spun_up[key]
+    model = GPModel(first, replication=replication, seed=root_seed, snapshots=False, national=[])
+    state = _spun_up[key] = capture(model.run_until(month_number(month) - month_number(first.start)))
+    while len(_spun_up) > KEPT_SPIN_UPS:
+        _spun_up.popitem(last=False)
+    return state
 
 
 def forget_spin_ups() -> None:
