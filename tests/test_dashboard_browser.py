@@ -24,9 +24,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from sim.scenario.loading import load
+
 from .conftest import ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
+MONTHS = load(ROOT / "scenarios/history_2013_2023.yaml").months   # the dashboard's default scenario
 # What Chromium needs here: no sandbox as root, no GPU, nothing fetched from the network.
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
          "--disable-sync", "--no-first-run"]
@@ -182,7 +185,7 @@ def test_dashboard_in_a_browser(dashboard, tmp_path, request):
         assert RENDER_EVERY in moves, f"no Step moved the model {RENDER_EVERY} months: {moves}"
         since = moves[moves.index(RENDER_EVERY):]
         assert len(since) >= 3 and set(since) == {RENDER_EVERY}, f"Steps moved the model {moves} months"
-        run_panel.get_by_text(f"month {done} of 120").wait_for(timeout=30_000)
+        run_panel.get_by_text(f"month {done} of {MONTHS}").wait_for(timeout=30_000)
         page.wait_for_timeout(500)  # let the last images paint
         after = page.locator(".gpsim-coverage").screenshot()
         assert before != after, "the coverage chart did not change when the model stepped"
@@ -190,9 +193,9 @@ def test_dashboard_in_a_browser(dashboard, tmp_path, request):
 
         # Play runs to the end of the scenario and stops there.
         page.get_by_role("button", name="▶").click()
-        run_panel.get_by_text("month 120 of 120").wait_for(timeout=60_000)
+        run_panel.get_by_text(f"month {MONTHS} of {MONTHS}").wait_for(timeout=60_000)
         page.get_by_role("button", name="Step").and_(page.locator("[disabled]")).wait_for(timeout=30_000)
-        assert steps_shown(page) == 120, "the model stops at the end of the scenario"
+        assert steps_shown(page) == MONTHS, "the model stops at the end of the scenario"
         page.set_viewport_size({"width": 1500, "height": 1720})  # tall enough for the whole page
         page.wait_for_timeout(1500)
         page.screenshot(path=tmp_path / "dashboard.png")
@@ -214,7 +217,7 @@ def test_dashboard_in_a_browser(dashboard, tmp_path, request):
     from_cli = (tmp_path / "cli" / "timeseries.csv").read_bytes()
     from_dashboard = archive.read("history_2013_2023/timeseries.csv")
     assert from_dashboard == from_cli, "the dashboard and gpsim run disagree"
-    assert len(pd.read_csv(io.BytesIO(from_dashboard))) == 120
+    assert len(pd.read_csv(io.BytesIO(from_dashboard))) == MONTHS
 
     assert not problems, "\n".join(problems)
     assert "Traceback" not in server_log.read_text(), server_log.read_text()

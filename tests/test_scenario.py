@@ -1,6 +1,8 @@
 """Scenario loading: valid files load; every kind of bad input names file, key, expected, found."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import yaml
 
@@ -29,7 +31,12 @@ def error_of(path, overrides=()) -> str:
 def test_shipped_scenarios_load(name):
     scenario = load(ROOT / "scenarios" / f"{name}.yaml")
     assert scenario.name == name
-    assert scenario.months == 120
+    if name.endswith("_2024"):   # ten years from the history's simulated April 2024
+        assert (scenario.start, scenario.months) == ("2024-04", 120)
+        assert scenario.start_from.month == "2024-04"
+        assert Path(scenario.start_from.scenario) == (ROOT / "scenarios/history_2013_2023.yaml").resolve()
+    else:                        # April 2013 to April 2024 inclusive
+        assert (scenario.start, scenario.months, scenario.end) == ("2013-04", 133, "2024-05")
 
 
 def test_counterfactual_is_history_without_the_contract():

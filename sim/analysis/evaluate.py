@@ -21,8 +21,8 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from sim.model.model import GPModel
 from sim.model.reporters import NATIONAL
+from sim.results.start import start_model
 from sim.scenario.errors import InputError
 from sim.scenario.loading import resolve
 from sim.scenario.schema import Scenario
@@ -117,7 +117,8 @@ def simulate(scenario: Scenario, seed: int | None = None, replication: int = 0,
     number of practice slots."""
     # A finished model is freed when it goes out of scope: the agents' id counters hold models
     # weakly (sim/model/agents.py), unlike Mesa 3.3's own class-level dictionary.
-    model = GPModel(scenario, replication=int(replication), seed=seed, snapshots=False, national=national).run()
+    root_seed = scenario.seed if seed is None else int(seed)
+    model = start_model(scenario, int(replication), root_seed, snapshots=False, national=national).run()
     return model.timeseries(), int(model.practices.size)
 
 

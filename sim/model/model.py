@@ -8,12 +8,14 @@ from scipy.spatial import cKDTree
 
 from sim.model import closure, continuity, demand, entry, money, networks, workforce
 from sim.model.agents import Network, Practice
+from sim.model.checkpoint import SavedState, capture, read_state, write_state
 from sim.model.in_force import InForce
 from sim.model.national import NationalState
 from sim.model.reporters import model_reporters
 from sim.model.streams import Streams
 from sim.population.build import build
 from sim.population.geography import geography
+from sim.scenario.errors import InputError
 from sim.scenario.loading import timeline
 from sim.scenario.schema import Organisation, Scenario, month_number, year_month
 from sim.state import NetworkState
@@ -34,35 +36,65 @@ class GPModel(mesa.Model):
             national series).
         national: the national figures to record (timeseries columns; default all). Sweeps
             record only those their outcomes read.
+        start: a saved state (sim.model.checkpoint) to start from instead of building the
+            population: the state's own run continued, or a scenario starting in its month.
     """
 
     def __init__(self, scenario: Scenario, replication: int = 0, seed: int | None = None, snapshots: bool = True,
-                 national: list[str] | None = None):
+                 national: list[str] | None = None, start: SavedState | None = None):
         root_seed = scenario.seed if seed is None else int(seed)
         super().__init__(seed=root_seed * 10_007 + replication)
         self.scenario, self.replication, self.root_seed = scenario, replication, root_seed
-        self.timeline = timeline(scenario)
         self.kinds = list(scenario.organisations)
-        self.start_month = month_number(scenario.start)
-        self.in_force = InForce(scenario, tuple(self.kinds), self.start_month)
-        self.month = 0
-        self.national = NationalState()
         self.reporting_cache: dict = {}
-
-        population_rng = np.random.default_rng([root_seed, replication, 0x50505])
-        self.practices = build(scenario, population_rng)
+        self.keep_snapshots, self.national_columns = snapshots, national
+        self.datacollector = mesa.DataCollector(model_reporters=model_reporters(self.kinds, national))
+        self.snapshots: list[dict[str, np.ndarray]] = []  # yearly, as columns (see practice_table)
+        if start is None:
+            self._build(scenario, root_seed, replication)
+        else:
+            self._restore(scenario, start)
+        self.last_month = month_number(scenario.end) - self.start_month  # the clock's value after the last month
         self.geography = geography(self.practices)
         self.streams = Streams(root_seed, replication, self.practices.size)
-        self.networks = NetworkState()
         self.practice_agents = [Practice(self, slot) for slot in range(self.practices.size)]
         self._practice_has_agent = np.ones(self.practices.size, dtype=bool)
         self.network_agents: dict[int, Network] = {}
-        networks.form_initial(self.practices, self.networks, self.geography, self.in_force, self.streams)
-        workforce.roles_in_post_at_start(self.networks, self.in_force)
+        if start is None:
+            networks.form_initial(self.practices, self.networks, self.geography, self.in_force, self.streams)
+            workforce.roles_in_post_at_start(self.networks, self.in_force)
         self._match_agents_to_state()
-        self.snapshots: list[dict[str, np.ndarray]] = []  # yearly, as columns (see practice_table)
-        self.keep_snapshots = snapshots
-        self.datacollector = mesa.DataCollector(model_reporters=model_reporters(self.kinds, national))
+
+    def _build(self, scenario: Scenario, root_seed: int, replication: int) -> None:
+        """A fresh start: the population the scenario describes, the clock at its first month."""
+        self.start_month, self.month = month_number(scenario.start), 0
+        self.timeline = timeline(scenario)
+        self.in_force = InForce(scenario, tuple(self.kinds), self.start_month)
+        self.national = NationalState()
+        self.practices = build(scenario, np.random.default_rng([root_seed, replication, 0x50505]))
+        self.networks = NetworkState()
+
+    def _restore(self, scenario: Scenario, start: SavedState) -> None:
+        """Start from a saved state: continue its own run (the same scenario, its records kept)
+        or branch into a scenario whose first month is the state's month (its parameters in
+        force from then; the clock and the draws go on from the state's)."""
+        if start.kinds != self.kinds:
+            raise InputError(scenario.name, "organisations", f"expected the organisation kinds of the saved state "
+                             f"({', '.join(start.kinds)}) in the same order; found {', '.join(self.kinds) or 'none'}")
+        self.start_month, self.month = start.origin, start.month
+        continuing = scenario.model_dump(mode="json") == start.scenario
+        if continuing:
+            self.timeline = timeline(scenario)
+            self.in_force = InForce(start.in_force_scenario(scenario.name), tuple(self.kinds), self.start_month)
+            self.datacollector.model_vars.update({name: list(values) for name, values in start.timeseries.items()})
+            self.snapshots = list(start.snapshots)
+        elif scenario.start == start.at:
+            shift = month_number(scenario.start) - self.start_month
+            self.timeline = [(offset + shift, changed) for offset, changed in timeline(scenario)]
+            self.in_force = InForce(scenario, tuple(self.kinds), self.start_month)
+        else:
+            raise InputError(scenario.name, "start", f"expected the month of the saved state ({start.at}) or its own run; found {scenario.start}")
+        self.practices, self.networks, self.national = start.practices, start.networks, start.national
 
     @property
     def tree(self) -> cKDTree:
@@ -98,7 +130,7 @@ class GPModel(mesa.Model):
 
         self._match_agents_to_state()
         self.datacollector.collect(self)
-        if self.keep_snapshots and (month % 12 == 11 or month == self.scenario.months - 1):
+        if self.keep_snapshots and (month % 12 == 11 or month == self.last_month - 1):
             self.snapshots.append(self._snapshot_columns())
         self.month += 1
 
@@ -124,13 +156,37 @@ class GPModel(mesa.Model):
             if slot not in self.network_agents:
                 self.network_agents[slot] = Network(self, slot)
 
+    @property
+    def months_run(self) -> int:
+        """Months of this scenario simulated so far (a run branched from a saved state counts
+        from the state's month)."""
+        return self.month - (self.last_month - self.scenario.months)
+
     def run(self, progress=None) -> "GPModel":
         """Run every month of the scenario; `progress` is called once per month if given."""
-        for _ in range(self.scenario.months - self.month):
+        return self.run_until(self.last_month, progress)
+
+    def run_until(self, month: int, progress=None) -> "GPModel":
+        """Step until the clock reads `month` (months since the run's first month)."""
+        for _ in range(month - self.month):
             self.step()
             if progress is not None:
                 progress()
         return self
+
+    def save_state(self, path) -> "GPModel":
+        """Write the whole state now (between months) to a file that `restore` reads."""
+        write_state(capture(self), path)
+        return self
+
+    @classmethod
+    def restore(cls, path, scenario: Scenario | None = None) -> "GPModel":
+        """A model from a saved state file: its own run continued (no scenario given, or the same
+        one), or a scenario that starts in the state's month branched from it."""
+        start = read_state(path)
+        scenario = start.scenario_run(str(path)) if scenario is None else scenario
+        return cls(scenario, replication=start.replication, seed=start.root_seed, snapshots=start.keep_snapshots,
+                   national=start.columns, start=start)
 
     # -- results ----------------------------------------------------------------------------
     def timeseries(self) -> pd.DataFrame:

@@ -10,10 +10,10 @@ from typing import Callable
 
 import pandas as pd
 
-from sim.model.model import GPModel
 from sim.results.folder import write_run
 from sim.results.outcomes import HEADLINE
 from sim.results.seeds import replication_streams
+from sim.results.start import start_model
 from sim.scenario.loading import ResolvedScenario, resolve
 from sim.scenario.schema import Scenario
 
@@ -120,7 +120,7 @@ def run(scenario: str | Path | Scenario | dict | ResolvedScenario, *, replicatio
     started, clock = datetime.now(timezone.utc).isoformat(timespec="seconds"), time.perf_counter()
     series, networks, practices = [], [], []
     for root_seed, replication in replication_streams(scenario.seed, scenario.replications):
-        model = GPModel(scenario, replication=replication, seed=root_seed).run(progress)
+        model = start_model(resolved, replication, root_seed).run(progress)
         series.append(model.timeseries())
         networks.append(model.network_table())
         practices.append(model.practice_table())

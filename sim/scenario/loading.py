@@ -17,7 +17,7 @@ from typing import Any
 
 from sim.scenario.errors import InputError
 from sim.scenario.messages import found
-from sim.scenario.schema import Scenario
+from sim.scenario.schema import Scenario, month_number
 from sim.scenario.validation import (
     apply_overrides,
     timeline,
@@ -52,6 +52,7 @@ def read_scenario_data(path: str | Path, _seen: tuple = ()) -> dict:
     data = read_yaml(path)
     if isinstance(data.get("population"), dict) and data["population"].get("source") == "nhs_files":
         resolve_paths(data, path.parent)  # data file paths are relative to the file that names them
+    resolve_start_paths(data, path.parent)
     base = data.pop("extends", None)
     if base is None:
         return data
@@ -87,12 +88,15 @@ class ResolvedScenario:
         timeline: the scenario in force from each month offset (see validation.timeline).
         source: the scenario file it came from, or None for data given in code.
         overrides: the overrides applied, as 'key.path=value' texts.
+        spin_up: with `start_from: {scenario: ...}`, that scenario resolved: each replication
+            runs it (with this scenario's seed) to the start month and branches from there.
     """
 
     scenario: Scenario
     timeline: list[tuple[int, Scenario]]
     source: str | None = None
     overrides: tuple[str, ...] = ()
+    spin_up: "ResolvedScenario | None" = None
 
 
 def _override_texts(overrides: Sequence[str] | Mapping[str, Any]) -> tuple[str, ...]:
@@ -141,7 +145,44 @@ def resolve(scenario: str | Path | Scenario | dict | ResolvedScenario, overrides
     if seed is not None or replications is not None:
         resolved = with_run_options(resolved, seed, replications, label)
         steps = timeline(resolved, checked)
-    return ResolvedScenario(resolved, steps, source, earlier + _override_texts(overrides))
+    return ResolvedScenario(resolved, steps, source, earlier + _override_texts(overrides), starting_run(resolved, checked))
+
+
+def dotted_paths(values: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested mappings of field values as dotted key paths ({'a': {'b': 1}} -> {'a.b': 1})."""
+    flat: dict[str, Any] = {}
+    for key, value in values.items():
+        if isinstance(value, Mapping) and value:
+            flat.update(dotted_paths(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+def starting_run(scenario: Scenario, source: str) -> ResolvedScenario | None:
+    """The run a scenario starts from (start_from), resolved and checked against it: a scenario
+    that builds its own population, with the same organisation kinds, running through the month;
+    for a saved state, only that the file or folder exists (reading it checks the rest)."""
+    origin = scenario.start_from
+    if origin is None:
+        return None
+    if origin.state is not None:
+        if not Path(origin.state).exists():
+            raise InputError(source, "start_from.state", f"expected a saved state file or folder; found no such path '{origin.state}'")
+        return None
+    if not scenario_file(origin.scenario).is_file():
+        raise InputError(source, "start_from.scenario", f"expected a scenario file or a shipped scenario's name; found no such scenario '{origin.scenario}'")
+    spin_up = resolve(origin.scenario, dotted_paths(origin.set))
+    first = spin_up.scenario
+    if first.start_from is not None:
+        raise InputError(source, "start_from.scenario", f"expected a scenario that builds its own population; found '{origin.scenario}', which starts from another run")
+    if list(first.organisations) != list(scenario.organisations):
+        raise InputError(source, "organisations", f"expected the organisation kinds of {origin.scenario} "
+                         f"({', '.join(first.organisations) or 'none'}) in the same order; found {', '.join(scenario.organisations) or 'none'}")
+    if not month_number(first.start) < month_number(origin.month) <= month_number(first.end):
+        raise InputError(source, "start_from.month", f"expected a month after {first.start} and at most {first.end} "
+                         f"(the run of {origin.scenario}); found {origin.month}")
+    return spin_up
 
 
 def load(path: str | Path, overrides: Sequence[str] = (), *, seed: int | None = None,
@@ -153,6 +194,20 @@ def load(path: str | Path, overrides: Sequence[str] = (), *, seed: int | None = 
 def file_digest(path: str | Path) -> str:
     """SHA-256 of a scenario file, for provenance."""
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def resolve_start_paths(data: dict, base: Path) -> None:
+    """Make start_from's paths in raw scenario data relative to `base` (the folder of the file
+    that names them): a state always; a scenario when that file exists there (else it may be
+    the name of a shipped scenario)."""
+    origin = data.get("start_from")
+    if not isinstance(origin, dict):
+        return
+    state, named = origin.get("state"), origin.get("scenario")
+    if isinstance(state, str) and state and not Path(state).is_absolute():
+        origin["state"] = str(base / state)
+    if isinstance(named, str) and named and not Path(named).is_absolute() and (base / named).is_file():
+        origin["scenario"] = str((base / named).resolve())
 
 
 def resolve_paths(data: dict, base: Path) -> None:

@@ -335,6 +335,26 @@ class Change(Section):
     set: dict[str, Any] = P(..., "-", "scenario", "Key paths (as for --set) and their new values.")
 
 
+class StartFrom(Section):
+    """Where a run starts when it does not build its own population: the simulated state of
+    another scenario's run at a month, or a saved state file (docs/ODD.md, Initialisation)."""
+
+    scenario: str | None = P(None, "file path or name", "scenario", "The scenario whose run is spun up to `month` (a path relative to this file, or a shipped scenario's name); replication r starts from its replication r, run with this scenario's seed.", min_length=1)
+    month: YearMonth | None = P(None, "YYYY-MM", "scenario", "The month the run starts from: the named scenario's state at the start of this month. Must equal `start`.")
+    state: str | None = P(None, "file or folder path", "scenario", "A saved state file (every replication starts from it), or a folder of replication_<r>.npz files, one per replication; relative to this file.", min_length=1)
+    set: dict[str, Any] = P({}, "-", "scenario", "Fields of the named scenario to change before it is spun up (key paths as for --set, or nested), e.g. a smaller population for a quick run.")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> "StartFrom":
+        if (self.scenario is None) == (self.state is None):
+            raise ValueError("expected exactly one of scenario (with month) or state")
+        if self.scenario is not None and self.month is None:
+            raise ValueError("expected month (YYYY-MM) with scenario")
+        if self.set and self.scenario is None:
+            raise ValueError("expected set only with scenario")
+        return self
+
+
 class Scenario(Section):
     """A whole scenario: the period, the population and the policies."""
 
@@ -345,7 +365,8 @@ class Scenario(Section):
     months: int = P(120, "months", "scenario", "Length of the run.", gt=0, le=1200)
     seed: int = P(1, "-", "scenario", "Root random seed.", ge=0, le=2**63 - 1)
     replications: int = P(1, "runs", "scenario", "Independent replications with seeds derived from the root seed.", gt=0, le=10_000)
-    population: Population = P(Population(), "-", "scenario", "Starting population.")
+    start_from: StartFrom | None = P(None, "-", "scenario", "Start from another run's simulated state (or a saved state file) instead of building a population; the population section is then ignored.")
+    population: Population = P(Population(), "-", "scenario", "Starting population (ignored with start_from).")
     demand: Demand = P(Demand(), "-", "scenario", "Demand.")
     workforce: Workforce = P(Workforce(), "-", "scenario", "Workforce.")
     money: Money = P(Money(), "-", "scenario", "Money.")

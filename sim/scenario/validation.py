@@ -18,7 +18,7 @@ MAX_PRACTICE_MONTHS = 100_000_000
 EARLIEST_START, LATEST_END = "1948-07", "2200-01"
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 # Fields fixed at the start of a run, which a dated change may not set.
-FIXED_AT_START = ("start", "months", "seed", "replications", "population", "changes", "name")
+FIXED_AT_START = ("start", "months", "seed", "replications", "population", "changes", "name", "start_from")
 
 
 def parse_override(text: str) -> tuple[str, Any]:
@@ -153,6 +153,9 @@ def _check_consistency(scenario: Scenario, source: str) -> None:
         if roles.employer not in scenario.organisations:
             raise InputError(source, "additional_roles.employer",
                              f"expected one of the organisations ({', '.join(scenario.organisations) or 'none defined'}); found '{roles.employer}'")
+    origin = scenario.start_from
+    if origin is not None and origin.month is not None and origin.month != scenario.start:
+        raise InputError(source, "start_from.month", f"expected the scenario's start ({scenario.start}), where the run branches; found {origin.month}")
     for index, change in enumerate(scenario.changes):
         _inside(scenario, change.date, source, f"changes.{index}.date", allow_start=False)
     check_run_size(scenario, source)

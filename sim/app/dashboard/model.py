@@ -25,6 +25,7 @@ from sim.app.dashboard.levers import (
 )
 from sim.model.model import GPModel
 from sim.results.seeds import MAX_SEED
+from sim.results.start import starting_state
 from sim.scenario.loading import resolve
 from sim.scenario.schema import year_month
 
@@ -86,8 +87,9 @@ class DashboardModel(GPModel):
         self.lever_defaults = lever_defaults(base)
         self.levers = {**self.lever_defaults, **changed_levers(base, levers, steps)}  # the values in force
         self.settings = [*overrides, *extra]
-        scenario = resolve(self.scenario_path, self.settings, seed=_seed(seed, self.notes)).scenario
-        super().__init__(scenario, replication=0)
+        resolved = resolve(self.scenario_path, self.settings, seed=_seed(seed, self.notes))
+        scenario = resolved.scenario
+        super().__init__(scenario, replication=0, start=starting_state(resolved, scenario.seed, 0))
         self.paid_kind = paid_kind(scenario)
         self.running = True
         self._areas: np.ndarray | None = None
@@ -95,11 +97,11 @@ class DashboardModel(GPModel):
     def _wrapped_step(self, *args: Any, **kwargs: Any) -> None:
         """Mesa's step (which counts steps): after the scenario's last month the model has
         stopped, and further steps change nothing, the count included."""
-        if self.month >= self.scenario.months:
+        if self.month >= self.last_month:
             self.running = False
             return
         super()._wrapped_step(*args, **kwargs)
-        self.running = self.month < self.scenario.months
+        self.running = self.month < self.last_month
 
     @property
     def current_month(self) -> str:

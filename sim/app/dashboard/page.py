@@ -103,7 +103,7 @@ def RunPanel(model: DashboardModel):
     with solara.Column(classes=["gpsim-run"], gap="6px"):
         solara.HTML(tag="div", unsafe_innerHTML=(
             f"<b>{html.escape(model.scenario.title or model.scenario.name)}</b><br>"
-            f"<b>{model.current_month}</b>: month {model.month} of {model.scenario.months}, seed {model.root_seed}. "
+            f"<b>{model.current_month}</b>: month {model.months_run} of {model.scenario.months}, seed {model.root_seed}. "
             "Move a lever, then press <b>Reset</b> to start a new run with it."))
         with solara.Columns([1, 1.4]):
             if len(frame):
@@ -119,7 +119,7 @@ def RunPanel(model: DashboardModel):
             solara.Warning(note, dense=True)
         solara.HTML(tag="div", unsafe_innerHTML="The same numbers from the command line:")
         solara.Preformatted(model.command())
-        if model.month:
+        if model.months_run:
             name = f"{model.scenario.name}-{model.current_month}"
             with solara.Row():
                 solara.FileDownload(lambda: model.results_zip(charts=False), filename=f"{name}.zip",

@@ -1,0 +1,84 @@
+"""Where each replication of a run starts: the population its scenario builds, the state of
+another scenario's run spun up to the start month, or a saved state file.
+
+Spin-ups are kept in memory (keyed by the spun-up scenario, seed, replication and month), so a
+comparison or sweep of several scenarios that start from the same run spins it up once per
+replication and branches every run from a copy.
+"""
+from __future__ import annotations
+
+import json
+from collections import OrderedDict
+from pathlib import Path
+
+from sim.model.checkpoint import SavedState, capture, read_state, write_state
+from sim.model.model import GPModel
+from sim.scenario.errors import InputError
+from sim.scenario.loading import ResolvedScenario, resolve
+from sim.scenario.schema import Scenario, month_number
+
+KEPT_SPIN_UPS = 16   # about 3 MB each for England: enough for a few replications of a comparison
+_spun_up: OrderedDict[tuple, SavedState] = OrderedDict()
+
+
+def state_file(folder: str | Path, replication: int) -> Path:
+    """The saved state of one replication in a folder of spin-ups."""
+    return Path(folder) / f"replication_{int(replication)}.npz"
+
+
+def spin_up(resolved: ResolvedScenario, root_seed: int, replication: int) -> SavedState:
+    """The state at the start of the scenario's first month of the run it starts from
+    (`start_from: {scenario, month}`), run with this root seed and replication; cached."""
+    first, month = resolved.spin_up.scenario, resolved.scenario.start_from.month
+    key = (json.dumps(first.model_dump(mode="json"), sort_keys=True), int(root_seed), int(replication), month)
+    if key in _spun_up:
+        _spun_up.move_to_end(key)
+        return _spun_up[key]
+    model = GPModel(first, replication=replication, seed=root_seed, snapshots=False, national=[])
+    state = _spun_up[key] = capture(model.run_until(month_number(month) - month_number(first.start)))
+    while len(_spun_up) > KEPT_SPIN_UPS:
+        _spun_up.popitem(last=False)
+    return state
+
+
+def forget_spin_ups() -> None:
+    """Empty the in-memory cache of spin-ups."""
+    _spun_up.clear()
+
+
+def starting_state(resolved: ResolvedScenario, root_seed: int, replication: int) -> SavedState | None:
+    """A copy of the state a replication starts from (without the records of the run it came
+    from), or None when the scenario builds its own population."""
+    origin = resolved.scenario.start_from
+    if origin is None:
+        return None
+    if origin.scenario is not None:
+        return spin_up(resolved, root_seed, replication).copy(records=False)
+    path = Path(origin.state)
+    path = state_file(path, replication) if path.is_dir() else path
+    state = read_state(path)
+    if state.at != resolved.scenario.start:
+        raise InputError(str(path), "month", f"expected a state at the scenario's start ({resolved.scenario.start}); found one at {state.at}")
+    return state.copy(records=False)
+
+
+def start_model(scenario: Scenario | ResolvedScenario, replication: int, root_seed: int, snapshots: bool = True,
+                national: list[str] | None = None) -> GPModel:
+    """A model of one replication, at its first month (see GPModel for the arguments)."""
+    resolved = resolve(scenario)
+    return GPModel(resolved.scenario, replication=replication, seed=root_seed, snapshots=snapshots, national=national,
+                   start=starting_state(resolved, root_seed, replication))
+
+
+def save_spin_ups(scenario: Scenario | ResolvedScenario, root_seed: int, replications: range | list[int],
+                  folder: str | Path) -> Path | None:
+    """Write the state each replication starts from into `folder` (replication_<r>.npz), so
+    that workers in other processes read it rather than spin up again; returns the folder, or
+    None when the scenario builds its own population."""
+    resolved = resolve(scenario)
+    if resolved.scenario.start_from is None or resolved.scenario.start_from.scenario is None:
+        return None
+    for replication in replications:
+        if not state_file(folder, replication).is_file():
+            write_state(spin_up(resolved, root_seed, replication), state_file(folder, replication))
+    return Path(folder)
