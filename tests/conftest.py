@@ -47,6 +47,7 @@ SLOW = {
     "test_regression.py": {"test_run_reproduces_its_baseline"},
     "test_report.py": {"html_briefing", "test_pdf_is_a4_and_quotes_the_same_numbers"},
     "test_reproducibility.py": {"original"},
+    "test_responses.py": {"atlas", "short_atlas"},
     "test_sweep.py": {"latin", "test_a_dask_cluster_gives_the_same_file", "test_resume_after_kill_9_gives_the_identical_file",
                       "test_sensitivity_indices_for_sobol_and_morris", "test_one_worker_gives_the_same_file_as_two",
                       "test_bad_scheduler_exits_2_with_one_line_and_writes_nothing",
