@@ -18,6 +18,11 @@ def _level_text(level: float, relative: bool) -> str:
     return f"x{level:g}" if relative else f"{level:,.6g}"
 
 
+def _number(value: float, _position=None) -> str:
+    """A tick label: thousands with separators, smaller numbers to four significant figures."""
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:,.4g}"
+
+
 def _least_span(ax, spec) -> None:
     """Widen a y axis to at least a few resolutions (shares: two percentage points), so a flat
     line is drawn flat rather than as magnified noise; a share's axis stays at or below 100%."""
@@ -53,9 +58,9 @@ def lever_chart(atlas, lever):
         ax.set_xticks(positions, [_level_text(level, lever.relative) for level in lever.levels])
         ax.set_xlabel(f"{lever.name} ({lever.unit})", fontsize=10)
         if spec.unit == "share":
-            ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
+            ax.yaxis.set_major_formatter(PercentFormatter(1.0))
         else:
-            ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.4g}"))
+            ax.yaxis.set_major_formatter(FuncFormatter(_number))
             ax.set_ylabel(spec.unit)
         _least_span(ax, spec)
         first = rows_of.iloc[0]
