@@ -6,6 +6,8 @@
     comparison = sim.compare(["scenarios/status_quo_2024.yaml", "scenarios/networks_100k_2024.yaml"])
     comparison.summary(); comparison.to_df(); comparison.plot(); comparison.save("outputs/my-comparison")
     sim.evaluate(seed=1, behaviour__peer_weight=3.0)   # one run -> {"coverage_year_2": ..., ...}
+    atlas = sim.responses("scenarios/status_quo_2024.yaml", replications=3)   # each lever at a few levels
+    atlas.table; atlas.disagreements(); atlas.plot(); atlas.save("outputs/my-atlas")
 
 The names below are imported when first used, so that the command line answers bad input
 without loading the model.
@@ -16,10 +18,11 @@ from sim.scenario.errors import InputError
 
 _LAZY = {"GPModel": ".model.model", "Results": ".app.api", "run": ".app.api", "load": ".scenario.loading",
          "Scenario": ".scenario.schema", "compare": ".analysis.compare", "Comparison": ".analysis.compare",
-         "evaluate": ".analysis.evaluate", "load_sweep": ".analysis.sweep", "run_sweep": ".analysis.sweep"}
+         "evaluate": ".analysis.evaluate", "responses": ".analysis.responses",
+         "Responses": ".analysis.responses", "load_sweep": ".analysis.sweep", "run_sweep": ".analysis.sweep"}
 
-__all__ = ["Comparison", "GPModel", "InputError", "Results", "Scenario", "compare", "evaluate", "load", "load_sweep",
-           "run", "run_sweep"]
+__all__ = ["Comparison", "GPModel", "InputError", "Responses", "Results", "Scenario", "compare", "evaluate", "load",
+           "load_sweep", "responses", "run", "run_sweep"]
 
 
 def __getattr__(name: str):

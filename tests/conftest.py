@@ -49,6 +49,7 @@ SLOW = {
     "test_reproducibility.py": {"original"},
     "test_steady_state.py": {"test_fifty_years_without_growth_settle_and_keep_every_patient"},
     "test_steadiness.py": {"status_quo", "test_first_month_continues_the_history"},
+    "test_responses.py": {"atlas", "short_atlas"},
     "test_sweep.py": {"latin", "test_a_dask_cluster_gives_the_same_file", "test_resume_after_kill_9_gives_the_identical_file",
                       "test_sensitivity_indices_for_sobol_and_morris", "test_one_worker_gives_the_same_file_as_two",
                       "test_bad_scheduler_exits_2_with_one_line_and_writes_nothing",

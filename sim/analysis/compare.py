@@ -170,7 +170,8 @@ class Comparison:
         for name, results in zip(self.labels, self.runs):
             entry = manifest(results)
             scenarios.append({"label": name, **{key: entry[key] for key in
-                              ("scenario_file", "scenario_sha256", "overrides", "started", "finished", "scenario")}})
+                              ("scenario_file", "scenario_sha256", "overrides", "dropped_changes", "started", "finished",
+                               "scenario")}})
         return {"kind": "comparison", "baseline": self.labels[0], "seed": self.seed, "replications": self.replications,
                 "common_random_numbers": f"every scenario runs with the same seed; {STREAMS}",
                 "differences": "paired by replication (scenario r minus baseline r), then median and 5%/95% quantiles",

@@ -84,6 +84,11 @@ OUTCOMES: dict[str, Outcome] = {o.name: o for o in (
     Outcome("locum_share_end", "Locum share of GP FTE in the last month", "locum_share"),
     Outcome("access_end", "GP time supplied over needed (patient-weighted, capped at 1) in the last month", "access"),
     Outcome("practices_end", "Practices open in the last month (count)", "practices"),
+    Outcome("roles_fte_end", "Additional-roles staff in post in the last month (FTE)", "additional_roles_fte"),
+    Outcome("pcn_coverage_end", "Share of open practices in a PCN (organisation kind 'pcn') in the last month", "coverage_pcn"),
+    Outcome("pcn_networks_end", "PCNs (organisation kind 'pcn') active in the last month (count)", "networks_pcn"),
+    Outcome("federation_coverage_end", "Share of open practices in a federation (organisation kind 'federation') in the last month",
+            "coverage_federation"),
 )}
 
 SERIES_SUFFIX = "_by_year"

@@ -13,7 +13,7 @@ import threading
 
 from sim.scenario.errors import InputError
 
-COMMANDS = ("run", "schema", "sweep", "dashboard", "data", "compare", "report", "validate", "calibrate", "rerun")
+COMMANDS = ("run", "schema", "sweep", "dashboard", "data", "compare", "report", "validate", "calibrate", "rerun", "responses")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -8,7 +8,8 @@ plus the surplus partners draw.
 
 Funding and costs move by the scenario's dated uplifts (money.uplifts): income per patient with
 the contract uplift, GP costs with GP pay awards, staff costs with staff pay awards, employed pay
-with employers' on-costs, premises and running costs with prices. Network payments and the
+with employers' on-costs, premises and running costs with prices; beyond them a scenario may
+assume steady yearly growth of funding and of costs. Network payments and the
 additional roles' cost are set in the scenario in the money of their year.
 """
 from __future__ import annotations
@@ -25,8 +26,17 @@ POOL_SHARE_OUT_MONTHS = 3  # a network passes its unspent pool to members over a
 
 
 def apply_uplifts(national: NationalState, in_force: InForce, month: int) -> None:
-    """Raise the money indices by the uplifts dated this month."""
-    for uplift in in_force.money.uplifts:
+    """Raise the money indices by the uplifts dated this month, and by the steady yearly growth
+    assumed beyond them (money.funding_growth, money.cost_growth; none unless a scenario says)."""
+    money = in_force.money
+    if money.funding_growth:
+        national.funding_index *= 1.0 + rates.growth(money.funding_growth)
+    if money.cost_growth:
+        step = 1.0 + rates.growth(money.cost_growth)
+        national.gp_pay_index *= step
+        national.staff_pay_index *= step
+        national.other_cost_index *= step
+    for uplift in money.uplifts:
         if in_force.month_of(uplift.date) == month:
             national.funding_index *= 1.0 + uplift.funding
             national.gp_pay_index *= 1.0 + uplift.gp_pay

@@ -177,7 +177,7 @@ MANIFEST_FORMAT = 2
 def manifest(results, extra: dict | None = None) -> dict:
     """Everything needed to reproduce and trace a run: the resolved scenario (every field, so
     later changes of defaults do not matter), seed, replications, the overrides and file it came
-    from, the float format of the tables. `write_manifest` adds versions and each file's
+    from, the dated changes' settings dropped so the overrides hold, the float format of the tables. `write_manifest` adds versions and each file's
     SHA-256; `gpsim rerun` reads it to run again and compare."""
     source = results.source
     found = {
@@ -185,6 +185,7 @@ def manifest(results, extra: dict | None = None) -> dict:
         "scenario_file": source,
         "scenario_sha256": file_digest(source) if source and Path(source).is_file() else None,
         "overrides": results.overrides,
+        "dropped_changes": results.dropped_changes,
         "seed": results.seed,
         "replications": results.replications,
         "replication_streams": STREAMS,

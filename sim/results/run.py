@@ -30,6 +30,9 @@ class Results:
         practices: yearly practice-level snapshots.
         started, finished: UTC times of the run.
         source: the scenario file, if it came from one.
+        overrides: the overrides applied, as 'key.path=value' texts.
+        dropped_changes: dated changes' settings dropped so that the overrides hold for the whole
+            run ('YYYY-MM key.path (changes.N)', see sim.scenario.validation.hold_overrides).
     """
 
     scenario: Scenario
@@ -42,6 +45,7 @@ class Results:
     seconds: float
     source: str | None = None
     overrides: list[str] = field(default_factory=list)
+    dropped_changes: list[str] = field(default_factory=list)
 
     @property
     def replications(self) -> int:
@@ -128,4 +132,5 @@ def run(scenario: str | Path | Scenario | dict | ResolvedScenario, *, replicatio
     return Results(scenario=scenario, seed=scenario.seed, timeseries=pd.concat(series, ignore_index=True),
                    networks=pd.concat(networks, ignore_index=True), practices=pd.concat(practices, ignore_index=True),
                    started=started, finished=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                   seconds=time.perf_counter() - clock, source=resolved.source, overrides=list(resolved.overrides))
+                   seconds=time.perf_counter() - clock, source=resolved.source, overrides=list(resolved.overrides),
+                   dropped_changes=list(resolved.dropped_changes))

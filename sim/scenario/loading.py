@@ -20,6 +20,7 @@ from sim.scenario.messages import found
 from sim.scenario.schema import Scenario, month_number
 from sim.scenario.validation import (
     apply_overrides,
+    hold_overrides,
     timeline,
     validate,
     with_run_options,
@@ -90,6 +91,8 @@ class ResolvedScenario:
         overrides: the overrides applied, as 'key.path=value' texts.
         spin_up: with `start_from: {scenario: ...}`, that scenario resolved: each replication
             runs it (with this scenario's seed) to the start month and branches from there.
+        dropped_changes: the dated changes' settings dropped so that the overrides hold for the
+            whole run, as 'YYYY-MM key.path (changes.N)' texts (see hold_overrides).
     """
 
     scenario: Scenario
@@ -97,6 +100,7 @@ class ResolvedScenario:
     source: str | None = None
     overrides: tuple[str, ...] = ()
     spin_up: "ResolvedScenario | None" = None
+    dropped_changes: tuple[str, ...] = ()
 
 
 def _override_texts(overrides: Sequence[str] | Mapping[str, Any]) -> tuple[str, ...]:
@@ -109,6 +113,9 @@ def _override_texts(overrides: Sequence[str] | Mapping[str, Any]) -> tuple[str, 
 def resolve(scenario: str | Path | Scenario | dict | ResolvedScenario, overrides: Sequence[str] | Mapping[str, Any] = (), *,
             seed: int | None = None, replications: int | None = None) -> ResolvedScenario:
     """The one way from what a user names to a validated scenario and its timeline.
+
+    An override holds for the whole run: a dated change that sets the same key path (or a path
+    inside it) loses that setting, and the setting dropped is listed in `dropped_changes`.
 
     Args:
         scenario: a scenario file path, the name of a shipped scenario (scenarios/NAME.yaml),
@@ -125,27 +132,28 @@ def resolve(scenario: str | Path | Scenario | dict | ResolvedScenario, overrides
     if isinstance(scenario, ResolvedScenario):
         if not overrides and seed is None and replications is None:
             return scenario
-        source, earlier = scenario.source, scenario.overrides
+        source, earlier, dropped = scenario.source, scenario.overrides, scenario.dropped_changes
         data, label = scenario.scenario.model_dump(mode="json"), scenario.source or "scenario"
     elif isinstance(scenario, (str, Path)):
-        path, earlier = scenario_file(scenario), ()
+        path, earlier, dropped = scenario_file(scenario), (), ()
         source = label = str(scenario) if path == Path(scenario) else str(path)
         data = read_scenario_data(path)
     elif isinstance(scenario, (Scenario, dict)):
         data = scenario.model_dump(mode="json") if isinstance(scenario, Scenario) else copy.deepcopy(scenario)
-        label, earlier = "scenario", ()
+        label, earlier, dropped = "scenario", (), ()
     else:
         raise InputError("scenario", "", f"expected a scenario file path, Scenario or dict; found {type(scenario).__name__}")
     checked = label
     if overrides:
         checked = f"{label} (with {'overrides' if isinstance(overrides, Mapping) else '--set'})"
-        apply_overrides(data, overrides, checked)
+        dropped += tuple(hold_overrides(data, apply_overrides(data, overrides, checked)))
     resolved = validate(data, checked)
     steps = timeline(resolved, checked)  # every dated change must itself give a valid scenario
     if seed is not None or replications is not None:
         resolved = with_run_options(resolved, seed, replications, label)
         steps = timeline(resolved, checked)
-    return ResolvedScenario(resolved, steps, source, earlier + _override_texts(overrides), starting_run(resolved, checked))
+    return ResolvedScenario(resolved, steps, source, earlier + _override_texts(overrides),
+                            starting_run(resolved, checked), dropped)
 
 
 def dotted_paths(values: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:

@@ -195,6 +195,8 @@ class Money(Section):
     initial_reserve_months: float = P(2.0, "months of costs", "assumption", "Mean reserves at the start.", ge=0, le=60)
     initial_reserve_sigma: float = P(0.5, "log GBP", "assumption: reserves vary by about half either way between practices", "Spread of starting reserves between practices (lognormal with mean one, times initial_reserve_months of costs).", ge=0, le=3)
     deficit_distress_months: float = P(2.0, "months of costs", "assumption", "Overdraft, in months of costs, that counts as financial distress.", ge=0, le=60)
+    funding_growth: float = P(0.0, "per year", "scenario assumption: forward scenarios say what they assume beyond the published uplifts (docs/money.md)", "Steady yearly growth of income per patient on top of the dated uplifts, compounded monthly; 0 keeps funding at the uplifts' level.", ge=-0.2, le=0.5)
+    cost_growth: float = P(0.0, "per year", "scenario assumption: forward scenarios say what they assume beyond the published pay awards and prices (docs/money.md)", "Steady yearly growth of GP pay, staff pay and other costs on top of the dated uplifts, compounded monthly; 0 keeps costs at the uplifts' level.", ge=-0.2, le=0.5)
     uplifts: list[Uplift] = P([], "-", "scenario: money paths in docs/money.md", "Yearly uplifts to funding and costs, each applied in its month (dated before the start: already in the levels above). With none, income and costs per unit stay at the start's levels: funding keeps pace with costs.", max_length=200)
 
     @model_validator(mode="after")

@@ -80,7 +80,7 @@ def _model(data: dict, source: str, prefix: str = "") -> Scenario:
     return scenario
 
 
-def apply_overrides(data: dict, overrides, source: str) -> None:
+def apply_overrides(data: dict, overrides, source: str) -> list[tuple[str, Any]]:
     """Set fields of raw scenario data in place.
 
     Args:
@@ -88,13 +88,53 @@ def apply_overrides(data: dict, overrides, source: str) -> None:
         overrides: 'key.path=value' texts as given to --set, or a mapping of key path to value
             (numpy numbers are taken as Python numbers).
         source: names the data in messages about a bad key path.
+
+    Returns:
+        The (key path, value) pairs set, in order.
     """
     if isinstance(overrides, dict):
-        for key, value in overrides.items():
-            set_path(data, key, value.item() if hasattr(value, "dtype") else value, source=source)
-        return
-    for text in overrides:
-        set_path(data, *parse_override(text))
+        pairs = [(key, value.item() if hasattr(value, "dtype") else value) for key, value in overrides.items()]
+        for key, value in pairs:
+            set_path(data, key, value, source=source)
+        return pairs
+    pairs = [parse_override(text) for text in overrides]
+    for key, value in pairs:
+        set_path(data, key, value)
+    return pairs
+
+
+def hold_overrides(data: dict, pairs: list[tuple[str, Any]]) -> list[str]:
+    """Make the user's overrides hold for the whole run: remove from the dated changes of raw
+    scenario data every setting of an overridden key path (or of a path inside one), and put the
+    user's value into a dated change that sets a whole mapping holding an overridden path.
+
+    Args:
+        data: plain scenario data, overrides already applied.
+        pairs: the (key path, value) overrides, as apply_overrides returns them.
+
+    Returns:
+        One text per dated setting dropped or adjusted: 'YYYY-MM key.path (changes.N)'.
+    """
+    held = [(key, value) for key, value in pairs if key.split(".")[0] not in FIXED_AT_START]
+    changes = data.get("changes")
+    if not held or not isinstance(changes, list):
+        return []
+    dropped = []
+    for index, change in enumerate(changes):
+        settings = change.get("set") if isinstance(change, dict) else None
+        if not isinstance(settings, dict):
+            continue
+        for dated in list(settings):
+            for key, value in held:
+                if dated == key or str(dated).startswith(key + "."):
+                    del settings[dated]
+                elif key.startswith(f"{dated}.") and isinstance(settings[dated], dict):
+                    set_path(settings[dated], key[len(dated) + 1:], copy.deepcopy(value))
+                else:
+                    continue
+                dropped.append(f"{change.get('date')} {dated} (changes.{index})")
+                break
+    return dropped
 
 
 def with_run_options(scenario: Scenario, seed: int | None, replications: int | None, source: str) -> Scenario:

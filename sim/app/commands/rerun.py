@@ -77,9 +77,10 @@ def manifest_scenario(data: dict, path: Path):
     except InputError as error:
         key = f"scenario.{error.key}" if error.key else "scenario"
         raise InputError(path, key, error.problem) from None
-    overrides = data.get("overrides")
+    overrides, dropped = data.get("overrides"), data.get("dropped_changes")
     return replace(resolved, source=data.get("scenario_file"),
-                   overrides=tuple(map(str, overrides)) if isinstance(overrides, list) else ())
+                   overrides=tuple(map(str, overrides)) if isinstance(overrides, list) else (),
+                   dropped_changes=tuple(map(str, dropped)) if isinstance(dropped, list) else ())
 
 
 def _free_sibling(folder: Path) -> Path:

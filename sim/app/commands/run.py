@@ -37,10 +37,18 @@ def progress_bar(total: int, label: str, quiet: bool) -> tqdm:
     return tqdm(total=total, unit="month", desc=label, disable=quiet or None, file=sys.stderr, mininterval=0.5)
 
 
+def note_dropped_changes(resolved) -> None:
+    """Say on stderr which dated changes' settings gave way to --set (the manifest records them too)."""
+    if resolved.dropped_changes:
+        print(f"gpsim: note: --set holds for the whole run; dated settings dropped: {'; '.join(resolved.dropped_changes)}",
+              file=sys.stderr)
+
+
 def handle(args: argparse.Namespace) -> int:
     from sim.scenario.loading import resolve
 
     resolved = resolve(args.scenario, args.set, seed=args.seed, replications=args.replications)
+    note_dropped_changes(resolved)
     from sim.app.api import run
     from sim.results.folder import check_destination
 
