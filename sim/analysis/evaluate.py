@@ -117,13 +117,15 @@ def dotted(params: dict[str, Any]) -> dict[str, Any]:
 
 
 def simulate(scenario: Scenario, seed: int | None = None, replication: int = 0,
-             national: list[str] | None = None) -> tuple[pd.DataFrame, int]:
+             national: list[str] | None = None, spin_ups: str | Path | None = None) -> tuple[pd.DataFrame, int]:
     """One replication: its national timeseries (all columns, or those in `national`) and its
-    number of practice slots."""
+    number of practice slots; a forward scenario branches from its replication's state in the
+    folder `spin_ups` (sim.results.start.save_spin_ups) when that file is there."""
     # A finished model is freed when it goes out of scope: the agents' id counters hold models
     # weakly (sim/model/agents.py), unlike Mesa 3.3's own class-level dictionary.
     root_seed = scenario.seed if seed is None else int(seed)
-    model = start_model(scenario, int(replication), root_seed, snapshots=False, national=national).run()
+    model = start_model(scenario, int(replication), root_seed, snapshots=False, national=national,
+                        spin_ups=spin_ups).run()
     return model.timeseries(), int(model.practices.size)
 
 

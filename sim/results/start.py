@@ -46,16 +46,31 @@ def forget_spin_ups() -> None:
     _spun_up.clear()
 
 
-def starting_state(resolved: ResolvedScenario, root_seed: int, replication: int) -> SavedState | None:
+def starting_state(resolved: ResolvedScenario, root_seed: int, replication: int,
+                   spin_ups: str | Path | None = None) -> SavedState | None:
     """A copy of the state a replication starts from (without the records of the run it came
-    from), or None when the scenario builds its own population."""
+    from), or None when the scenario builds its own population.
+
+    Args:
+        resolved: the scenario, resolved.
+        root_seed: the run's root seed.
+        replication: replication number (0-based).
+        spin_ups: a folder written by save_spin_ups for this scenario and root seed; a
+            replication whose file is there branches from it instead of spinning up.
+    """
     origin = resolved.scenario.start_from
     if origin is None:
         return None
     if origin.scenario is not None:
+        if spin_ups is not None and state_file(spin_ups, replication).is_file():
+            return _read_start(state_file(spin_ups, replication), resolved)
         return spin_up(resolved, root_seed, replication).copy(records=False)
     path = Path(origin.state)
-    path = state_file(path, replication) if path.is_dir() else path
+    return _read_start(state_file(path, replication) if path.is_dir() else path, resolved)
+
+
+def _read_start(path: Path, resolved: ResolvedScenario) -> SavedState:
+    """A saved state from a file, checked to be at the scenario's start, without its records."""
     state = read_state(path)
     if state.at != resolved.scenario.start:
         raise InputError(str(path), "month", f"expected a state at the scenario's start ({resolved.scenario.start}); found one at {state.at}")
@@ -63,11 +78,12 @@ def starting_state(resolved: ResolvedScenario, root_seed: int, replication: int)
 
 
 def start_model(scenario: Scenario | ResolvedScenario, replication: int, root_seed: int, snapshots: bool = True,
-                national: list[str] | None = None) -> GPModel:
-    """A model of one replication, at its first month (see GPModel for the arguments)."""
+                national: list[str] | None = None, spin_ups: str | Path | None = None) -> GPModel:
+    """A model of one replication, at its first month (see GPModel and starting_state for the
+    arguments)."""
     resolved = resolve(scenario)
     return GPModel(resolved.scenario, replication=replication, seed=root_seed, snapshots=snapshots, national=national,
-                   start=starting_state(resolved, root_seed, replication))
+                   start=starting_state(resolved, root_seed, replication, spin_ups))
 
 
 def save_spin_ups(scenario: Scenario | ResolvedScenario, root_seed: int, replications: range | list[int],

@@ -21,11 +21,12 @@ _SCHEDULER = re.compile(r"^(tcp|tls|ucx|ws|wss|inproc)://[^\s/]+$")
 
 
 def run_one(base: dict, run_id: int, point: int, replication: int, seed: int, values: dict[str, Any],
-            outcomes: list[str], series: list[str]) -> dict[str, Any]:
-    """One run of a sweep: a row of runs.parquet (module-level so it pickles)."""
+            outcomes: list[str], series: list[str], spin_ups: str | None = None) -> dict[str, Any]:
+    """One run of a sweep: a row of runs.parquet (module-level so it pickles); a forward
+    scenario branches from its replication's state in the folder `spin_ups` when it is there."""
     scenario = resolve(base, values, seed=seed).scenario
     timeseries, slots = experiment.simulate(scenario, replication=replication,
-                                            national=experiment.columns_read(outcomes, series))
+                                            national=experiment.columns_read(outcomes, series), spin_ups=spin_ups)
     row = {"run_id": run_id, "point": point, "replication": replication, "seed": seed, **values}
     for name, value in experiment.summarise(timeseries, slots, outcomes, series).items():
         row[name] = value.tolist() if isinstance(value, np.ndarray) else value

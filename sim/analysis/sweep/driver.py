@@ -12,6 +12,7 @@ from typing import Any, Callable, Iterator
 from sim.analysis.sweep.backends import LocalBackend, run_one
 from sim.analysis.sweep.design import Sweep
 from sim.analysis.sweep.sensitivity import write_sensitivity
+from sim.analysis.sweep.spin_ups import shared_spin_ups
 from sim.analysis.sweep.store import RunStore, now
 
 
@@ -51,14 +52,15 @@ def run_sweep(sweep: Sweep, folder: str | Path, *, workers: int | None = None, b
     total = sweep.total_runs
     if on_start:
         on_start(len(done), total)
-    todo = (i for i in range(total) if i not in done)
+    todo = [i for i in range(total) if i not in done]
     ran, interrupted = 0, False
     if len(done) < total and state != "complete":
         own = backend is None
         backend = backend or LocalBackend(workers or os.cpu_count() or 1)
         limit = batch_rows or max(8, 4 * backend.workers)
         try:
-            ran = _drain(sweep, store, backend, todo, limit, flush_seconds, progress)
+            spin_ups = shared_spin_ups(sweep, store.folder, todo, backend)
+            ran = _drain(sweep, store, backend, iter(todo), limit, flush_seconds, progress, spin_ups)
         except KeyboardInterrupt:
             interrupted = True
         finally:
@@ -76,8 +78,9 @@ def run_sweep(sweep: Sweep, folder: str | Path, *, workers: int | None = None, b
 
 
 def _drain(sweep: Sweep, store: RunStore, backend: Any, todo: Iterator[int], batch: int, flush_seconds: float,
-           progress: Callable[[int], None] | None) -> int:
-    """Keep a few runs per worker in flight; write finished runs in batches; return runs made."""
+           progress: Callable[[int], None] | None, spin_ups: dict[int, Path]) -> int:
+    """Keep a few runs per worker in flight; write finished runs in batches; return runs made.
+    A point in `spin_ups` branches from the states in its folder."""
     spec, base = sweep.spec, sweep.base
     in_flight = max(2, 2 * backend.workers)
     pending: set = set()
@@ -88,7 +91,7 @@ def _drain(sweep: Sweep, store: RunStore, backend: Any, todo: Iterator[int], bat
         for run_id in itertools.islice(todo, in_flight - len(pending)):
             run_id, point, replication, seed, values = sweep.run(run_id)
             pending.add(backend.submit(run_one, base, run_id, point, replication, seed, values,
-                                       list(spec.outcomes), list(spec.series)))
+                                       list(spec.outcomes), list(spec.series), _text(spin_ups.get(point))))
 
     try:
         fill()
@@ -110,3 +113,6 @@ def _drain(sweep: Sweep, store: RunStore, backend: Any, todo: Iterator[int], bat
             store.append(buffer)
     return made
 
+
+def _text(path: Path | None) -> str | None:
+    return None if path is None else str(path)
