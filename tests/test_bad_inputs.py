@@ -143,9 +143,12 @@ def outcomes(tmp_path_factory):
     """Every corpus file run through `python -m sim run FILE --out DIR` in its own empty folder
     (two at a time: each is a separate Python process)."""
     before = sorted(p.name for p in CORPUS_DIR.iterdir())
+    # The folders are made here, in one thread: pytest's numbered temporary folders are not
+    # made safely from two threads at once.
+    folders = {name: tmp_path_factory.mktemp("cwd") for name in CORPUS}
 
     def one(name):
-        cwd = tmp_path_factory.mktemp("cwd")
+        cwd = folders[name]
         done = gpsim("run", _path(name), "--quiet", "--out", cwd / "out", cwd=cwd)
         return name, (done, sorted(p.name for p in cwd.iterdir()))
 
