@@ -17,6 +17,10 @@ OPEN, MERGED, CLOSED = 0, 1, 2
 NO_NETWORK = -1
 
 
+# The groups of additional roles a network employs (scenario: additional_roles.groups).
+ROLE_GROUPS = ("clinical_pharmacists", "first_contact", "social_prescribers", "care_coordinators", "gps", "nurses")
+
+
 @dataclass
 class PracticeState:
     """Every practice's attributes, indexed by practice slot.
@@ -52,6 +56,8 @@ class PracticeState:
     initial_list_size: np.ndarray = field(init=False)
     locum_fte: np.ndarray = field(init=False)
     roles_fte: np.ndarray = field(init=False)
+    roles_gp_time_fte: np.ndarray = field(init=False)   # GP time the practice's share of roles takes on
+    roles_cost_gbp: np.ndarray = field(init=False)      # yearly full cost of its share of roles (before reimbursement)
     pooled_cover_fte: np.ndarray = field(init=False)
     income: np.ndarray = field(init=False)
     costs: np.ndarray = field(init=False)
@@ -72,6 +78,8 @@ class PracticeState:
         self.initial_list_size = self.list_size.copy()
         self.locum_fte = np.zeros(n)
         self.roles_fte = np.zeros(n)
+        self.roles_gp_time_fte = np.zeros(n)
+        self.roles_cost_gbp = np.zeros(n)
         self.pooled_cover_fte = np.zeros(n)
         self.income = np.zeros(n)
         self.costs = np.zeros(n)
@@ -138,8 +146,9 @@ class NetworkState:
 
     FIELDS = {
         "kind": np.int16, "formed": np.int32, "lead": np.int32, "area": np.int32, "active": bool,
-        "target_patients": float, "waiver_draw": float, "rural_share": float, "pool": float, "roles_fte": float,
+        "target_patients": float, "rural_share": float, "pool": float, "roles_fte": float,
         "patients": float, "members": np.int32, "x_km": float, "y_km": float, "ended": np.int32,
+        **{f"roles_{group}_fte": float for group in ROLE_GROUPS},
     }
 
     def __init__(self, capacity: int = 256):

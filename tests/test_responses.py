@@ -108,22 +108,30 @@ def medians(atlas, lever: str, outcome: str) -> list[float]:
     return table[(table["lever"] == lever) & (table["outcome"] == outcome)]["median"].tolist()
 
 
-def test_more_payment_coverage_not_lower_and_deficit_lower(atlas):
+def not_above(values: list[float], resolution: float) -> bool:
+    """Each value at most the first one, give or take the outcome's resolution (a practice or two)."""
+    return all(value <= values[0] + resolution for value in values[1:])
+
+
+def test_more_payment_coverage_not_lower_and_deficit_not_higher(atlas):
     coverage = medians(atlas, "network_payment", "pcn_coverage_end")  # x0, x0.5, x1, x2
-    assert coverage == sorted(coverage)
+    assert coverage == sorted(coverage) and coverage[-1] > coverage[0] + 0.002  # nothing offered: some stay out
     deficit = medians(atlas, "network_payment", "practices_in_deficit_end")
-    assert deficit == sorted(deficit, reverse=True) and deficit[-1] < deficit[0] - 0.03
+    assert not_above(deficit, 0.002) and deficit[-1] < deficit[0] - 0.01
 
 
-def test_more_gp_supply_more_gp_fte(atlas):
+def test_more_gp_supply_more_gp_fte_and_no_more_closures(atlas):
     fte = medians(atlas, "gp_supply", "gp_fte_per_1000_end")  # x0.5 .. x2
-    assert fte == sorted(fte) and fte[-1] > fte[0] + 0.05
+    assert fte == sorted(fte) and fte[-1] > fte[0] + 0.1
+    closures = medians(atlas, "gp_supply", "closures_total")
+    assert closures == sorted(closures, reverse=True) and closures[-1] < closures[0] - 5  # less supply, more closures
 
 
-def test_higher_reimbursement_more_roles_staff(atlas):
+def test_higher_reimbursement_more_roles_staff_and_deficit_not_up(atlas):
     roles = medians(atlas, "roles_reimbursement", "roles_fte_end")  # 0, 0.3, 0.7, 1
-    assert roles[0] == 0 and roles[-1] > 100
+    assert roles[0] == 0 and roles[1] > 100 and roles[-1] > 2.5 * roles[1]
     assert all(later >= earlier - 1 for earlier, later in zip(roles, roles[1:]))
+    assert not_above(medians(atlas, "roles_reimbursement", "practices_in_deficit_end"), 0.002)
 
 
 def test_higher_band_minimum_fewer_networks(atlas):
@@ -138,4 +146,4 @@ def test_more_commissioner_support_more_federation_members(atlas):
 
 def test_faster_cost_growth_more_deficits(atlas):
     deficit = medians(atlas, "cost_growth", "practices_in_deficit_end")  # 0 .. 3% a year
-    assert deficit == sorted(deficit) and deficit[-1] > deficit[0] + 0.05
+    assert deficit == sorted(deficit) and deficit[-1] > deficit[0] + 0.03

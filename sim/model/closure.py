@@ -1,7 +1,7 @@
 """Failure and consolidation: practices merge with a neighbour or hand back their contract.
 
 Ordinary practices merge now and then (small ones and those in mature organisations more
-readily). A practice in distress (too little GP time, or reserves overdrawn) for three months
+readily). A practice in distress (understaffed, or reserves overdrawn) for three months
 or more ends: it merges with a willing neighbour or, if none, hands back its contract and its
 patients are dispersed to the nearest practices with room, losing their usual GP. Where no
 other practice is open to take them, a new provider takes the contract over (entry.py): a
@@ -13,6 +13,7 @@ import numpy as np
 
 from sim.model import kernels, rates
 from sim.model.continuity import take_in_patients
+from sim.model.demand import required_gp_fte
 from sim.model.entry import take_over
 from sim.model.in_force import InForce
 from sim.model.national import NationalState
@@ -24,10 +25,13 @@ from sim.state import CLOSED, MERGED, NO_NETWORK, Geography, PracticeState
 DISTRESS_MONTHS = 3
 
 
-def update_distress(practices: PracticeState, in_force: InForce) -> None:
-    """Count consecutive months each practice has been short of GPs or overdrawn."""
+def update_distress(practices: PracticeState, national: NationalState, in_force: InForce) -> None:
+    """Count consecutive months each practice has been understaffed (too little GP time for its
+    list, or almost none at all) or overdrawn."""
     closure, money = in_force.closure, in_force.money
-    short = gp_fte(practices, in_force) + practices.locum_fte < closure.min_viable_gp_fte
+    available = gp_fte(practices, in_force) + practices.locum_fte + practices.pooled_cover_fte
+    needed = required_gp_fte(practices, national, in_force)
+    short = (available < closure.min_viable_gp_fte) | (available < closure.understaffed_share * needed)
     overdrawn = practices.reserves < -money.deficit_distress_months * practices.costs
     distressed = practices.open & (short | overdrawn)
     practices.distress_months = np.where(distressed, practices.distress_months + 1, 0)
@@ -37,7 +41,7 @@ def close_and_merge(practices: PracticeState, geography: Geography, national: Na
                     benefits: Benefits, streams: Streams, month: int) -> None:
     """Draw this month's mergers and closures and carry them out."""
     closure = in_force.closure
-    update_distress(practices, in_force)
+    update_distress(practices, national, in_force)
     ratio = (np.where(practices.list_size < closure.small_list_size, closure.small_merger_ratio, 1.0)
              * np.where(benefits.mature_member, closure.network_merger_ratio, 1.0))
     distressed = practices.distress_months >= DISTRESS_MONTHS
@@ -81,7 +85,7 @@ def _end(practices: PracticeState, national: NationalState, practice: int, statu
     practices.status[practice] = status
     practices.ended_month[practice] = month
     practices.membership[:, practice] = NO_NETWORK
-    for attribute in ("list_size", "locum_fte", "roles_fte", "pooled_cover_fte", "nurse_fte",
+    for attribute in ("list_size", "locum_fte", "roles_fte", "roles_gp_time_fte", "roles_cost_gbp", "pooled_cover_fte", "nurse_fte",
                       "direct_care_fte", "admin_fte", "reserves", "income", "costs"):
         getattr(practices, attribute)[practice] = 0.0
     practices.partners[practice] = practices.salaried[practice] = 0

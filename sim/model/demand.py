@@ -32,4 +32,4 @@ def required_gp_fte(practices: PracticeState, national: NationalState, in_force:
     """GP FTE each practice needs for its list, need and the year's consultation rate."""
     need = (practices.list_size * practices.need_weight * in_force.workforce.gp_fte_per_1000 / 1000.0
             * national.consultation_index)
-    return np.maximum(need - in_force.demand.staff_substitution * practices.roles_fte, 0.0)
+    return np.maximum(need - practices.roles_gp_time_fte, 0.0)

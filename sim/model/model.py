@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
-from sim.model import closure, continuity, demand, entry, money, networks, workforce
+from sim.model import closure, continuity, demand, entry, money, networks, roles, workforce
 from sim.model.agents import Network, Practice
 from sim.model.checkpoint import SavedState, capture, read_state, write_state
 from sim.model.in_force import InForce
@@ -62,7 +62,7 @@ class GPModel(mesa.Model):
         self.network_agents: dict[int, Network] = {}
         if start is None:
             networks.form_initial(self.practices, self.networks, self.geography, self.in_force, self.streams)
-            workforce.roles_in_post_at_start(self.networks, self.in_force)
+            roles.in_post_at_start(self.practices, self.networks, self.in_force)
         self._match_agents_to_state()
 
     def _build(self, scenario: Scenario, root_seed: int, replication: int) -> None:
@@ -113,13 +113,14 @@ class GPModel(mesa.Model):
         practices, network_state, places, national = self.practices, self.networks, self.geography, self.national
         in_force, streams, month = self.in_force, self.streams, self.month
         national.begin_month(month)
+        money.apply_uplifts(national, in_force, month)
         self.reporting_cache = {}
 
         demand.grow_lists(practices, national, in_force, streams, month)
         benefits = networks.membership_benefits(practices, network_state, in_force, month)
         workforce.gp_flows(practices, national, in_force, benefits, streams, month)
         workforce.other_staff(practices, in_force)
-        workforce.additional_roles(practices, network_state, in_force, month)
+        roles.hire_and_lose(practices, network_state, in_force, streams, month)
         money.monthly_accounts(practices, network_state, national, in_force, benefits, month)
         networks.join_leave_and_form(practices, network_state, places, in_force, streams, month)
         networks.merge_unpaid_networks(practices, network_state, places, in_force, streams, month)

@@ -45,20 +45,55 @@ def apply_uplifts(national: NationalState, in_force: InForce, month: int) -> Non
             national.other_cost_index *= 1.0 + uplift.other_costs
 
 
+def gp_cost_per_fte(national: NationalState, in_force: InForce) -> float:
+    """What one more salaried GP FTE costs a practice this month, GBP per year."""
+    return in_force.money.salaried_gp_cost_per_fte * national.gp_pay_index * national.on_cost_index
+
+
+def core_income(practices: PracticeState, national: NationalState, in_force: InForce) -> np.ndarray:
+    """Contract income of every practice before any network money, GBP per year."""
+    money = in_force.money
+    weighted = practices.list_size * practices.need_weight
+    return (weighted * money.global_sum_per_weighted_patient + practices.list_size * money.other_income_per_patient) * national.funding_index
+
+
+def other_costs(practices: PracticeState, national: NationalState, in_force: InForce, benefits: Benefits,
+                month: int) -> np.ndarray:
+    """Yearly costs other than GPs: staff, premises and running costs (per patient rising with
+    list size, as in the published expenses), and the members' share of additional roles' pay
+    that the scheme does not reimburse; GBP per year."""
+    money = in_force.money
+    staff_pay = national.staff_pay_index * national.on_cost_index
+    running = (money.premises_per_patient * practices.list_size
+               * (np.maximum(practices.list_size, 1.0) / money.reference_list_size) ** money.size_cost_elasticity)
+    return ((practices.nurse_fte * money.nurse_cost_per_fte + practices.direct_care_fte * money.direct_care_cost_per_fte
+             + practices.admin_fte * money.admin_cost_per_fte) * staff_pay
+            + (running + money.fixed_costs) * national.other_cost_index
+            - practices.list_size * benefits.back_office_saving
+            + practices.roles_cost_gbp * (1.0 - in_force.reimbursement_rate(month)))
+
+
+def affordable_gp_fte(practices: PracticeState, national: NationalState, in_force: InForce, benefits: Benefits,
+                      month: int) -> np.ndarray:
+    """GP FTE each practice's contract income pays for: its partners, and the salaried GP time
+    that what is left once its other costs and its partners' target drawings are met buys. The
+    most GP time it will employ or buy in."""
+    money, work = in_force.money, in_force.workforce
+    partner_fte = practices.partners * work.partner_fte_per_head
+    left = (core_income(practices, national, in_force) - other_costs(practices, national, in_force, benefits, month)
+            - partner_fte * money.partner_drawings_per_fte * national.gp_pay_index)
+    return partner_fte + np.maximum(left, 0.0) / gp_cost_per_fte(national, in_force)
+
+
 def practice_costs(practices: PracticeState, national: NationalState, in_force: InForce, benefits: Benefits,
                    month: int) -> np.ndarray:
     """Monthly costs of every practice, GBP."""
-    money, work, roles = in_force.money, in_force.workforce, in_force.additional_roles
+    money, work = in_force.money, in_force.workforce
     gp_pay, employed = national.gp_pay_index, national.on_cost_index
-    staff_pay = national.staff_pay_index * employed
     yearly = (practices.partners * work.partner_fte_per_head * money.partner_drawings_per_fte * gp_pay
               + practices.salaried * work.salaried_fte_per_head * money.salaried_gp_cost_per_fte * gp_pay * employed
               + practices.locum_fte * money.salaried_gp_cost_per_fte * money.locum_premium * gp_pay
-              + (practices.nurse_fte * money.nurse_cost_per_fte + practices.direct_care_fte * money.direct_care_cost_per_fte
-                 + practices.admin_fte * money.admin_cost_per_fte) * staff_pay
-              + (practices.list_size * money.premises_per_patient + money.fixed_costs) * national.other_cost_index
-              - practices.list_size * benefits.back_office_saving
-              + practices.roles_fte * roles.cost_per_fte * (1.0 - in_force.reimbursement_rate(month)))
+              + other_costs(practices, national, in_force, benefits, month))
     return rates.amount(yearly) * practices.open
 
 
@@ -66,9 +101,8 @@ def monthly_accounts(practices: PracticeState, networks: NetworkState, national:
                      benefits: Benefits, month: int) -> None:
     """Book a month of income and costs, pay networks, and share pools out to members."""
     money, ledger = in_force.money, national.ledger
-    apply_uplifts(national, in_force, month)
     weighted = practices.list_size * practices.need_weight
-    income = (weighted * money.global_sum_per_weighted_patient + practices.list_size * money.other_income_per_patient) * national.funding_index
+    income = core_income(practices, national, in_force)
     spend = 0.0
     for kind, organisation in enumerate(in_force.organisations()):
         if not in_force.is_open(organisation, month):
@@ -93,7 +127,7 @@ def monthly_accounts(practices: PracticeState, networks: NetworkState, national:
     practices.reserves = np.minimum(practices.reserves, cap)
     ledger["practice_income"] += practices.income.sum()
     ledger["practice_costs"] += practices.costs.sum()
-    spend += rates.amount(practices.roles_fte.sum() * in_force.additional_roles.cost_per_fte * in_force.reimbursement_rate(month))
+    spend += rates.amount(practices.roles_cost_gbp.sum() * in_force.reimbursement_rate(month))
     national.incentive_spend_month = spend
     _share_out_pools(practices, networks, len(in_force.kinds))
 

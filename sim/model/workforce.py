@@ -1,17 +1,17 @@
-"""Workforce flows each month: leaving, retirement, partners turning salaried, recruitment from
-a finite national supply, locums and pooled rotas filling gaps, and network-employed additional
-roles."""
+"""Workforce flows each month: leaving, retirement, partners turning salaried, recruitment of
+what practices can afford from a finite national supply, and locums and pooled rotas filling
+part of the gap. Unfilled posts raise workload (so leaving) and locum spending."""
 from __future__ import annotations
 
 import numpy as np
 
-from sim.model import rates
+from sim.model import money, rates
 from sim.model.demand import required_gp_fte
 from sim.model.in_force import InForce
 from sim.model.national import NationalState
-from sim.model.networks import Benefits, paid_networks
+from sim.model.networks import Benefits
 from sim.model.streams import Streams, binomial
-from sim.state import NetworkState, PracticeState
+from sim.state import PracticeState
 
 
 def gp_fte(practices: PracticeState, in_force: InForce) -> np.ndarray:
@@ -30,9 +30,12 @@ def measure_workload(practices: PracticeState, in_force: InForce, needed: np.nda
 
 def gp_flows(practices: PracticeState, national: NationalState, in_force: InForce, benefits: Benefits,
              streams: Streams, month: int) -> None:
-    """GPs leave, retire, give up partnership and are recruited; locums fill part of the gap."""
+    """GPs leave, retire, give up partnership and are recruited to the posts each practice can
+    afford; pooled rotas and locums (paid from the money for posts left unfilled) cover part of
+    the gap."""
     work, drawer = in_force.workforce, streams.drawer
     needed = required_gp_fte(practices, national, in_force)  # lists and roles do not change until the month's roles step
+    affordable = money.affordable_gp_fte(practices, national, in_force, benefits, month)
     measure_workload(practices, in_force, needed)
     deprived = practices.fixed(("deprived leaving", work.deprivation_leaving_ratio),
                                lambda: work.deprivation_leaving_ratio ** practices.deprivation)
@@ -53,18 +56,22 @@ def gp_flows(practices: PracticeState, national: NationalState, in_force: InForc
     practices.partners[no_partner] += 1
     practices.salaried[no_partner] -= 1
 
-    _recruit(practices, in_force, benefits, needed, streams, month)
-    gap = np.maximum(needed - gp_fte(practices, in_force), 0.0) * practices.open
+    _recruit(practices, in_force, benefits, np.minimum(needed, affordable), streams, month)
+    in_post = gp_fte(practices, in_force)
+    gap = np.maximum(needed - in_post, 0.0) * practices.open
     practices.pooled_cover_fte = gap * benefits.pooled_cover
-    practices.locum_fte = (gap - practices.pooled_cover_fte) * work.locum_cover
+    # Locums cost more than the posts they stand in for, so the money for unfilled posts buys less time.
+    locum_budget = np.maximum(affordable - in_post, 0.0) / in_force.money.locum_premium
+    practices.locum_fte = np.minimum((gap - practices.pooled_cover_fte) * work.locum_cover, locum_budget)
     practices.record_gp_month(month, partner_leavers + salaried_leavers, practices.gp_heads())
 
 
-def _recruit(practices: PracticeState, in_force: InForce, benefits: Benefits, needed: np.ndarray, streams: Streams,
+def _recruit(practices: PracticeState, in_force: InForce, benefits: Benefits, posts_fte: np.ndarray, streams: Streams,
              month: int) -> None:
+    """Fill vacancies (posts wanted over GPs in post) from the month's national supply of new GPs."""
     work = in_force.workforce
     fte_per_head = (work.partner_fte_per_head + work.salaried_fte_per_head) / 2.0
-    vacancies = np.maximum(np.round(needed / fte_per_head) - practices.gp_heads(), 0).astype(np.int64)
+    vacancies = np.maximum(np.round(posts_fte / fte_per_head) - practices.gp_heads(), 0).astype(np.int64)
     vacancies[~practices.open] = 0
     place = practices.fixed(("attraction of place", work.rural_attraction, work.deprived_attraction),
                             lambda: np.where(practices.rural, work.rural_attraction, 1.0)
@@ -89,38 +96,3 @@ def other_staff(practices: PracticeState, in_force: InForce) -> None:
         current = getattr(practices, attribute)
         current += (practices.list_size * per_1000 / 1000.0 - current) / work.staff_adjustment_months
         current[~practices.open] = 0.0
-
-
-def additional_roles(practices: PracticeState, networks: NetworkState, in_force: InForce, month: int) -> None:
-    """Paid networks of the employing kind recruit towards their entitlement from a national
-    supply; staff leave; entitlement lapses when reimbursement stops. Members share by list."""
-    roles = in_force.additional_roles
-    if not roles.start or roles.employer not in in_force.kinds or networks.count == 0:
-        return
-    kind = in_force.kinds.index(roles.employer)
-    staff = networks.view("roles_fte")
-    staff *= 1.0 - rates.hazard(roles.leaving_rate)
-    entitled = paid_networks(networks, in_force, kind, month) & in_force.roles_active(month) & (roles.reimbursement_rate > 0)
-    entitlement = np.where(entitled, networks.view("patients") * roles.target_fte_per_1000 / 1000.0, 0.0)
-    excess = np.maximum(staff - entitlement, 0.0)
-    staff -= excess / roles.run_down_months  # contracts run down when funding stops
-    gap = np.maximum(entitlement - staff, 0.0)
-    total_gap = gap.sum()
-    if total_gap > 0:
-        supply = rates.amount(roles.recruits_per_1000_patients * practices.list_size.sum() / 1000.0)
-        staff += gap * min(1.0, supply / total_gap)
-    slot = practices.membership[kind]
-    member = (slot >= 0) & practices.open
-    safe = np.maximum(slot, 0)
-    share = np.divide(practices.list_size, networks.patients[safe], out=np.zeros(practices.size), where=member & (networks.patients[safe] > 0))
-    practices.roles_fte = staff[safe] * share if networks.count else np.zeros(practices.size)
-
-
-def roles_in_post_at_start(networks: NetworkState, in_force: InForce) -> None:
-    """Staff a scheme already running at the start has in post in paid networks."""
-    roles = in_force.additional_roles
-    if not roles.start or roles.initial_fte_per_1000 <= 0 or roles.employer not in in_force.kinds:
-        return
-    kind = in_force.kinds.index(roles.employer)
-    networks.view("roles_fte")[:] = np.where(paid_networks(networks, in_force, kind, 0),
-                                             networks.view("patients") * roles.initial_fte_per_1000 / 1000.0, 0.0)

@@ -131,7 +131,6 @@ class Demand(Section):
     annual_list_growth: float = P(0.011, "per year", "evidence: registered patients 56.0M -> 62.4M, Apr 2013 -> Apr 2023", "Growth of registered patients.", ge=-0.2, le=0.2)
     list_growth_sd: float = P(0.02, "per year", "assumption: practices grow unevenly", "Spread of yearly list growth between practices.", ge=0, le=1)
     annual_consultation_growth: float = P(0.012, "per year", "assumption: ageing and multimorbidity (model brief, mechanism 1)", "Growth in GP time needed per registered patient.", ge=-0.2, le=0.2)
-    staff_substitution: float = P(0.3, "GP FTE per FTE", "assumption: additional roles take some GP work", "GP time saved by one FTE of additional roles.", ge=0, le=1)
     max_monthly_list_fall: float = P(0.5, "share of list", "assumption: a floor on the growth noise, never reached at the default spread; no practice loses half its list in a month", "Largest share of its list a practice can lose in one month to uneven growth.", ge=0, le=1)
 
 
@@ -189,8 +188,10 @@ class Money(Section):
     nurse_cost_per_fte: float = P(48_000.0, "GBP per FTE per year", "assumption", "Nurse cost.", ge=0, le=10_000_000)
     direct_care_cost_per_fte: float = P(36_000.0, "GBP per FTE per year", "assumption", "Other direct patient care staff cost.", ge=0, le=10_000_000)
     admin_cost_per_fte: float = P(29_000.0, "GBP per FTE per year", "assumption", "Administrative staff cost.", ge=0, le=10_000_000)
-    premises_per_patient: float = P(20.0, "GBP per patient per year", "evidence: Money / practice expenses per patient by size (little economy of scale)", "Premises and running costs per patient.", ge=0, le=10_000)
-    fixed_costs: float = P(25_000.0, "GBP per practice per year", "assumption", "Costs every practice carries whatever its size.", ge=0, le=100_000_000)
+    premises_per_patient: float = P(20.0, "GBP per patient per year", "assumption: premises, running costs and other expenses not tied to staff, at a list of reference_list_size", "Premises and running costs per patient of a practice with reference_list_size patients.", ge=0, le=10_000)
+    reference_list_size: float = P(6000.0, "patients", "assumption: a mid-sized practice of 2013", "List at which premises and running costs per patient are premises_per_patient.", gt=0, le=1_000_000)
+    size_cost_elasticity: float = P(0.33, "per unit log list size", "evidence: Money / practice expenses per patient by size (88.49 GBP single-handed to 98.45 with 6+ GPs, 2013/14): about 10 GBP more per patient from a 2,500 to a 12,000 list", "How premises and running costs per patient rise with list size: they are premises_per_patient x (list / reference_list_size) ^ this, so larger practices spend more per patient, not less.", ge=-1, le=2)
+    fixed_costs: float = P(0.0, "GBP per practice per year", "evidence: Money / practice expenses per patient by size (no economy of scale in the published expenses)", "Costs every practice carries whatever its size; none by default, since expenses per patient rise with size.", ge=0, le=100_000_000)
     reserve_cap_months: float = P(3.0, "months of costs", "assumption: partners draw surpluses as profit", "Reserves above this are drawn by the partners.", ge=0, le=120)
     initial_reserve_months: float = P(2.0, "months of costs", "assumption", "Mean reserves at the start.", ge=0, le=60)
     initial_reserve_sigma: float = P(0.5, "log GBP", "assumption: reserves vary by about half either way between practices", "Spread of starting reserves between practices (lognormal with mean one, times initial_reserve_months of costs).", ge=0, le=3)
@@ -212,7 +213,8 @@ class Behaviour(Section):
 
     decision_rate: float = P(0.05, "per month", "assumption: practices reconsider their memberships about every 20 months", "Monthly probability that a practice reconsiders a membership; it then chooses membership with the logit probability of its utility, so coverage settles where choices balance.", ge=0, le=1)
     intercept: float = C("behaviour.intercept", 0.0, "utility", "assumption", "Utility of joining with no incentive, peers or push.", ge=-50, le=50)
-    money_weight: float = P(0.5, "utility per GBP per patient per year", "assumption", "Pull of money tied to membership.", ge=0, le=50)
+    money_weight: float = P(0.5, "utility per GBP per patient per year", "assumption: with the 2019 network contract's payments, duties and promised roles, about 99% of practices join (evidence: Networks / over 99% in a PCN), and a smaller offer leaves some out", "Pull of each GBP per patient per year that membership brings, net of what its duties cost.", ge=0, le=50)
+    band_indifference_per_patient: float = P(0.1, "GBP per patient per year", "assumption: founders aim for a paid band when it brings more than a few pence per patient", "Money at stake in a paid band at which half of founders would aim for the band and half for the kind's natural size (the chance is at stake / (at stake + this)).", gt=0, le=1_000)
     peer_weight: float = C("behaviour.peer_weight", 2.0, "utility", "assumption: peers who joined pull others in (model brief)", "Pull of neighbours already members.", ge=0, le=50)
     commissioner_weight: float = P(1.5, "utility", "assumption: commissioners push (seeds: 98% encouraged)", "Pull of commissioner encouragement.", ge=0, le=50)
     independence_weight: float = C("behaviour.independence_weight", 2.0, "utility", "assumption", "Cost of giving up independence.", ge=0, le=50)
@@ -232,8 +234,8 @@ class Band(Section):
 
     min_patients: float = P(30000.0, "patients", "evidence: Networks / PCN size rule", "Smallest network that is paid.", ge=0, le=100_000_000)
     max_patients: float = P(50000.0, "patients", "evidence: Networks / PCN size rule", "Largest network paid without commissioner agreement.", gt=0, le=100_000_000)
-    rural_waiver: float = P(0.9, "probability", "evidence: Networks / PCN size rule (minimum waivable for sparse rural areas); over 99% of practices were in a PCN", "Chance a mostly rural network under the minimum is paid anyway.", ge=0, le=1)
-    above_max_agreement: float = P(0.95, "probability", "evidence: Networks / PCN size rule (above 50k with agreement); over 99% of practices were in a PCN", "Chance a network over the maximum is paid anyway.", ge=0, le=1)
+    rural_floor_share: float = P(0.0, "share of min_patients", "evidence: Networks / PCN size rule (the minimum is waived only for sparse rural areas); the floor is an assumption", "Commissioners waive the minimum for a mostly rural network if it has at least this share of min_patients (0: any mostly rural network; a network too small for the floor must merge to be paid).", ge=0, le=1)
+    above_max_margin: float = P(1.0, "share of max_patients", "evidence: Networks / PCN size rule (networks above the maximum are paid with the commissioner's agreement); the margin is an assumption", "Commissioners agree to pay a network above max_patients only up to max_patients x (1 + this): one natural community, not an area-wide network.", ge=0, le=100)
     rural_waiver_share: float = P(0.5, "share of patients", "evidence: Networks / PCN size rule (minimum waivable for sparse rural areas), read as over half the patients in rural practices", "Share of a network's patients in rural practices above which it is mostly rural and may be waived under the minimum.", ge=0, le=1)
 
     @model_validator(mode="after")
@@ -250,6 +252,7 @@ class Payments(Section):
     core_per_patient: float = P(0.0, "GBP per patient per year", "evidence: Networks / DES payments 2019/20 (1.50), 2024/25 (2.916)", "Paid to the network's pooled fund.", ge=0, le=1_000)
     leadership_per_patient: float = P(0.0, "GBP per patient per year", "evidence: Networks / DES payments 2019/20 (clinical director 0.514)", "Paid to the network for leadership.", ge=0, le=1_000)
     support_per_patient: float = P(0.0, "GBP per patient per year", "assumption: commissioner support for forming", "Commissioner money for members in the first two years.", ge=0, le=1_000)
+    obligations_per_patient: float = P(0.0, "GBP per patient per year", "assumption: what the contract's duties cost a member (for the network contract: extended hours of 30 minutes per 1,000 patients a week, meetings and shared services)", "What membership costs a practice in time and money, weighed against the payments when it decides to join.", ge=0, le=1_000)
 
 
 class Organisation(Section):
@@ -275,18 +278,46 @@ class Organisation(Section):
     leader_burnout: float = P(0.5, "relative", "evidence: seeds (heroic leadership may not be sustainable)", "Extra leaving hazard for the founding practice's partners while young.", ge=0, le=10)
 
 
+class RoleGroup(Section):
+    """One group of additional roles: what a post costs and what it takes off GPs."""
+
+    cost_per_fte: float = P(45_000.0, "GBP per FTE per year", "assumption", "Salary and on-costs of one FTE (the most the scheme reimburses).", ge=0, le=10_000_000)
+    gp_time_saved_per_fte: float = P(0.2, "GP FTE per FTE", "assumption", "GP time one FTE of the group takes on.", ge=0, le=1)
+    budget_share: float = P(0.0, "share of entitlement", "assumption", "Share of a network's entitlement it plans to spend on the group while the group is eligible (shares of eligible groups are scaled to add up to 1).", ge=0, le=1)
+    eligible_from: YearMonth | None = P(None, "YYYY-MM", "scenario", "First month the scheme reimburses the group; empty means from the scheme's start.")
+
+
+def _group(cost: float, gp_time: float, share: float, source: str, eligible_from: str | None = None) -> Any:
+    return P(RoleGroup(cost_per_fte=cost, gp_time_saved_per_fte=gp_time, budget_share=share, eligible_from=eligible_from),
+             "-", source, "One group of additional roles.")
+
+
+class RoleGroups(Section):
+    """The groups of roles the scheme reimburses, each with its own cost and effect."""
+
+    clinical_pharmacists: RoleGroup = _group(48_000.0, 0.3, 0.28, "evidence: Policy / roles mix (pharmacists the largest group, about 4,000 by Jan 2023); cost assumption: Agenda for Change band 6-7 with on-costs, pharmacy technicians among them; GP time: assumption (medication reviews and repeat prescribing)")
+    first_contact: RoleGroup = _group(55_000.0, 0.5, 0.24, "assumption: physiotherapists, paramedics and physician associates see patients who would see a GP; band 7-8a with on-costs")
+    social_prescribers: RoleGroup = _group(35_000.0, 0.1, 0.14, "evidence: Policy / roles mix (2,345 link workers by Jan 2023); cost assumption: band 5 with on-costs; GP time: assumption (non-medical needs)")
+    care_coordinators: RoleGroup = _group(30_000.0, 0.1, 0.24, "evidence: Policy / roles mix (2,448 care coordinators by Jan 2023); cost assumption: band 4 with on-costs")
+    gps: RoleGroup = _group(92_462.0, 1.0, 0.05, "evidence: Policy / GPs in the roles scheme (newly qualified GPs from October 2024, reimbursable up to 92,462 GBP with on-costs)", "2024-10")
+    nurses: RoleGroup = _group(50_000.0, 0.3, 0.05, "evidence: Policy / roles scheme 2025/26 (general practice nurses added)", "2025-04")
+
+
 class AdditionalRoles(Section):
-    """Staff employed by networks and reimbursed by the national scheme."""
+    """Staff employed by networks and reimbursed by the national scheme, up to an entitlement."""
 
     start: YearMonth | None = P(None, "YYYY-MM", "scenario", "When reimbursement starts; empty means no scheme.")
     employer: str = P("pcn", "-", "scenario", "Name of the organisation kind that employs them.")
-    reimbursement_rate: float = P(0.7, "share of salary", "evidence: Networks / ARRS 70% reimbursed", "Share of cost the scheme pays.", ge=0, le=1)
-    initial_fte_per_1000: float = P(0.0, "FTE per 1,000 patients", "scenario", "Staff already in post at the start in paid networks (for runs that start after the scheme began).", ge=0, le=10)
-    target_fte_per_1000: float = P(0.45, "FTE per 1,000 patients", "evidence: Networks / ARRS 26,877 staff by Mar 2023", "Entitlement of a paid network.", ge=0, le=10)
+    reimbursement_rate: float = P(1.0, "share of salary", "evidence: Policy / additional roles reimbursement (70% in 2019/20; 100% for all roles from April 2020)", "Share of a post's cost the scheme pays; the employing network's members pay the rest.", ge=0, le=1)
+    entitlement_per_weighted_patient: float = P(22.6, "GBP per weighted patient per year", "evidence: Policy / additional roles reimbursement (national entitlement 1,412M GBP in 2023/24 for about 62.6M patients)", "Most the scheme reimburses a paid network in a year, per weighted patient; networks plan posts costing up to this.", ge=0, le=1_000)
+    announced_entitlement_per_weighted_patient: float = P(0.0, "GBP per weighted patient per year", "scenario: what a multi-year contract promises (evidence: Networks / Additional Roles Reimbursement Scheme, about 1.47M GBP per typical 50k network by 2023/24 in the 2019 agreement)", "Entitlement that practices deciding whether to join expect over the contract they sign, where it is above this year's (0: only this year's counts).", ge=0, le=1_000)
+    initial_fte_per_1000: float = P(0.0, "FTE per 1,000 patients", "scenario", "Staff already in post at the start in paid networks, shared between groups by budget_share (for runs that start after the scheme began).", ge=0, le=10)
     recruits_per_1000_patients: float = P(0.13, "FTE per 1,000 registered patients per year", "evidence: Networks / ARRS staff recruited (about 8,000 a year 2021-23 for 61M patients)", "Supply of additional-role staff, scaled to the population simulated.", ge=0, le=10)
-    cost_per_fte: float = P(45_000.0, "GBP per FTE per year", "assumption", "Cost of an additional-role staff member.", ge=0, le=10_000_000)
+    top_up_valuation_median: float = P(0.35, "share of a post's cost", "assumption: anchored on the first year at 70% reimbursement, when networks claimed about 60% of their entitlement (evidence: Policy / roles scheme underspend: Sheffield claimed 58% in 2019/20; up to 40% unspent in the first two years)", "What the median network would pay towards a post from its members' money, as a share of the post's cost; a network takes up the scheme only if this covers the part not reimbursed.", ge=0, le=10)
+    top_up_valuation_sigma: float = P(0.6, "log share", "assumption: networks differ in what they think the roles are worth to them", "Spread between networks of that valuation (lognormal).", gt=0, le=5)
     leaving_rate: float = P(0.12, "per year", "assumption", "Leaving hazard of additional-role staff.", ge=0, le=1)
-    run_down_months: float = P(12.0, "months", "assumption: fixed-term contracts run out over about a year", "How fast staff above a network's entitlement go when funding stops (the excess falls by 1/this each month).", ge=1, le=240)
+    run_down_months: float = P(12.0, "months", "assumption: fixed-term contracts run out over about a year", "How fast staff above a network's planned posts go when funding falls (the excess falls by 1/this each month).", ge=1, le=240)
+    groups: RoleGroups = P(RoleGroups(), "-", "scenario", "The groups of roles the scheme reimburses.")
 
 
 class Continuity(Section):
@@ -311,6 +342,7 @@ class Closure(Section):
     small_merger_ratio: float = C("closure.small_merger_ratio", 2.5, "rate ratio", "assumption: isolated small practices struggle (seeds)", "Merger hazard ratio of small practices.", ge=0, le=20)
     network_merger_ratio: float = P(1.5, "rate ratio", "assumption: networks lead to mergers", "Merger hazard ratio within a mature organisation.", ge=0, le=20)
     min_viable_gp_fte: float = P(0.5, "FTE", "assumption", "GP time below which a practice is in distress.", ge=0, le=10)
+    understaffed_share: float = P(0.75, "share of GP time needed", "assumption: a practice with under three quarters of the GP time its list needs cannot keep its surgeries safe for long", "GP time available (in post, locum and pooled cover) as a share of the time needed, below which a practice is understaffed and so in distress.", ge=0, le=1)
     distress_rate: float = P(0.15, "per month", "assumption", "Monthly hazard of ending for a practice in distress for three months or more.", ge=0, le=1)
     merger_distance_km: float = P(10.0, "km", "assumption", "Farthest neighbour a practice merges with.", gt=0, le=500)
     receiving_practices: int = P(4, "practices", "assumption", "Nearest practices that take in a closed practice's patients.", ge=1, le=50)

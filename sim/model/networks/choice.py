@@ -30,12 +30,24 @@ def members_watched(practices: PracticeState, geography: Geography, kind: int) -
 
 
 def money_value(in_force: InForce, kind: int, month: int) -> float:
-    """GBP per patient per year a practice expects from joining this kind of organisation."""
+    """GBP per patient per year a practice expects from membership of this kind: its payments,
+    and the reimbursed roles that come with it, less what the membership's duties cost it."""
+    pay = in_force.organisation(kind).payments
+    return stake(in_force, kind, month) - pay.obligations_per_patient
+
+
+def stake(in_force: InForce, kind: int, month: int) -> float:
+    """GBP per patient per year that membership of a paid organisation of this kind brings: the
+    payments, and what the additional roles its entitlement (or the entitlement the contract
+    announces, if higher) buys are worth to the median
+    network beyond the part of their cost it pays itself (as in roles.planned_spend)."""
     pay = in_force.organisation(kind).payments
     value = pay.participation_per_weighted_patient + pay.core_per_patient + pay.leadership_per_patient + pay.support_per_patient
     roles = in_force.additional_roles
-    if in_force.roles_active(month) and roles.employer == in_force.kinds[kind]:
-        value += roles.reimbursement_rate * roles.cost_per_fte * roles.target_fte_per_1000 / 1000
+    rate = in_force.reimbursement_rate(month)
+    if roles.employer == in_force.kinds[kind] and rate > 0:
+        expected = max(roles.entitlement_per_weighted_patient, roles.announced_entitlement_per_weighted_patient)
+        value += expected * max(roles.top_up_valuation_median - (1.0 - rate), 0.0)
     return value
 
 

@@ -14,22 +14,37 @@ from sim.model.networks.membership import (
     set_membership,
     update_sizes,
 )
+from sim.model.networks.choice import stake
 from sim.model.networks.payment import smallest_worth_founding
 from sim.model.networks.search import AreaNetworks, willing_neighbours
 from sim.model.streams import Streams
-from sim.scenario.schema import Organisation
 from sim.state import NO_NETWORK, Geography, NetworkState, PracticeState
 
 _STANDARD_NORMAL = NormalDist()
 
 
-def target_size(organisation: Organisation, draw: float) -> float:
-    """Size founders aim for: somewhere in the paid band, or around the kind's natural size."""
-    if organisation.band is not None and (organisation.payments.participation_per_weighted_patient
-                                          + organisation.payments.core_per_patient) > 0:
-        return organisation.band.min_patients + draw * (organisation.band.max_patients - organisation.band.min_patients)
-    normal = _STANDARD_NORMAL.inv_cdf(min(max(draw, 1e-9), 1 - 1e-9))
+def target_size(in_force: InForce, kind: int, draw: float, month: int) -> float:
+    """Size founders aim for: somewhere in the paid band if the money at stake makes it worth
+    aiming for (more likely the more is at stake), else around the kind's natural size.
+
+    The one uniform draw decides both: below the chance of aiming for the band it places the
+    target in the band; above it, it places the target on the natural-size distribution."""
+    organisation = in_force.organisation(kind)
+    aim = band_aim(in_force, kind, month)
+    if draw < aim:
+        band = organisation.band
+        return band.min_patients + draw / aim * (band.max_patients - band.min_patients)
+    normal = _STANDARD_NORMAL.inv_cdf(min(max((draw - aim) / (1.0 - aim), 1e-9), 1 - 1e-9))
     return organisation.natural_size_patients * math.exp(organisation.natural_size_sigma * normal)
+
+
+def band_aim(in_force: InForce, kind: int, month: int) -> float:
+    """Chance that founders aim for the paid band: money at stake / (money at stake + the
+    money at which half of founders would, behaviour.band_indifference_per_patient)."""
+    if in_force.organisation(kind).band is None:
+        return 0.0
+    at_stake = stake(in_force, kind, month)
+    return at_stake / (at_stake + in_force.behaviour.band_indifference_per_patient)
 
 
 def join_or_found(practices: PracticeState, networks: NetworkState, geography: Geography, in_force: InForce,
@@ -42,16 +57,20 @@ def join_or_found(practices: PracticeState, networks: NetworkState, geography: G
     if with_room != NO_NETWORK:
         join_one(practices, networks, kind, practice, with_room)
         return 1
-    target = target_size(organisation, size_draw)
+    target = target_size(in_force, kind, size_draw, month)
     recruits = willing_neighbours(practices, geography, in_force, kind, practice, accept, target)
     founded_size = practices.list_size[practice] + practices.list_size[recruits].sum()
     if founded_size < smallest_worth_founding(organisation):
-        existing = nearby.nearest(practice, with_room_for=None, reach_factor=in_force.behaviour.steering_reach)
-        if existing != NO_NETWORK:  # too small to stand alone (or be paid): the commissioner steers it into a network
+        # Too small to stand alone (or be paid): the commissioner steers it into a network, one
+        # with room if there is one within reach, else the nearest.
+        reach = in_force.behaviour.steering_reach
+        existing = nearby.nearest(practice, with_room_for=practices.list_size[practice], reach_factor=reach)
+        if existing == NO_NETWORK:
+            existing = nearby.nearest(practice, with_room_for=None, reach_factor=reach)
+        if existing != NO_NETWORK:
             join_one(practices, networks, kind, practice, existing)
             return 1
-    slot = add_network(practices, networks, kind=kind, lead=practice, target_patients=target, waiver_draw=size_draw,
-                       month=month)
+    slot = add_network(practices, networks, kind=kind, lead=practice, target_patients=target, month=month)
     nearby.add(slot)
     founders = np.concatenate([[practice], recruits]).astype(np.int64)
     # All are outsiders, so nothing leaves another network (set_membership's founding case).
@@ -99,6 +118,6 @@ def _networks_from_labels(practices: PracticeState, networks: NetworkState, kind
             continue
         lead = int(members[np.argmax(practices.list_size[members])])
         total = float(practices.list_size[members].sum())
-        slot = add_network(practices, networks, kind=kind, lead=lead, target_patients=total, waiver_draw=0.0, month=month)
+        slot = add_network(practices, networks, kind=kind, lead=lead, target_patients=total, month=month)
         set_membership(practices, networks, kind, members, slot)
     update_sizes(practices, networks, month)

@@ -92,8 +92,12 @@ def _steer_into_nearest(practices: PracticeState, networks: NetworkState, in_for
     distance, candidate = nearest_sites(practices, networks, slots, chosen, behaviour.nearest_networks)
     valid = ((networks.area[candidate] == practices.area[chosen][:, None])
              & (distance <= behaviour.max_network_distance_km * behaviour.steering_reach))
+    room = capacity(networks, in_force.organisation(kind), candidate) - networks.patients[candidate]
+    with_room = valid & (room >= practices.list_size[chosen][:, None])
+    # The commissioner steers into the nearest network with room within reach, else the nearest.
+    best = np.where(with_room.any(axis=1), with_room.argmax(axis=1), valid.argmax(axis=1))
     placed = valid.any(axis=1)
-    set_membership(practices, networks, kind, chosen[placed], candidate[np.arange(chosen.size), valid.argmax(axis=1)][placed])
+    set_membership(practices, networks, kind, chosen[placed], candidate[np.arange(chosen.size), best][placed])
     steered = np.zeros(practices_left.size, dtype=bool)
     steered[np.flatnonzero(steer)[placed]] = True
     return practices_left[~steered]

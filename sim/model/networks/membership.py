@@ -9,10 +9,10 @@ from sim.state import NetworkState, PracticeState
 
 
 def add_network(practices: PracticeState, networks: NetworkState, kind: int, lead: int, target_patients: float,
-                waiver_draw: float, month: int) -> int:
+                month: int) -> int:
     """Found a network led by a practice, at its site and in its area; returns its slot."""
     return networks.add(kind=kind, formed=month, lead=lead, area=practices.area[lead],
-                        target_patients=target_patients, waiver_draw=waiver_draw,
+                        target_patients=target_patients,
                         x_km=practices.x_km[lead], y_km=practices.y_km[lead])
 
 

@@ -17,11 +17,13 @@ def paid_networks(networks: NetworkState, in_force: InForce, kind: int, month: i
     band = organisation.band
     if band is None:
         return result
-    patients, draw = networks.view("patients"), networks.view("waiver_draw")
+    patients = networks.view("patients")
     in_band = (patients >= band.min_patients) & (patients <= band.max_patients)
-    rural_waiver = ((patients < band.min_patients) & (networks.view("rural_share") > band.rural_waiver_share)
-                    & (draw < band.rural_waiver))
-    agreed_above = (patients > band.max_patients) & (draw < band.above_max_agreement)
+    # Commissioners' decisions: waive the minimum for a mostly rural network of some size, and
+    # agree to pay a network above the maximum that is not far above it.
+    rural_waiver = ((patients < band.min_patients) & (patients >= band.rural_floor_share * band.min_patients)
+                    & (networks.view("rural_share") > band.rural_waiver_share))
+    agreed_above = (patients > band.max_patients) & (patients <= band.max_patients * (1.0 + band.above_max_margin))
     return result & (in_band | rural_waiver | agreed_above)
 
 
