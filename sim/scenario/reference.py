@@ -19,8 +19,11 @@ def _model_of(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
-def _rows(model: type[BaseModel], prefix: str) -> list[tuple[str, type[BaseModel], str]]:
-    sections = [(prefix or "(top level)", model, prefix)]
+def _rows(model: type[BaseModel], prefix: str, defaults: BaseModel | None = None,
+          source: str = "") -> list[tuple[str, type[BaseModel], BaseModel | None, str]]:
+    """Each section of the schema: its key, model, the default instance its field gives (where
+    the field's default differs from the model's own defaults) and that field's source."""
+    sections = [(prefix or "(top level)", model, defaults, source)]
     for name, field in model.model_fields.items():
         inner = _model_of(field.annotation)
         if inner is not None and inner is not model:
@@ -29,7 +32,9 @@ def _rows(model: type[BaseModel], prefix: str) -> list[tuple[str, type[BaseModel
                 key += ".<name>"
             elif get_origin(field.annotation) is list:
                 key += ".<index>"
-            sections.extend(_rows(inner, key))
+            value = getattr(defaults, name) if defaults is not None else field.default
+            instance = value if isinstance(value, BaseModel) and value != inner.model_construct() else None
+            sections.extend(_rows(inner, key, instance, (field.json_schema_extra or {}).get("source", "")))
     return sections
 
 
@@ -46,7 +51,7 @@ def markdown_reference() -> str:
            "Every field a scenario YAML may set. Omitted fields take the default. Money is GBP at 2019/20 levels, moved by the dated uplifts of money.uplifts (docs/money.md).",
            "Sources name a row of evidence.md or say 'assumption' with the reason.", ""]
     seen = set()
-    for key, model, _ in _rows(Scenario, ""):
+    for key, model, _, _ in _rows(Scenario, ""):
         if key in seen:
             continue
         seen.add(key)
@@ -75,7 +80,7 @@ def parameter_table() -> str:
     and source. docs/ODD.md embeds this table; a test keeps the two identical."""
 
     rows = ["| key | meaning | unit | default | range | source |", "|---|---|---|---|---|---|"]
-    for key, model, _ in _rows(Scenario, ""):
+    for key, model, defaults, section_source in _rows(Scenario, ""):
         if key == "(top level)":
             key = ""
         for name, field in model.model_fields.items():
@@ -85,5 +90,12 @@ def parameter_table() -> str:
             extra = field.json_schema_extra or {}
             searched = SEARCH_SPACE.get(path)
             span = f"{searched[0]:g} to {searched[1]:g} (calibrated)" if searched else _bounds(field)
-            rows.append(f"| {path} | {field.description or ''} | {extra.get('unit', '')} | {_default(field)} | {span} | {extra.get('source', '')} |")
+            # A section whose field sets its own defaults (a role group) takes that field's source.
+            default = _default(field) if defaults is None else _value(getattr(defaults, name))
+            source = extra.get("source", "") if defaults is None else section_source
+            rows.append(f"| {path} | {field.description or ''} | {extra.get('unit', '')} | {default} | {span} | {source} |")
     return "\n".join(rows)
+
+
+def _value(value: Any) -> str:
+    return "empty" if value is None else repr(value)
