@@ -14,7 +14,7 @@ import yaml
 
 from sim.analysis.validate import SCENARIOS, load_targets, scorecard
 from sim.results.run import run
-from sim.scenario.calibrated import SEARCH_SPACE
+from sim.scenario.calibrated import SEARCH_SPACE, calibrated_defaults
 
 
 def misfit(card) -> float:
@@ -59,6 +59,12 @@ def calibrate(trials: int = 120, seed: int = 1, replications: int = 2, targets_p
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(direction="minimize", sampler=optuna.samplers.TPESampler(seed=seed))
+    # The first trial is the shipped values (where inside the ranges), so a search never ends
+    # worse than where it started.
+    shipped = {key: value for key, value in calibrated_defaults().items()
+               if key in space and space[key][0] <= value <= space[key][1]}
+    if shipped:
+        study.enqueue_trial(shipped, skip_if_exists=True)
     study.optimize(objective, n_trials=trials)
     best = {key: round(float(value), 6) for key, value in study.best_params.items()}
     return {"parameters": best, "misfit": float(study.best_value), "trials": history,
