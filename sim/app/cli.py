@@ -13,7 +13,7 @@ import threading
 
 from sim.scenario.errors import InputError
 
-COMMANDS = ("run", "schema", "sweep", "dashboard", "data", "compare", "report", "validate", "calibrate", "rerun", "responses")
+COMMANDS = ("run", "schema", "sweep", "dashboard", "data", "compare", "report", "validate", "calibrate", "rerun", "responses", "scenarios")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -18,6 +18,7 @@ from typing import Any
 from sim.scenario.errors import InputError
 from sim.scenario.messages import found
 from sim.scenario.schema import Scenario, month_number
+from sim.scenario.shipped import scenarios_folder
 from sim.scenario.validation import (
     apply_overrides,
     hold_overrides,
@@ -31,7 +32,7 @@ MAX_EXTENDS = 20
 # The population fields that name data files (paths relative to the scenario file that names them).
 FILE_FIELDS = ("registrations", "registrations_map", "workforce", "pcn_membership", "practices_file", "coordinates")
 # Where a scenario named without a folder is looked for: the shipped scenarios, then ./scenarios.
-SCENARIO_FOLDERS = (Path(__file__).resolve().parents[2] / "scenarios", Path("scenarios"))
+SCENARIO_FOLDERS = (scenarios_folder(), Path("scenarios"))
 
 
 def merge(base: dict, changes: dict) -> dict:
@@ -48,7 +49,8 @@ def merge(base: dict, changes: dict) -> dict:
 
 
 def read_scenario_data(path: str | Path, _seen: tuple = ()) -> dict:
-    """Read a scenario file, resolving `extends: other.yaml` (relative to the file) first."""
+    """Read a scenario file, resolving `extends: other.yaml` first: a file relative to this one,
+    else the shipped scenario of that name."""
     path = Path(path)
     data = read_yaml(path)
     if isinstance(data.get("population"), dict) and data["population"].get("source") == "nhs_files":
@@ -60,11 +62,21 @@ def read_scenario_data(path: str | Path, _seen: tuple = ()) -> dict:
     if not isinstance(base, str) or not base.strip():
         raise InputError(path, "extends", f"expected the path of another scenario file; found {found(base)}")
     base_path = (path.parent / base).resolve()
+    if not base_path.exists() and len(Path(base).parts) == 1:  # a shipped scenario's name, as in a copied scenario
+        base_path = shipped_file(base) or base_path
     if base_path in _seen or base_path == path.resolve():
         raise InputError(path, "extends", f"expected a chain of files without loops; found '{base}' again")
     if len(_seen) >= MAX_EXTENDS:
         raise InputError(path, "extends", f"expected a chain of at most {MAX_EXTENDS} files; found a longer one")
     return merge(read_scenario_data(base_path, _seen + (path.resolve(),)), data)
+
+
+def shipped_file(name: str) -> Path | None:
+    """The shipped scenario called `name` (with or without .yaml), or None."""
+    for candidate in (SCENARIO_FOLDERS[0] / name, SCENARIO_FOLDERS[0] / f"{name}.yaml"):
+        if candidate.is_file() and candidate.suffix == ".yaml":
+            return candidate.resolve()
+    return None
 
 
 def scenario_file(scenario: str | Path) -> Path:

@@ -1,6 +1,7 @@
 """The scenario reference, generated from the schema so it can never drift from the code."""
 from __future__ import annotations
 
+import re
 from typing import Any, get_args, get_origin
 
 from pydantic import BaseModel
@@ -33,6 +34,17 @@ def _rows(model: type[BaseModel], prefix: str) -> list[tuple[str, type[BaseModel
     return sections
 
 
+# The tables of docs/evidence.md that sources name ("evidence: <table> / <figure>"), by anchor.
+EVIDENCE_TABLES = {"Practices and patients": "practices-and-patients", "Networks": "networks", "Workforce": "workforce",
+                   "Continuity": "continuity", "Money": "money", "seeds": "seeds"}
+_EVIDENCE = re.compile(r"evidence: (" + "|".join(EVIDENCE_TABLES) + r")\b")
+
+
+def linked(source: str) -> str:
+    """A source with each evidence table it names linked to that table of docs/evidence.md."""
+    return _EVIDENCE.sub(lambda m: f"[evidence: {m.group(1)}](evidence.md#{EVIDENCE_TABLES[m.group(1)]})", source)
+
+
 def _default(field) -> str:
     value = field.default
     if isinstance(value, BaseModel) or value in ({}, []):
@@ -44,7 +56,7 @@ def markdown_reference() -> str:
     """Every scenario field as Markdown tables: key, meaning, unit, default, source."""
     out = ["# Scenario reference", "",
            "Every field a scenario YAML may set. Omitted fields take the default. Money is GBP at 2019/20 levels, moved by the dated uplifts of money.uplifts (docs/money.md).",
-           "Sources name a row of evidence.md or say 'assumption' with the reason.", ""]
+           "Sources name a row of docs/evidence.md ('evidence: <table> / <figure>') or say 'assumption' with the reason.", ""]
     seen = set()
     for key, model, _ in _rows(Scenario, ""):
         if key in seen:
@@ -85,5 +97,5 @@ def parameter_table() -> str:
             extra = field.json_schema_extra or {}
             searched = SEARCH_SPACE.get(path)
             span = f"{searched[0]:g} to {searched[1]:g} (calibrated)" if searched else _bounds(field)
-            rows.append(f"| {path} | {field.description or ''} | {extra.get('unit', '')} | {_default(field)} | {span} | {extra.get('source', '')} |")
+            rows.append(f"| {path} | {field.description or ''} | {extra.get('unit', '')} | {_default(field)} | {span} | {linked(extra.get('source', ''))} |")
     return "\n".join(rows)

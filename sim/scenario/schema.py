@@ -1,6 +1,6 @@
 """The scenario schema: every field a scenario YAML may set, with its unit, default and source.
 
-Sources name a row of evidence.md ("evidence: <table> / <figure>") or say "assumption" with the
+Sources name a row of docs/evidence.md ("evidence: <table> / <figure>") or say "assumption" with the
 reason. Money is in GBP at 2019/20 levels (moved by dated uplifts); rates are per year unless the name says monthly.
 """
 from __future__ import annotations

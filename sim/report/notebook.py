@@ -1,0 +1,43 @@
+"""What a person sees of results in a notebook: figures that show themselves as images, detached
+from pyplot so repeated plot() calls leave nothing open, and headline tables as HTML."""
+from __future__ import annotations
+
+import base64
+import html
+import io
+
+
+class Figures(dict):
+    """Chart name -> matplotlib Figure. In a notebook it displays as the images, one under
+    another; each figure is also a plain Figure (fig.savefig(...), display(fig))."""
+
+    def _repr_html_(self) -> str:
+        parts = []
+        for name, fig in self.items():
+            buffer = io.BytesIO()
+            fig.savefig(buffer, format="png", dpi=100)
+            data = base64.b64encode(buffer.getvalue()).decode("ascii")
+            parts.append(f'<figure style="margin:0 0 1em 0"><img alt="{html.escape(name)}" '
+                         f'src="data:image/png;base64,{data}"/><figcaption>{html.escape(name)}</figcaption></figure>')
+        return "".join(parts)
+
+
+def detached(figures: dict) -> Figures | dict:
+    """Figures drawn with pyplot, taken out of pyplot's list of open figures (so they are not
+    shown twice, and matplotlib's warning about many open figures never comes); saved chart
+    paths pass through unchanged."""
+    from matplotlib.figure import Figure
+
+    if not all(isinstance(fig, Figure) for fig in figures.values()):
+        return figures
+    import matplotlib.pyplot as plt
+
+    for fig in figures.values():
+        plt.close(fig)
+    return Figures(figures)
+
+
+def html_table(title: str, lines: list[str], frame) -> str:
+    """A notebook's view of results: a bold title, a few plain lines, and a table (a DataFrame)."""
+    notes = "".join(f"<p style='margin:0'>{html.escape(line)}</p>" for line in lines)
+    return f"<div><p style='margin:0'><b>{html.escape(title)}</b></p>{notes}{frame.to_html(index=False, na_rep='')}</div>"
