@@ -17,6 +17,7 @@ from typing import Any
 
 from sim.scenario.errors import InputError
 from sim.scenario.messages import found
+from sim.scenario.overrides import rounded
 from sim.scenario.schema import Scenario, month_number
 from sim.scenario.shipped import scenarios_folder
 from sim.scenario.validation import (
@@ -117,7 +118,7 @@ class ResolvedScenario:
 
 def _override_texts(overrides: Sequence[str] | Mapping[str, Any]) -> tuple[str, ...]:
     if isinstance(overrides, Mapping):
-        plain = {key: value.item() if hasattr(value, "dtype") else value for key, value in overrides.items()}
+        plain = {key: rounded(key, value.item() if hasattr(value, "dtype") else value) for key, value in overrides.items()}
         return tuple(f"{key}={json.dumps(value)}" for key, value in plain.items())
     return tuple(overrides)
 

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from sim.scenario.errors import InputError
 from sim.scenario.messages import describe, input_error, short
+from sim.scenario.overrides import rounded
 from sim.scenario.schema import Scenario, month_number
 
 MAX_PRACTICE_MONTHS = 100_000_000
@@ -86,14 +87,15 @@ def apply_overrides(data: dict, overrides, source: str) -> list[tuple[str, Any]]
     Args:
         data: plain scenario data.
         overrides: 'key.path=value' texts as given to --set, or a mapping of key path to value
-            (numpy numbers are taken as Python numbers).
+            (numpy numbers are taken as Python numbers; a fraction for a whole-number field
+            is rounded, see sim.scenario.overrides).
         source: names the data in messages about a bad key path.
 
     Returns:
         The (key path, value) pairs set, in order.
     """
     if isinstance(overrides, dict):
-        pairs = [(key, value.item() if hasattr(value, "dtype") else value) for key, value in overrides.items()]
+        pairs = [(key, rounded(key, value.item() if hasattr(value, "dtype") else value)) for key, value in overrides.items()]
         for key, value in pairs:
             set_path(data, key, value, source=source)
         return pairs
