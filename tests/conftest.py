@@ -44,6 +44,7 @@ SLOW = {
     "test_fuzz_loader.py": {"test_any_text", "test_structured_but_wrong_top_level", "test_one_wrong_value_in_a_valid_scenario"},
     "test_invariants.py": {"test_invariants_hold_every_month"},
     "test_nhs_data.py": {"test_data_check_reports_what_the_files_give", "test_data_check_exit_codes"},
+    "test_packaging.py": {"test_wheel_runs_a_shipped_scenario_by_name_like_the_checkout"},
     "test_regression.py": {"test_run_reproduces_its_baseline"},
     "test_report.py": {"html_briefing", "test_pdf_is_a4_and_quotes_the_same_numbers"},
     "test_reproducibility.py": {"original"},
