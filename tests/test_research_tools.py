@@ -14,7 +14,7 @@ from sim.scenario.loading import resolve
 TINY = {"population.scale": 0.03}  # 241 practices in 6 commissioner areas
 
 
-def test_overrides_are_a_dict_or_keywords_everywhere_and_whole_numbers_are_rounded():
+def test_overrides_are_a_dict_or_keywords_everywhere_and_whole_numbers_are_rounded(tmp_path):
     as_dict = resolve("history_2013_2023", {"behaviour.neighbours": 7.6, "behaviour.peer_weight": 3.0})
     assert as_dict.scenario.behaviour.neighbours == 8
     assert as_dict.overrides == ("behaviour.neighbours=8", "behaviour.peer_weight=3.0")
@@ -33,6 +33,13 @@ def test_overrides_are_a_dict_or_keywords_everywhere_and_whole_numbers_are_round
     assert keywords.scenario.behaviour.peer_weight == 3.0 and keywords.scenario.population.practices == 241
     texts = sim.run("history_2013_2023", replications=1, overrides=["population.scale=0.03"], behaviour__peer_weight=3.0)
     assert texts.timeseries.equals(keywords.timeseries)
+    # In a notebook: headline tables; a second save says how to replace what the first wrote.
+    assert "<table" in keywords._repr_html_() and "Practices open" in keywords._repr_html_()
+    assert "<table" in compared._repr_html_() and "no_network_contract" in compared._repr_html_()
+    compared.save(tmp_path / "c", charts=False)
+    with pytest.raises(InputError, match=r"force=True"):
+        compared.save(tmp_path / "c", charts=False)
+    assert compared.save(tmp_path / "c", charts=False, force=True) == tmp_path / "c"
 
 
 def test_evaluate_returns_every_outcome_and_series_with_their_months():

@@ -15,7 +15,7 @@ from typing import Callable
 import pandas as pd
 
 from sim.report.comparison_charts import comparison_charts
-from sim.report.notebook import detached, html_table
+from sim.report.notebook import drawn, html_table
 from sim.results.folder import (
     FLOAT_FORMAT,
     atomic_folder,
@@ -163,7 +163,7 @@ class Comparison:
     def plot(self, directory: str | Path | None = None) -> dict:
         """Draw the comparison charts; save them as PNG and SVG when a directory is given
         (returns the saved paths), else return the figures (shown as images in a notebook)."""
-        return detached(comparison_charts(self, directory))
+        return drawn(comparison_charts, self, directory)
 
     def save(self, directory: str | Path | None = None, force: bool = False, charts: bool = True) -> Path:
         """Write the comparison folder (comparison.csv, equity.csv, timeseries.csv, networks.csv,

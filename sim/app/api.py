@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.report.charts import standard_charts
-from sim.report.notebook import detached, html_table
+from sim.report.notebook import drawn, html_table
 from sim.results import run as running
 from sim.results.outcomes import HEADLINE
 from sim.scenario.overrides import combined
@@ -27,7 +27,7 @@ class Results(running.Results):
         """Draw the standard charts. With a directory, save them as PNG and SVG and return their
         paths; else return chart name -> Figure (shown as images in a notebook; pyplot keeps none
         of them open)."""
-        return detached(standard_charts(self, directory))
+        return drawn(standard_charts, self, directory)
 
     def save(self, directory: str | Path | None = None, force: bool = False, charts: bool = True) -> Path:
         """Write the run folder atomically, with its charts unless `charts` is False; returns its path."""

@@ -22,19 +22,22 @@ class Figures(dict):
         return "".join(parts)
 
 
-def detached(figures: dict) -> Figures | dict:
-    """Figures drawn with pyplot, taken out of pyplot's list of open figures (so they are not
-    shown twice, and matplotlib's warning about many open figures never comes); saved chart
-    paths pass through unchanged."""
-    from matplotlib.figure import Figure
-
-    if not all(isinstance(fig, Figure) for fig in figures.values()):
-        return figures
+def drawn(draw, results, directory=None) -> Figures | dict:
+    """Charts drawn by `draw(results, directory)` for a person: saved chart paths as they are, or
+    the figures as Figures, taken out of pyplot's list of open figures (so they are not shown
+    twice, and matplotlib's warning about many open figures never comes)."""
     import matplotlib.pyplot as plt
 
-    for fig in figures.values():
-        plt.close(fig)
-    return Figures(figures)
+    # Load the caller's backend before the charts draw inside rc_context: a backend first loaded
+    # there (Jupyter's inline one) would have the interactive mode it turns on undone on exit,
+    # and the caller's own plots would stop showing.
+    plt._get_backend_mod()
+    figures = draw(results, directory)
+    if directory is None:
+        for fig in figures.values():
+            plt.close(fig)
+        return Figures(figures)
+    return figures
 
 
 def html_table(title: str, lines: list[str], frame) -> str:

@@ -99,3 +99,37 @@ def parameter_table() -> str:
             span = f"{searched[0]:g} to {searched[1]:g} (calibrated)" if searched else _bounds(field)
             rows.append(f"| {path} | {field.description or ''} | {extra.get('unit', '')} | {_default(field)} | {span} | {linked(extra.get('source', ''))} |")
     return "\n".join(rows)
+
+
+def json_schema() -> dict:
+    """JSON Schema (draft 2020-12) for scenario files as people write them, so that editors check
+    them: the schema's fields (months as YYYY-MM), plus `extends` (a file or a shipped scenario's name), null for any
+    setting (it removes that setting from the scenario extended, so its default applies), a
+    practices file under `population.practices` with source nhs_files, and region codes as one text."""
+    schema = Scenario.model_json_schema()
+    schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": "gpsim scenario", **schema}
+    for node in (schema, *schema["$defs"].values()):
+        properties = node.get("properties", {})
+        for name, prop in properties.items():
+            if prop.get("unit") == "YYYY-MM":
+                for option in prop.get("anyOf", [prop]):
+                    if option.get("type") == "string":
+                        option["pattern"] = r"^\d{4}-(0[1-9]|1[0-2])$"
+            properties[name] = _nullable(prop)
+    organisations = schema["properties"]["organisations"]["anyOf"][0]  # by name: `pcn: null` removes one
+    organisations["additionalProperties"] = _nullable(organisations["additionalProperties"])
+    schema["properties"]["extends"] = {"anyOf": [{"type": "string", "minLength": 1}, {"type": "null"}],
+                                       "description": "Another scenario file this one changes (relative to this file), or a shipped scenario's name."}
+    population = schema["$defs"]["Population"]["properties"]
+    population["practices"]["anyOf"].insert(1, {"type": "string", "minLength": 1, "description": "With source nhs_files: the practices file (epraccur.csv)."})
+    population["region"]["anyOf"].insert(1, {"type": "string", "description": "Codes separated by commas or spaces."})
+    return schema
+
+
+def _nullable(prop: dict) -> dict:
+    """A property that also takes null, with its description and default kept outside for editors."""
+    if any(option.get("type") == "null" for option in prop.get("anyOf", ())):
+        return prop
+    outside = {key: prop[key] for key in ("title", "description", "default", "unit", "source") if key in prop}
+    inside = {key: value for key, value in prop.items() if key not in outside}
+    return {**outside, "anyOf": [inside, {"type": "null"}]}

@@ -30,8 +30,16 @@ def sensitivity(sweep: Sweep, runs: Path) -> "pandas.DataFrame":  # noqa: F821
     Columns: outcome, parameter, then the design's indices and their '_conf' half-widths at the
     sweep's confidence level, and rank (1 = most influential: by ST or mu*).
     """
+    return indices(sweep, runs)[0]
+
+
+def indices(sweep: Sweep, runs: Path) -> tuple["pandas.DataFrame", "pandas.DataFrame | None"]:  # noqa: F821
+    """The first-order and total indices (as sensitivity), and for a Sobol design with
+    second_order the second-order indices of each pair of parameters: outcome, parameter,
+    other_parameter, S2, S2_conf (else None)."""
     import pandas as pd
     spec = sweep.spec
+    pairs = []
     unit, _ = sweep.design()
     problem = unit_problem(sweep)
     seed = design_seed(spec.seed)
@@ -55,17 +63,28 @@ def sensitivity(sweep: Sweep, runs: Path) -> "pandas.DataFrame":  # noqa: F821
             for key in keys:
                 row[key] = float(np.asarray(result[key])[i]) if result is not None else math.nan
             rows.append(row)
+        if spec.design == "sobol" and spec.second_order:
+            names = problem["names"]
+            for i, j in ((i, j) for i in range(len(names)) for j in range(i + 1, len(names))):
+                pairs.append({"outcome": outcome, "parameter": names[i], "other_parameter": names[j],
+                              **{key: float(np.asarray(result[key])[i, j]) if result is not None else math.nan
+                                 for key in ("S2", "S2_conf")}})
     frame = pd.DataFrame(rows)
     by = "ST" if spec.design == "sobol" else "mu_star"
     frame["rank"] = frame.groupby("outcome")[by].rank(ascending=False, method="first").astype("Int64")
-    return frame
+    second = pd.DataFrame(pairs, columns=["outcome", "parameter", "other_parameter", "S2", "S2_conf"]) \
+        if spec.design == "sobol" and spec.second_order else None
+    return frame, second
 
 
 def write_sensitivity(sweep: Sweep, folder: Path) -> Path:
-    """Write sensitivity.csv and the ranked chart (sensitivity.png, .svg); return the CSV path."""
-    frame = sensitivity(sweep, folder / "runs.parquet")
+    """Write sensitivity.csv (and sensitivity_second_order.csv for a Sobol design with
+    second_order) and the ranked chart (sensitivity.png, .svg); return the CSV path."""
+    frame, second = indices(sweep, folder / "runs.parquet")
     path = folder / "sensitivity.csv"
     write_bytes(path, frame.to_csv(index=False, float_format="%.6g").encode("utf-8"))
+    if second is not None:
+        write_bytes(folder / "sensitivity_second_order.csv", second.to_csv(index=False, float_format="%.6g").encode("utf-8"))
     sensitivity_chart(sweep, frame, folder)
     return path
 
