@@ -54,20 +54,21 @@ def test_wheel_runs_a_shipped_scenario_by_name_like_the_checkout(tmp_path):
     subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", str(wheel)],
                    check=True, capture_output=True)
     environment = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "numba")}
-    where = subprocess.run([str(python), "-c", "import sim, sim.scenario.shipped as s; print(sim.__file__); "
-                            "print(s.scenarios_folder()); print(s.data_file('calibrated.yaml'))"],
+    where = subprocess.run([str(python), "-c", ("import sim, sim.scenario.shipped as s; print(sim.__file__); "
+                                                "print(s.scenarios_folder()); print(s.data_file('calibrated.yaml'))")],
                            cwd=elsewhere, check=True, capture_output=True, text=True, env=environment).stdout.split()
     assert all(Path(path).is_relative_to(env_dir) for path in where), where  # the installed copy, not the checkout
 
     installed = subprocess.run([str(env_dir / "bin" / "gpsim"), *RUN, "--out", str(tmp_path / "installed")],
-                               cwd=elsewhere, capture_output=True, text=True, env=environment)
+                               cwd=elsewhere, capture_output=True, text=True, env=environment, check=False)
     assert installed.returncode == 0, installed.stderr
     checkout = subprocess.run([sys.executable, "-m", "sim", *RUN, "--out", str(tmp_path / "checkout")],
-                              cwd=ROOT, capture_output=True, text=True, env=environment)
+                              cwd=ROOT, capture_output=True, text=True, env=environment, check=False)
     assert checkout.returncode == 0, checkout.stderr
     for name in ("timeseries.csv", "networks.csv", "practices.parquet"):
         assert (tmp_path / "installed" / name).read_bytes() == (tmp_path / "checkout" / name).read_bytes(), name
-    version = subprocess.run([str(env_dir / "bin" / "gpsim"), "--version"], capture_output=True, text=True, env=environment)
+    version = subprocess.run([str(env_dir / "bin" / "gpsim"), "--version"], capture_output=True, text=True, env=environment,
+                             check=False)
     assert version.returncode == 0 and version.stdout.strip() == "gpsim 0.1.0"
 
 

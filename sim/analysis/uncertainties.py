@@ -46,7 +46,13 @@ def ema_model(scenario_file: Any = DEFAULT_SCENARIO, *, parameters: list[str] | 
     Parameters are named by key path with `__` for each dot (behaviour__peer_weight).
     """
     try:
-        from ema_workbench import Constant, IntegerParameter, Model, RealParameter, ScalarOutcome
+        from ema_workbench import (
+            Constant,
+            IntegerParameter,
+            Model,
+            RealParameter,
+            ScalarOutcome,
+        )
     except ImportError:
         raise ImportError("sim.ema_model needs the EMA Workbench: pip install 'ema_workbench>=2.5,<2.6'") from None
     ranges = uncertainties(resolve(scenario_file, overrides or {}))

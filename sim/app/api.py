@@ -31,7 +31,7 @@ class Results(running.Results):
 
     def save(self, directory: str | Path | None = None, force: bool = False, charts: bool = True) -> Path:
         """Write the run folder atomically, with its charts unless `charts` is False; returns its path."""
-        return super().save(directory, force=force, draw=standard_charts if charts else None)
+        return super().save(directory, force=force, draw=_charts if charts else None)
 
     def _repr_html_(self) -> str:
         table = self.summary()
@@ -43,6 +43,10 @@ class Results(running.Results):
         import pandas as pd
         notes = [f"{self.replications} replication(s), seed {self.seed}" + ("; end: median [90% interval]" if self.replications > 1 else "")]
         return html_table(self.scenario.title or self.scenario.name, notes, pd.DataFrame(rows))
+
+
+def _charts(results: Results, folder: Path) -> dict:
+    return drawn(standard_charts, results, folder)
 
 
 def run(scenario, *, overrides=None, **options: Any) -> Results:

@@ -22,16 +22,22 @@ class Figures(dict):
         return "".join(parts)
 
 
+def load_backend() -> None:
+    """Load pyplot's backend (the caller's, unchanged) before charts draw inside rc_context: a
+    backend first loaded there (Jupyter's inline one) would have the interactive mode it turns on
+    undone on leaving, and the caller's own plots would stop showing."""
+    import matplotlib.pyplot as plt
+
+    plt._get_backend_mod()
+
+
 def drawn(draw, results, directory=None) -> Figures | dict:
     """Charts drawn by `draw(results, directory)` for a person: saved chart paths as they are, or
     the figures as Figures, taken out of pyplot's list of open figures (so they are not shown
     twice, and matplotlib's warning about many open figures never comes)."""
     import matplotlib.pyplot as plt
 
-    # Load the caller's backend before the charts draw inside rc_context: a backend first loaded
-    # there (Jupyter's inline one) would have the interactive mode it turns on undone on exit,
-    # and the caller's own plots would stop showing.
-    plt._get_backend_mod()
+    load_backend()
     figures = draw(results, directory)
     if directory is None:
         for fig in figures.values():
