@@ -136,3 +136,24 @@ def test_national_figures_at_one_tenth_scale_stay_near_full_size():
     full = _means(2)
     assert _misses(_means(6, **{"population.scale": 0.1}), full) == []
     assert _misses(_means(6, **{"population.practices": 804}), full) != []
+
+
+def test_mesa_batch_run_passes_flat_parameters_and_iterations_differ():
+    import mesa
+    import pandas as pd
+
+    flat = {"scenario": "history_2013_2023", "population__scale": 0.03, "behaviour__peer_weight": [1.0, 3.0]}
+    rows = pd.DataFrame(mesa.batch_run(sim.GPModel, flat, iterations=2, max_steps=1000, display_progress=False))
+    assert len(rows) == 4 and set(rows["behaviour__peer_weight"]) == {1.0, 3.0}
+    ends = rows.set_index(["iteration", "behaviour__peer_weight"])["continuity"]
+    assert ends[(0, 1.0)] != ends[(1, 1.0)]  # seed=None is a fresh seed each iteration, as in Mesa
+    # With a seed, batch_run gives the run GPModel gives, and a run stops at the scenario's end.
+    seeded = pd.DataFrame(mesa.batch_run(sim.GPModel, {**flat, "behaviour__peer_weight": 3.0, "seed": 5},
+                                         iterations=1, max_steps=1000, display_progress=False))
+    model = sim.GPModel("history_2013_2023", seed=5, population__scale=0.03, behaviour__peer_weight=3.0).run()
+    assert seeded["continuity"].iloc[0] == model.timeseries()["continuity"].iloc[-1] and not model.running
+    # A Scenario given alone keeps its own seed; seed=None draws a fresh one, kept in root_seed.
+    scenario = sim.load("history_2013_2023", {"population.scale": 0.03})
+    assert sim.GPModel(scenario).root_seed == scenario.seed == 2013
+    fresh = sim.GPModel(scenario, seed=None)
+    assert fresh.root_seed != scenario.seed and fresh.root_seed != sim.GPModel(scenario, seed=None).root_seed

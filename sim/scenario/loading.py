@@ -17,7 +17,7 @@ from typing import Any
 
 from sim.scenario.errors import InputError
 from sim.scenario.messages import found
-from sim.scenario.overrides import rounded
+from sim.scenario.overrides import combined, rounded
 from sim.scenario.schema import Scenario, month_number
 from sim.scenario.shipped import scenarios_folder
 from sim.scenario.validation import (
@@ -242,3 +242,9 @@ def resolve_paths(data: dict, base: Path) -> None:
         value = population.get(name)
         if isinstance(value, str) and value and not Path(value).is_absolute():
             population[name] = str(base / value)
+
+
+def scenario_with(scenario, parameters: Mapping[str, Any]) -> Scenario:
+    """A scenario (file, shipped name, dict or Scenario; default the 2013-2023 history) with
+    fields given as flat keywords (`a__b`), as Mesa's batch_run passes a model's parameters."""
+    return resolve("history_2013_2023" if scenario is None else scenario, combined(None, parameters)).scenario

@@ -13,10 +13,24 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any, Union, get_args, get_origin
 
+import yaml
 from pydantic import BaseModel
 
 from sim.scenario.errors import InputError
+from sim.scenario.reference import model_of
 from sim.scenario.schema import Scenario
+
+
+def parse_override(text: str) -> tuple[str, Any]:
+    """Split a --set argument 'key.path=value', reading the value as a YAML scalar or list."""
+    if "=" not in text:
+        raise InputError("--set", text, "expected key.path=value; found no '='")
+    key, raw = text.split("=", 1)
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else ""
+    except yaml.YAMLError:
+        raise InputError("--set", key, f"expected a YAML value; found '{raw}'") from None
+    return key.strip(), value
 
 
 def dotted(params: Mapping[str, Any]) -> dict[str, Any]:
@@ -32,7 +46,6 @@ def combined(overrides: Sequence[str] | Mapping[str, Any] | None, params: Mappin
     if overrides is not None and not isinstance(overrides, Mapping):
         if isinstance(overrides, str):
             raise InputError("overrides", "", f"expected a dict of key paths or a list of 'key.path=value' texts; found the text '{overrides}'")
-        from sim.scenario.validation import parse_override
         overrides = dict(parse_override(text) for text in overrides)
     return {**dict(overrides or {}), **dotted(params)}
 
@@ -48,21 +61,11 @@ def _field_type(path: str) -> Any:
             return None
         annotation = model.model_fields[parts[index]].annotation
         index += 1
-        inner = _inner_model(annotation)
+        inner = model_of(annotation)
         if get_origin(annotation) in (dict, list) and inner is not None:
             index += 1  # organisations.<name>., money.uplifts.<index>.
         model = inner
     return annotation
-
-
-def _inner_model(annotation: Any) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in get_args(annotation):
-        found = _inner_model(arg)
-        if found is not None:
-            return found
-    return None
 
 
 def _whole_number(annotation: Any) -> bool:
@@ -76,3 +79,4 @@ def rounded(key: str, value: Any) -> Any:
     if isinstance(value, float) and math.isfinite(value) and _whole_number(_field_type(key)):
         return round(value)
     return value
+

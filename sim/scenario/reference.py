@@ -10,11 +10,12 @@ from sim.scenario.calibrated import SEARCH_SPACE
 from sim.scenario.schema import Scenario
 
 
-def _model_of(annotation: Any) -> type[BaseModel] | None:
+def model_of(annotation: Any) -> type[BaseModel] | None:
+    """The section (a pydantic model) a field's annotation holds, directly or inside a dict, list or union."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     for arg in get_args(annotation):
-        found = _model_of(arg)
+        found = model_of(arg)
         if found is not None:
             return found
     return None
@@ -23,7 +24,7 @@ def _model_of(annotation: Any) -> type[BaseModel] | None:
 def _rows(model: type[BaseModel], prefix: str) -> list[tuple[str, type[BaseModel], str]]:
     sections = [(prefix or "(top level)", model, prefix)]
     for name, field in model.model_fields.items():
-        inner = _model_of(field.annotation)
+        inner = model_of(field.annotation)
         if inner is not None and inner is not model:
             key = f"{prefix}.{name}" if prefix else name
             if get_origin(field.annotation) is dict:
@@ -91,7 +92,7 @@ def parameter_table() -> str:
         if key == "(top level)":
             key = ""
         for name, field in model.model_fields.items():
-            if _model_of(field.annotation) is not None:
+            if model_of(field.annotation) is not None:
                 continue
             path = f"{key}.{name}" if key else name
             extra = field.json_schema_extra or {}

@@ -7,12 +7,11 @@ import copy
 import re
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from sim.scenario.errors import InputError
 from sim.scenario.messages import describe, input_error, short
-from sim.scenario.overrides import rounded
+from sim.scenario.overrides import parse_override, rounded
 from sim.scenario.schema import Scenario, month_number
 
 MAX_PRACTICE_MONTHS = 100_000_000
@@ -20,18 +19,6 @@ EARLIEST_START, LATEST_END = "1948-07", "2200-01"
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 # Fields fixed at the start of a run, which a dated change may not set.
 FIXED_AT_START = ("start", "months", "seed", "replications", "population", "changes", "name", "start_from")
-
-
-def parse_override(text: str) -> tuple[str, Any]:
-    """Split a --set argument 'key.path=value', reading the value as a YAML scalar or list."""
-    if "=" not in text:
-        raise InputError("--set", text, "expected key.path=value; found no '='")
-    key, raw = text.split("=", 1)
-    try:
-        value = yaml.safe_load(raw) if raw.strip() else ""
-    except yaml.YAMLError:
-        raise InputError("--set", key, f"expected a YAML value; found '{raw}'") from None
-    return key.strip(), value
 
 
 def set_path(data: dict, key: str, value: Any, source: str = "--set") -> None:
