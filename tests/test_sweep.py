@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from sim.analysis.evaluate import OUTCOMES, evaluate
-from sim.analysis.sweep import load_sweep, scheduler_address
+from sim.analysis.sweep import load_sweep, run_sweep, scheduler_address
 from sim.app.cli import main
 from sim.results.seeds import point_seed
 
@@ -188,6 +188,11 @@ def test_second_order_sobol_indices_are_written_when_paid_for(tmp_path):
     assert list(zip(pairs["parameter"], pairs["other_parameter"]))[:3] == [(names[0], names[1]), (names[0], names[2]),
                                                                           (names[1], names[2])]
     assert len(pairs) == 2 * 3 and pairs[["S2", "S2_conf"]].notna().all().all()
+    # In a notebook, the sweep's report shows each outcome across the runs and its top parameter.
+    report = run_sweep(load_sweep(tmp_path / "sweep.yaml"), tmp_path / "out")
+    assert report.already == 32 and report.ran == 0
+    page = report._repr_html_()
+    assert "<table" in page and "coverage_year_2" in page and "most influential" in page
 
 
 def test_grid_runs_every_combination():
