@@ -157,3 +157,17 @@ def test_mesa_batch_run_passes_flat_parameters_and_iterations_differ():
     assert sim.GPModel(scenario).root_seed == scenario.seed == 2013
     fresh = sim.GPModel(scenario, seed=None)
     assert fresh.root_seed != scenario.seed and fresh.root_seed != sim.GPModel(scenario, seed=None).root_seed
+
+
+def test_a_shortened_run_leaves_out_policies_after_its_end_with_a_note(tmp_path):
+    shortened = resolve("history_2013_2023", {"months": 36, **TINY})
+    assert shortened.beyond_end == ("2019-07 organisations.pcn.opens (after the run's end)",
+                                    "2019-07 additional_roles.start (after the run's end)",
+                                    "2020-04 changes.1 (after the run's end)")
+    result = sim.evaluate(months=36, overrides=TINY, outcomes=["coverage_year_2", "continuity_year_10", "pcn_coverage_end"])
+    assert 0 < result["coverage_year_2"] < 1 and np.isnan(result["continuity_year_10"]) and result["pcn_coverage_end"] == 0
+    assert resolve("history_2013_2023").beyond_end == ()
+    # A file is checked as written: a date after its own end is a mistake there.
+    (tmp_path / "short.yaml").write_text("extends: history_2013_2023\nmonths: 36\n", encoding="utf-8")
+    with pytest.raises(InputError, match="organisations.pcn.opens: expected a month from 2013-04 to before 2016-04"):
+        resolve(tmp_path / "short.yaml")

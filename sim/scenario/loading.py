@@ -21,6 +21,7 @@ from sim.scenario.overrides import combined, rounded
 from sim.scenario.schema import Scenario, month_number
 from sim.scenario.shipped import scenarios_folder
 from sim.scenario.validation import (
+    after_the_end,
     apply_overrides,
     hold_overrides,
     timeline,
@@ -106,6 +107,8 @@ class ResolvedScenario:
             runs it (with this scenario's seed) to the start month and branches from there.
         dropped_changes: the dated changes' settings dropped so that the overrides hold for the
             whole run, as 'YYYY-MM key.path (changes.N)' texts (see hold_overrides).
+        beyond_end: dated policies after the end of a run that was shortened (months set as an
+            override) or given in code, which never take effect: 'YYYY-MM key.path (after the run's end)'.
     """
 
     scenario: Scenario
@@ -114,6 +117,7 @@ class ResolvedScenario:
     overrides: tuple[str, ...] = ()
     spin_up: "ResolvedScenario | None" = None
     dropped_changes: tuple[str, ...] = ()
+    beyond_end: tuple[str, ...] = ()
 
 
 def _override_texts(overrides: Sequence[str] | Mapping[str, Any]) -> tuple[str, ...]:
@@ -156,17 +160,21 @@ def resolve(scenario: str | Path | Scenario | dict | ResolvedScenario, overrides
         label, earlier, dropped = "scenario", (), ()
     else:
         raise InputError("scenario", "", f"expected a scenario file path, Scenario or dict; found {type(scenario).__name__}")
-    checked = label
+    checked, shortened = label, False
     if overrides:
         checked = f"{label} (with {'overrides' if isinstance(overrides, Mapping) else '--set'})"
-        dropped += tuple(hold_overrides(data, apply_overrides(data, overrides, checked)))
-    resolved = validate(data, checked)
+        pairs = apply_overrides(data, overrides, checked)
+        dropped += tuple(hold_overrides(data, pairs))
+        shortened = any(key in ("months", "start") for key, _ in pairs)
+    # A file is checked as written; a run the user shortened, or a scenario given in code (a
+    # sweep's base, a resolved one), keeps dated policies beyond its end, which never take effect.
+    resolved = validate(data, checked, after_end=shortened or not isinstance(scenario, (str, Path)))
     steps = timeline(resolved, checked)  # every dated change must itself give a valid scenario
     if seed is not None or replications is not None:
         resolved = with_run_options(resolved, seed, replications, label)
         steps = timeline(resolved, checked)
     return ResolvedScenario(resolved, steps, source, earlier + _override_texts(overrides),
-                            starting_run(resolved, checked), dropped)
+                            starting_run(resolved, checked), dropped, tuple(after_the_end(resolved)))
 
 
 def dotted_paths(values: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:

@@ -141,17 +141,27 @@ def with_run_options(scenario: Scenario, seed: int | None, replications: int | N
     return scenario
 
 
-def validate(data: dict, source: str) -> Scenario:
-    """Build a Scenario from plain data, or raise an InputError for the first problem."""
+def validate(data: dict, source: str, after_end: bool = False) -> Scenario:
+    """Build a Scenario from plain data, or raise an InputError for the first problem. With
+    `after_end`, dated policies after the run's end are allowed (they never take effect)."""
     scenario = _model(data, source)
-    _check_consistency(scenario, source)
+    _check_consistency(scenario, source, after_end)
     return scenario
 
 
-def _inside(scenario: Scenario, when: str, source: str, key: str, allow_start: bool = True) -> None:
+def after_the_end(scenario: Scenario) -> list[str]:
+    """The dated policies a run never reaches, as 'YYYY-MM key.path (after the run's end)'."""
+    end = month_number(scenario.end)
+    dated = [(organisation.opens, f"organisations.{name}.opens") for name, organisation in scenario.organisations.items()]
+    dated += [(scenario.additional_roles.start, "additional_roles.start")]
+    dated += [(change.date, f"changes.{index}") for index, change in enumerate(scenario.changes)]
+    return [f"{when} {key} (after the run's end)" for when, key in dated if when and month_number(when) >= end]
+
+
+def _inside(scenario: Scenario, when: str, source: str, key: str, allow_start: bool = True, after_end: bool = False) -> None:
     first, end = month_number(scenario.start), month_number(scenario.start) + scenario.months
     at = month_number(when)
-    if at < first or at >= end or (at == first and not allow_start):
+    if at < first or (at >= end and not after_end) or (at == first and not allow_start):
         raise InputError(source, key, f"expected a month from {scenario.start} to before {scenario.end}; found {when}")
 
 
@@ -166,7 +176,7 @@ def check_run_size(scenario: Scenario, source: str, replications: int | None = N
                          f"found {scenario.population.practices:,} x {scenario.months:,} x {replications:,} = {size:,}")
 
 
-def _check_consistency(scenario: Scenario, source: str) -> None:
+def _check_consistency(scenario: Scenario, source: str, after_end: bool = False) -> None:
     first, end = month_number(scenario.start), month_number(scenario.start) + scenario.months
     if first < month_number(EARLIEST_START) or end > month_number(LATEST_END):
         key = "start" if first < month_number(EARLIEST_START) else "months"
@@ -175,10 +185,10 @@ def _check_consistency(scenario: Scenario, source: str) -> None:
         if not _NAME.match(name):
             raise InputError(source, f"organisations.{name}", f"expected a lower-case name of letters, digits and _; found {short(name)}")
         if organisation.opens:
-            _inside(scenario, organisation.opens, source, f"organisations.{name}.opens")
+            _inside(scenario, organisation.opens, source, f"organisations.{name}.opens", after_end=after_end)
     roles = scenario.additional_roles
     if roles.start:
-        _inside(scenario, roles.start, source, "additional_roles.start")
+        _inside(scenario, roles.start, source, "additional_roles.start", after_end=after_end)
         if roles.employer not in scenario.organisations:
             raise InputError(source, "additional_roles.employer",
                              f"expected one of the organisations ({', '.join(scenario.organisations) or 'none defined'}); found '{roles.employer}'")
@@ -186,7 +196,7 @@ def _check_consistency(scenario: Scenario, source: str) -> None:
     if origin is not None and origin.month is not None and origin.month != scenario.start:
         raise InputError(source, "start_from.month", f"expected the scenario's start ({scenario.start}), where the run branches; found {origin.month}")
     for index, change in enumerate(scenario.changes):
-        _inside(scenario, change.date, source, f"changes.{index}.date", allow_start=False)
+        _inside(scenario, change.date, source, f"changes.{index}.date", allow_start=False, after_end=after_end)
     check_run_size(scenario, source)
 
 
