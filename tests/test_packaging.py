@@ -103,3 +103,30 @@ def test_a_missing_data_file_is_an_error_not_a_fallback(tmp_path, monkeypatch):
     # The calibrated defaults are the shipped file's values, not the priors.
     calibrated = yaml.safe_load((ROOT / "sim" / "data" / "calibrated.yaml").read_text())["parameters"]
     assert resolve("history_2013_2023").scenario.workforce.leaving_rate == calibrated["workforce.leaving_rate"] != 0.065
+
+
+def test_version_and_the_bare_command(capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0 and capsys.readouterr().out.startswith("gpsim ")
+    with pytest.raises(SystemExit) as done:
+        main([])
+    err = capsys.readouterr().err.splitlines()
+    assert done.value.code == 2
+    assert len(err) == 1 and err[0].startswith("gpsim: error: expected a command (run, ") and "gpsim: error: gpsim" not in err[0]
+
+
+def test_every_evidence_table_a_source_names_is_on_the_evidence_page():
+    import re
+
+    from sim.scenario.reference import (
+        EVIDENCE_TABLES,
+        markdown_reference,
+        parameter_table,
+    )
+    page = shipped.evidence_file().read_text(encoding="utf-8")
+    for anchor in EVIDENCE_TABLES.values():
+        assert f'<a id="{anchor}"></a>' in page, anchor
+    named = set(re.findall(r"evidence: ([A-Z][A-Za-z ]+?) /", markdown_reference()))
+    assert named and named <= set(EVIDENCE_TABLES), named - set(EVIDENCE_TABLES)
+    assert "(evidence.md#workforce)" in parameter_table()
