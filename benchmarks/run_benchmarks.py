@@ -3,7 +3,7 @@
     python benchmarks/run_benchmarks.py [--rounds N] [--sweep-runs N] [--quick]
 
 Times, in one job:
-  - the reference workload (../shared/bench/reference.py) in its idiomatic-Mesa and numpy forms;
+  - the reference workload (benchmarks/reference.py, vendored unchanged) in its idiomatic-Mesa and numpy forms;
   - the project's full-England run (6,500 practices, 120 months, every mechanism, national
     series and yearly snapshots) from the Python API, imports excluded, and the same at 240
     months and at 20,000 practices;
@@ -31,9 +31,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-REFERENCE = HERE.parents[1] / "shared" / "bench" / "reference.py"
-if not REFERENCE.exists():
-    REFERENCE = Path("/work/shared/bench/reference.py")
+REFERENCE = HERE / "reference.py"  # the shared reference workload, vendored unchanged
 
 TARGETS = {"england_10y_vs_mesa": 0.25, "england_10y_vs_mesa_aim": 0.12, "england_peak_mb": 300,
            "scale_20000_vs_6500": 3.5, "scale_240_vs_120_months": 2.2, "sweep_1000_runs_minutes_2_workers": 10.0}

@@ -26,9 +26,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
-REFERENCE = ROOT.parent / "shared" / "bench" / "reference.py"
-if not REFERENCE.exists():
-    REFERENCE = Path("/work/shared/bench/reference.py")
+REFERENCE = HERE / "reference.py"  # the shared reference workload, vendored unchanged
 SCENARIOS = [ROOT / "scenarios" / f"{name}.yaml" for name in ("status_quo_2024", "networks_100k_2024", "roles_withdrawn_2024")]
 
 

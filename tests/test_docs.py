@@ -16,13 +16,13 @@ def test_odd_parameter_table_is_the_generated_one():
 
 
 def test_every_scenario_field_is_in_the_odd_table():
-    from sim.scenario.reference import _model_of, _rows
+    from sim.scenario.reference import _rows, model_of
     from sim.scenario.schema import Scenario
     table = (ROOT / "docs/ODD.md").read_text()
     for key, model, _ in _rows(Scenario, ""):
         prefix = "" if key == "(top level)" else key + "."
         for name, field in model.model_fields.items():
-            if _model_of(field.annotation) is None:
+            if model_of(field.annotation) is None:
                 assert f"| {prefix}{name} |" in table, f"{prefix}{name} missing from docs/ODD.md"
 
 

@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from sim.analysis.evaluate import OUTCOMES, evaluate
-from sim.analysis.sweep import load_sweep
+from sim.analysis.sweep import load_sweep, run_sweep, scheduler_address
 from sim.app.cli import main
 from sim.results.seeds import point_seed
 
@@ -126,7 +126,7 @@ def test_a_dask_cluster_gives_the_same_file(latin, tmp_path, monkeypatch):
         address = cluster.scheduler_address
         assert address.startswith("tcp://127.0.0.1:")
         assert main(["sweep", str(path), "--out", str(tmp_path / "dask"), "--scheduler", address, "--quiet"]) == 0
-        monkeypatch.setenv("DASK_SCHEDULER_ADDRESS", address)
+        monkeypatch.setenv("DASK_SCHEDULER_ADDRESS", address.removeprefix("tcp://"))  # host:port is tcp
         assert main(["sweep", str(path), "--out", str(tmp_path / "env"), "--quiet"]) == 0
     assert (tmp_path / "dask" / "runs.parquet").read_bytes() == (out / "runs.parquet").read_bytes()
     assert (tmp_path / "env" / "runs.parquet").read_bytes() == (out / "runs.parquet").read_bytes()
@@ -172,6 +172,27 @@ def test_sensitivity_indices_for_sobol_and_morris(tmp_path, design, extra, indic
     expected = {"sobol": 4 * (3 + 2), "morris": 3 * (3 + 1)}[design]
     assert len(runs) == expected
     assert runs["workforce.leaving_rate"].between(0.04, 0.09).all()
+    assert not (tmp_path / "out" / "sensitivity_second_order.csv").exists()
+
+
+def test_second_order_sobol_indices_are_written_when_paid_for(tmp_path):
+    names = ["behaviour.peer_weight", "behaviour.independence_weight", "workforce.leaving_rate"]
+    sweep = {"name": "tiny-second-order", "scenario": "tiny.yaml", "design": "sobol", "samples": 4, "second_order": True,
+             "seed": 3, "parameters": {names[0]: {"range": [0.5, 4.0]}, names[1]: {"range": [0.5, 4.0]},
+                                       names[2]: {"range": [0.04, 0.09]}},
+             "outcomes": ["coverage_year_2", "continuity_end"]}
+    assert main(["sweep", str(write(tmp_path, sweep)), "--out", str(tmp_path / "out"), "--workers", "2", "--quiet"]) == 0
+    assert len(pd.read_parquet(tmp_path / "out" / "runs.parquet")) == 4 * (2 * 3 + 2)  # what second order costs
+    pairs = pd.read_csv(tmp_path / "out" / "sensitivity_second_order.csv")
+    assert list(pairs.columns) == ["outcome", "parameter", "other_parameter", "S2", "S2_conf"]
+    assert list(zip(pairs["parameter"], pairs["other_parameter"]))[:3] == [(names[0], names[1]), (names[0], names[2]),
+                                                                          (names[1], names[2])]
+    assert len(pairs) == 2 * 3 and pairs[["S2", "S2_conf"]].notna().all().all()
+    # In a notebook, the sweep's report shows each outcome across the runs and its top parameter.
+    report = run_sweep(load_sweep(tmp_path / "sweep.yaml"), tmp_path / "out")
+    assert report.already == 32 and report.ran == 0
+    page = report._repr_html_()
+    assert "<table" in page and "coverage_year_2" in page and "most influential" in page
 
 
 def test_grid_runs_every_combination():
@@ -248,7 +269,12 @@ def test_bad_sweep_files_exit_2_with_one_line_and_write_nothing(tmp_path, capsys
     assert sorted(p.name for p in tmp_path.iterdir()) == before
 
 
-@pytest.mark.parametrize("address, fragment", [("localhost:8786", "expected a scheduler address such as tcp://"),
+def test_a_scheduler_address_without_a_protocol_is_tcp():
+    assert scheduler_address("127.0.0.1:8786") == ("tcp://127.0.0.1:8786", "--scheduler")
+    assert scheduler_address(" tls://host:8786 ") == ("tls://host:8786", "--scheduler")
+
+
+@pytest.mark.parametrize("address, fragment", [("http://localhost:8786", "expected a scheduler address such as tcp://"),
                                                ("tcp://127.0.0.1:9", "expected a Dask scheduler answering")])
 def test_bad_scheduler_exits_2_with_one_line_and_writes_nothing(tmp_path, capsys, address, fragment):
     path = write(tmp_path, LATIN)

@@ -15,6 +15,7 @@ from typing import Callable
 import pandas as pd
 
 from sim.report.comparison_charts import comparison_charts
+from sim.report.notebook import drawn, html_table
 from sim.results.folder import (
     FLOAT_FORMAT,
     atomic_folder,
@@ -38,6 +39,7 @@ from sim.results.run import Results, run
 from sim.results.seeds import STREAMS
 from sim.scenario.errors import InputError
 from sim.scenario.loading import resolve
+from sim.scenario.overrides import combined
 from sim.scenario.schema import Scenario
 
 
@@ -146,9 +148,22 @@ class Comparison:
             lines.append(f"Years {', '.join(map(str, self.skipped))} skipped: beyond the shortest run.")
         return "\n".join(lines)
 
+    def _repr_html_(self) -> str:
+        table = self.summary()
+        rows = [{"scenario": row["scenario"], "outcome": row["label"],
+                 "difference": f"{format_value(row['outcome'], row['difference_median'], True)} "
+                               f"[{format_value(row['outcome'], row['difference_low'], True)} to "
+                               f"{format_value(row['outcome'], row['difference_high'], True)}]"}
+                for _, row in table[table["scenario"] != self.labels[0]].iterrows()]
+        year = max(self.years)
+        return html_table(f"Compared with {self.labels[0]} at year {year} ({self.years[year]})",
+                          [f"{self.replications} replication(s), seed {self.seed}; median [90% interval] of the paired difference"],
+                          pd.DataFrame(rows))
+
     def plot(self, directory: str | Path | None = None) -> dict:
-        """Draw the comparison charts; save them as PNG and SVG when a directory is given."""
-        return comparison_charts(self, directory)
+        """Draw the comparison charts; save them as PNG and SVG when a directory is given
+        (returns the saved paths), else return the figures (shown as images in a notebook)."""
+        return drawn(comparison_charts, self, directory)
 
     def save(self, directory: str | Path | None = None, force: bool = False, charts: bool = True) -> Path:
         """Write the comparison folder (comparison.csv, equity.csv, timeseries.csv, networks.csv,
@@ -190,7 +205,7 @@ def _labels(scenarios: list[Scenario]) -> list[str]:
 
 def compare(scenarios, *, replications: int | None = None, seed: int | None = None,
             overrides: list[str] | tuple[str, ...] = (), years=YEARS,
-            progress: Callable[[], None] | None = None) -> Comparison:
+            progress: Callable[[], None] | None = None, **params) -> Comparison:
     """Run scenarios with the same seed and replications and compare them with the first.
 
     Args:
@@ -198,11 +213,12 @@ def compare(scenarios, *, replications: int | None = None, seed: int | None = No
             Scenarios, dicts, ResolvedScenarios); the first is the baseline.
         replications: replications per scenario (default: the baseline's).
         seed: root seed for every scenario (default: the baseline's).
-        overrides: 'key.path=value' settings applied to every scenario, as with --set.
+        overrides: fields set in every scenario: a dict of dotted key paths, or 'key.path=value'
+            texts as with --set; or give them as keywords with `__` for each dot.
         years: whole years after the start to compare; years beyond the shortest run are skipped.
         progress: called once per simulated month, e.g. a progress bar's update.
     """
-    scenarios = list(scenarios)
+    scenarios, overrides = list(scenarios), combined(overrides, params)
     if len(scenarios) < 2:
         raise InputError("scenarios", "", f"expected at least two scenarios to compare; found {len(scenarios)}")
     first = resolve(scenarios[0], overrides, seed=seed, replications=replications)

@@ -2,12 +2,14 @@
 
     from sim.analysis.evaluate import evaluate
     evaluate(seed=1, behaviour__peer_weight=3.0)
-    # {'coverage_year_2': 0.71, 'closures_10y': 1534.0, 'continuity_year_10': 0.55, ...}
+    # {'coverage_year_2': 0.71, 'coverage_end': 0.96, 'closures_10y': 1534.0, ...}  every outcome of outcomes()
 
 `evaluate` is a module-level function, so it pickles: notebooks, SALib, process pools, Dask and
 exploratory-modelling workbenches can call it directly. Scenario fields are named by their key
 path with `__` for each dot (`organisations__pcn__band__min_patients=20000`), or passed as a
-dict of dotted paths (`overrides={"organisations.pcn.band.min_patients": 20000}`).
+dict of dotted paths (`overrides={"organisations.pcn.band.min_patients": 20000}`); a fraction
+given for a whole-number field is rounded (sim.scenario.overrides). The base scenario is
+`scenario_file` (not `scenario`, a name the EMA Workbench keeps for itself).
 
 Every outcome is defined once, in OUTCOMES; `gpsim sweep` keeps the same names.
 """
@@ -25,6 +27,7 @@ from sim.model.reporters import NATIONAL
 from sim.results.start import start_model
 from sim.scenario.errors import InputError
 from sim.scenario.loading import resolve
+from sim.scenario.overrides import combined
 from sim.scenario.schema import Scenario
 
 DEFAULT_SCENARIO = "history_2013_2023"  # a shipped scenario, by name (scenarios/history_2013_2023.yaml)
@@ -92,8 +95,15 @@ OUTCOMES: dict[str, Outcome] = {o.name: o for o in (
 )}
 
 SERIES_SUFFIX = "_by_year"
+SERIES_STEPS = {"year": "_by_year", "month": "_by_month"}
+TIME_AXIS = "month"  # `month_by_year` / `month_by_month`: the months (YYYY-MM) a series' values are read at
 DEFAULT_OUTCOMES = ("coverage_year_2", "closures_10y", "continuity_year_10", "gp_fte_per_1000_end",
-                    "practices_in_deficit_end")
+                    "practices_in_deficit_end")  # what a sweep file keeps unless it names its outcomes
+
+
+def outcomes() -> dict[str, str]:
+    """Every scalar outcome `evaluate` returns: name -> what it measures, with its unit."""
+    return {name: outcome.description for name, outcome in OUTCOMES.items()}
 
 
 def series_columns() -> list[str]:
@@ -101,19 +111,20 @@ def series_columns() -> list[str]:
     return [f.__name__ for f in NATIONAL if f.__name__ != "month"]
 
 
-def yearly(series: pd.DataFrame, column: str) -> np.ndarray:
-    """A national figure at the end of each simulated year (and the last month if the run
-    ends mid-year), as float64."""
-    months = len(series)
+def read_at(months: int, step: str = "year") -> list[int]:
+    """The month indices a series is read at: every month, or the end of each simulated year
+    (and the last month if the run ends mid-year)."""
+    if step == "month":
+        return list(range(months))
     index = list(range(11, months, 12))
     if not index or index[-1] != months - 1:
         index.append(months - 1)
-    return series[column].to_numpy(dtype=np.float64)[index]
+    return index
 
 
-def dotted(params: dict[str, Any]) -> dict[str, Any]:
-    """Keyword parameters with `__` for dots, as dotted key paths."""
-    return {key.replace("__", "."): value for key, value in params.items()}
+def yearly(series: pd.DataFrame, column: str, step: str = "year") -> np.ndarray:
+    """A national figure at the end of each simulated year (or every month), as float64."""
+    return series[column].to_numpy(dtype=np.float64)[read_at(len(series), step)]
 
 
 def simulate(scenario: Scenario, seed: int | None = None, replication: int = 0,
@@ -136,13 +147,18 @@ def columns_read(outcomes: tuple[str, ...] | list[str] | None, yearly_series: tu
 
 
 def summarise(series: pd.DataFrame, slots: int, outcomes: tuple[str, ...] | list[str] | None = None,
-              yearly_series: tuple[str, ...] | list[str] = ()) -> dict[str, Any]:
-    """Named outcomes of one replication's timeseries: scalars, then `<column>_by_year` arrays."""
+              yearly_series: tuple[str, ...] | list[str] = (), step: str = "year", time_axis: bool = False) -> dict[str, Any]:
+    """Named outcomes of one replication's timeseries: scalars, then `<column>_by_year` (or
+    `_by_month`) arrays, and with `time_axis` the months they are read at (`month_by_year`)."""
     names = DEFAULT_OUTCOMES if outcomes is None else tuple(outcomes)
     check_outcomes(names, yearly_series)
+    if step not in SERIES_STEPS:
+        raise InputError("step", "", f"expected one of {', '.join(SERIES_STEPS)}; found '{step}'")
     result: dict[str, Any] = {name: OUTCOMES[name].value(series, slots) for name in names}
     for column in yearly_series:
-        result[column + SERIES_SUFFIX] = yearly(series, column)
+        result[column + SERIES_STEPS[step]] = yearly(series, column, step)
+    if time_axis and yearly_series:
+        result[TIME_AXIS + SERIES_STEPS[step]] = series["month"].to_numpy()[read_at(len(series), step)].astype(str)
     return result
 
 
@@ -157,36 +173,36 @@ def check_outcomes(outcomes, yearly_series, source: str = "outcomes") -> None:
             raise InputError(source, str(column), f"expected a national figure ({', '.join(columns)}); found '{column}'")
 
 
-def evaluate(scenario: str | Path | Scenario | dict = DEFAULT_SCENARIO, *, seed: int | None = None,
+def evaluate(scenario_file: str | Path | Scenario | dict = DEFAULT_SCENARIO, *, seed: int | None = None,
              replication: int = 0, outcomes: tuple[str, ...] | list[str] | None = None,
-             series: tuple[str, ...] | list[str] = (), overrides: dict[str, Any] | None = None,
+             series: tuple[str, ...] | list[str] = (), step: str = "year", overrides: dict[str, Any] | None = None,
              **params: Any) -> dict[str, Any]:
     """Run one replication of a scenario with some fields changed; return its named outcomes.
 
     Args:
-        scenario: base scenario, as sim.scenario.loading.resolve takes it: a YAML path, a
+        scenario_file: base scenario, as sim.scenario.loading.resolve takes it: a YAML path, a
             shipped scenario's name, a Scenario or a dict. Default: the 2013-2023 history scenario.
         seed: root seed (default: the scenario's). With `replication` it fixes every draw.
         replication: replication number (0-based).
-        outcomes: names from OUTCOMES to return (default: DEFAULT_OUTCOMES). Outcomes read in a
+        outcomes: names from outcomes() to return (default: all of them). Outcomes read in a
             year the run does not reach are NaN.
-        series: national figures (timeseries columns) to return as yearly arrays, under
-            `<column>_by_year`.
+        series: national figures (timeseries columns) to return as arrays, under
+            `<column>_by_year` (or `_by_month`), with their time axis under `month_by_year`.
+        step: "year" (the end of each simulated year, and the last month) or "month".
         overrides: scenario fields by dotted key path, e.g. {"behaviour.peer_weight": 3.0}.
         **params: scenario fields with `__` for each dot, e.g. behaviour__peer_weight=3.0.
 
     Returns:
-        A dict of outcome name -> float, and `<column>_by_year` -> numpy array for series.
+        A dict of outcome name -> float, and for series arrays of floats and of months (YYYY-MM).
 
     Raises:
         InputError: an unknown field, a value out of range, or an unknown outcome.
     """
-    changes = dict(overrides or {})
-    changes.update(dotted(params))
-    check_outcomes(DEFAULT_OUTCOMES if outcomes is None else outcomes, series)
-    resolved = resolve(scenario, changes, seed=seed).scenario
-    timeseries, slots = simulate(resolved, replication=replication, national=columns_read(outcomes, series))
-    return summarise(timeseries, slots, outcomes, series)
+    names = tuple(OUTCOMES) if outcomes is None else tuple(outcomes)
+    check_outcomes(names, series)
+    resolved = resolve(scenario_file, combined(dict(overrides or {}), params), seed=seed).scenario
+    timeseries, slots = simulate(resolved, replication=replication, national=columns_read(names, series))
+    return summarise(timeseries, slots, names, series, step, time_axis=True)
 
 
 def evaluate_outcome(outcome: str, **kwargs: Any) -> float:

@@ -22,6 +22,7 @@ import pandas as pd
 
 from sim.analysis.levers import ATLAS_OUTCOMES, LEVERS, REQUIRED_KINDS, Lever
 from sim.analysis.sweep.backends import LocalBackend, run_one
+from sim.report.notebook import drawn
 from sim.report.response_charts import response_charts
 from sim.results.folder import (
     atomic_folder,
@@ -181,7 +182,7 @@ class Responses:
     def plot(self, directory: str | Path | None = None) -> dict:
         """One chart per lever (each outcome against the level, with 90% bands); saved as PNG and
         SVG when a directory is given."""
-        return response_charts(self, directory)
+        return drawn(response_charts, self, directory)
 
     def manifest(self) -> dict:
         """Everything needed to reproduce and trace the atlas (write_manifest adds versions and

@@ -7,20 +7,24 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import signal
 import sys
 import threading
 
 from sim.scenario.errors import InputError
 
-COMMANDS = ("run", "schema", "sweep", "dashboard", "data", "compare", "report", "validate", "calibrate", "rerun", "responses")
+COMMANDS = ("run", "schema", "sweep", "dashboard", "data", "compare", "report", "validate", "calibrate", "rerun", "responses", "scenarios")
 
 
 class _Parser(argparse.ArgumentParser):
     """argparse, with usage mistakes reported like every other bad input: one line, exit 2."""
 
     def error(self, message: str):
-        print(f"gpsim: error: {self.prog}: {message} (see {self.prog} --help)", file=sys.stderr)
+        where = "" if self.prog == "gpsim" else f"{self.prog}: "
+        if self.prog == "gpsim" and "required: command" in message:
+            message = f"expected a command ({', '.join(COMMANDS)}); found none"
+        print(f"gpsim: error: {where}{message} (see {self.prog} --help)", file=sys.stderr)
         raise SystemExit(2)
 
 
@@ -52,6 +56,10 @@ def _check_options(args: argparse.Namespace) -> InputError | None:
 def main(argv: list[str] | None = None) -> int:
     """Entry point: returns the exit status (0 done, 1 failed, 2 bad input, 130 interrupted,
     143 terminated). Interrupted and terminated runs leave no results folder behind."""
+    if argv is None:
+        # The gpsim command draws its charts headless unless told otherwise; called from Python,
+        # it leaves the caller's matplotlib backend alone.
+        os.environ.setdefault("MPLBACKEND", "Agg")
     previous = {}
     if threading.current_thread() is threading.main_thread():
         previous = {signal.SIGTERM: signal.signal(signal.SIGTERM, _raise_terminated),
@@ -86,9 +94,18 @@ def _fail(error: InputError) -> int:
     return 2
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version("gpsim")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
 def parser() -> argparse.ArgumentParser:
     """The command-line interface, gathered from the command modules."""
     main = _Parser(prog="gpsim", description="Agent-based simulation of English GP practices working at scale.")
+    main.add_argument("--version", action="version", version=f"gpsim {_version()}")
     subparsers = main.add_subparsers(dest="command", required=True)
     for name in COMMANDS:
         importlib.import_module(f".commands.{name}", __package__).register(subparsers)

@@ -16,9 +16,16 @@ from sim.model.streams import Streams
 from sim.population.build import build
 from sim.population.geography import geography
 from sim.scenario.errors import InputError
-from sim.scenario.loading import timeline
+from sim.scenario.loading import scenario_with, timeline
 from sim.scenario.schema import Organisation, Scenario, month_number, year_month
 from sim.state import NetworkState
+
+SCENARIO_SEED = "the scenario's seed"  # GPModel's seed when none is given with a Scenario
+
+
+def fresh_seed() -> int:
+    """A root seed from the operating system's entropy, as Mesa draws one for seed=None."""
+    return int(np.random.SeedSequence().entropy % 2**63)
 
 
 class GPModel(mesa.Model):
@@ -29,9 +36,13 @@ class GPModel(mesa.Model):
     dated change replaces from its month on. Mechanisms read only `in_force`.
 
     Args:
-        scenario: a validated Scenario.
-        replication: replication number; with the scenario's seed it fixes every random draw.
-        seed: overrides the scenario's root seed when given.
+        scenario: a validated Scenario; or, as Mesa's batch_run passes them, a scenario file or a
+            shipped scenario's name (default: the 2013-2023 history) with its fields as flat
+            keywords in `parameters` (behaviour__peer_weight=3.0, population__scale=0.1).
+        replication: replication number; with the root seed it fixes every random draw.
+        seed: the root seed. Not given: the scenario's seed when a Scenario is given (the
+            reproducible default of gpsim run and sim.run), else a fresh one; None: a fresh seed,
+            as in Mesa. The seed used is kept in `root_seed`, so any run can be repeated.
         snapshots: whether to keep yearly practice-level snapshots (sweeps need only the
             national series).
         national: the national figures to record (timeseries columns; default all). Sweeps
@@ -40,9 +51,13 @@ class GPModel(mesa.Model):
             population: the state's own run continued, or a scenario starting in its month.
     """
 
-    def __init__(self, scenario: Scenario, replication: int = 0, seed: int | None = None, snapshots: bool = True,
-                 national: list[str] | None = None, start: SavedState | None = None):
-        root_seed = scenario.seed if seed is None else int(seed)
+    def __init__(self, scenario: Scenario | str | None = None, replication: int = 0, seed: int | None = SCENARIO_SEED,
+                 snapshots: bool = True, national: list[str] | None = None, start: SavedState | None = None, **parameters):
+        if seed is SCENARIO_SEED:
+            seed = scenario.seed if isinstance(scenario, Scenario) and not parameters else None
+        if not isinstance(scenario, Scenario) or parameters:
+            scenario = scenario_with(scenario, parameters)
+        root_seed = fresh_seed() if seed is None else int(seed)
         super().__init__(seed=root_seed * 10_007 + replication)
         self.scenario, self.replication, self.root_seed = scenario, replication, root_seed
         self.kinds = list(scenario.organisations)
@@ -134,6 +149,7 @@ class GPModel(mesa.Model):
         if self.keep_snapshots and (month % 12 == 11 or month == self.last_month - 1):
             self.snapshots.append(self._snapshot_columns())
         self.month += 1
+        self.running = self.month < self.last_month  # Mesa's batch_run stops at the scenario's end
 
     def _apply_policy_changes(self) -> None:
         for offset, scenario in self.timeline:

@@ -79,7 +79,7 @@ def check_destination(directory: Path, force: bool) -> None:
     if directory.exists() and not directory.is_dir():
         raise InputError(directory, "", "expected a folder for the results; found a file")
     if directory.exists() and any(directory.iterdir()) and not force:
-        raise InputError(directory, "", "expected a new or empty folder; found existing results (use --force to replace them)")
+        raise InputError(directory, "", "expected a new or empty folder; found existing results (--force, or save(..., force=True) from Python, replaces them)")
     ancestor = directory.absolute().parent
     while not ancestor.exists() and ancestor != ancestor.parent:
         ancestor = ancestor.parent

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import yaml
 
-CALIBRATED_FILE = Path(__file__).resolve().parent.parent / "data" / "calibrated.yaml"
+from sim.scenario.shipped import data_file
+
+CALIBRATED_FILE = data_file("calibrated.yaml")
 
 # Parameter key path -> (low, high): the search range.
 SEARCH_SPACE: dict[str, tuple[float, float]] = {
@@ -29,7 +31,6 @@ SEARCH_SPACE: dict[str, tuple[float, float]] = {
 
 
 def calibrated_defaults(path: Path = CALIBRATED_FILE) -> dict[str, float]:
-    """The calibrated parameter values by key path (empty if the file is absent)."""
-    if not path.is_file():
-        return {}
+    """The calibrated parameter values by key path (a missing file is an error: gpsim never runs
+    on the uncalibrated priors without saying so)."""
     return dict(yaml.safe_load(path.read_text(encoding="utf-8")).get("parameters", {}))

@@ -17,8 +17,11 @@ from typing import Any
 
 from sim.scenario.errors import InputError
 from sim.scenario.messages import found
+from sim.scenario.overrides import combined, rounded
 from sim.scenario.schema import Scenario, month_number
+from sim.scenario.shipped import scenarios_folder
 from sim.scenario.validation import (
+    after_the_end,
     apply_overrides,
     hold_overrides,
     timeline,
@@ -31,7 +34,7 @@ MAX_EXTENDS = 20
 # The population fields that name data files (paths relative to the scenario file that names them).
 FILE_FIELDS = ("registrations", "registrations_map", "workforce", "pcn_membership", "practices_file", "coordinates")
 # Where a scenario named without a folder is looked for: the shipped scenarios, then ./scenarios.
-SCENARIO_FOLDERS = (Path(__file__).resolve().parents[2] / "scenarios", Path("scenarios"))
+SCENARIO_FOLDERS = (scenarios_folder(), Path("scenarios"))
 
 
 def merge(base: dict, changes: dict) -> dict:
@@ -48,7 +51,8 @@ def merge(base: dict, changes: dict) -> dict:
 
 
 def read_scenario_data(path: str | Path, _seen: tuple = ()) -> dict:
-    """Read a scenario file, resolving `extends: other.yaml` (relative to the file) first."""
+    """Read a scenario file, resolving `extends: other.yaml` first: a file relative to this one,
+    else the shipped scenario of that name."""
     path = Path(path)
     data = read_yaml(path)
     if isinstance(data.get("population"), dict) and data["population"].get("source") == "nhs_files":
@@ -60,11 +64,21 @@ def read_scenario_data(path: str | Path, _seen: tuple = ()) -> dict:
     if not isinstance(base, str) or not base.strip():
         raise InputError(path, "extends", f"expected the path of another scenario file; found {found(base)}")
     base_path = (path.parent / base).resolve()
+    if not base_path.exists() and len(Path(base).parts) == 1:  # a shipped scenario's name, as in a copied scenario
+        base_path = shipped_file(base) or base_path
     if base_path in _seen or base_path == path.resolve():
         raise InputError(path, "extends", f"expected a chain of files without loops; found '{base}' again")
     if len(_seen) >= MAX_EXTENDS:
         raise InputError(path, "extends", f"expected a chain of at most {MAX_EXTENDS} files; found a longer one")
     return merge(read_scenario_data(base_path, _seen + (path.resolve(),)), data)
+
+
+def shipped_file(name: str) -> Path | None:
+    """The shipped scenario called `name` (with or without .yaml), or None."""
+    for candidate in (SCENARIO_FOLDERS[0] / name, SCENARIO_FOLDERS[0] / f"{name}.yaml"):
+        if candidate.is_file() and candidate.suffix == ".yaml":
+            return candidate.resolve()
+    return None
 
 
 def scenario_file(scenario: str | Path) -> Path:
@@ -93,6 +107,8 @@ class ResolvedScenario:
             runs it (with this scenario's seed) to the start month and branches from there.
         dropped_changes: the dated changes' settings dropped so that the overrides hold for the
             whole run, as 'YYYY-MM key.path (changes.N)' texts (see hold_overrides).
+        beyond_end: dated policies after the end of a run that was shortened (months set as an
+            override) or given in code, which never take effect: 'YYYY-MM key.path (after the run's end)'.
     """
 
     scenario: Scenario
@@ -101,11 +117,12 @@ class ResolvedScenario:
     overrides: tuple[str, ...] = ()
     spin_up: "ResolvedScenario | None" = None
     dropped_changes: tuple[str, ...] = ()
+    beyond_end: tuple[str, ...] = ()
 
 
 def _override_texts(overrides: Sequence[str] | Mapping[str, Any]) -> tuple[str, ...]:
     if isinstance(overrides, Mapping):
-        plain = {key: value.item() if hasattr(value, "dtype") else value for key, value in overrides.items()}
+        plain = {key: rounded(key, value.item() if hasattr(value, "dtype") else value) for key, value in overrides.items()}
         return tuple(f"{key}={json.dumps(value)}" for key, value in plain.items())
     return tuple(overrides)
 
@@ -143,17 +160,21 @@ def resolve(scenario: str | Path | Scenario | dict | ResolvedScenario, overrides
         label, earlier, dropped = "scenario", (), ()
     else:
         raise InputError("scenario", "", f"expected a scenario file path, Scenario or dict; found {type(scenario).__name__}")
-    checked = label
+    checked, shortened = label, False
     if overrides:
         checked = f"{label} (with {'overrides' if isinstance(overrides, Mapping) else '--set'})"
-        dropped += tuple(hold_overrides(data, apply_overrides(data, overrides, checked)))
-    resolved = validate(data, checked)
+        pairs = apply_overrides(data, overrides, checked)
+        dropped += tuple(hold_overrides(data, pairs))
+        shortened = any(key in ("months", "start") for key, _ in pairs)
+    # A file is checked as written; a run the user shortened, or a scenario given in code (a
+    # sweep's base, a resolved one), keeps dated policies beyond its end, which never take effect.
+    resolved = validate(data, checked, after_end=shortened or not isinstance(scenario, (str, Path)))
     steps = timeline(resolved, checked)  # every dated change must itself give a valid scenario
     if seed is not None or replications is not None:
         resolved = with_run_options(resolved, seed, replications, label)
         steps = timeline(resolved, checked)
     return ResolvedScenario(resolved, steps, source, earlier + _override_texts(overrides),
-                            starting_run(resolved, checked), dropped)
+                            starting_run(resolved, checked), dropped, tuple(after_the_end(resolved)))
 
 
 def dotted_paths(values: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -229,3 +250,9 @@ def resolve_paths(data: dict, base: Path) -> None:
         value = population.get(name)
         if isinstance(value, str) and value and not Path(value).is_absolute():
             population[name] = str(base / value)
+
+
+def scenario_with(scenario, parameters: Mapping[str, Any]) -> Scenario:
+    """A scenario (file, shipped name, dict or Scenario; default the 2013-2023 history) with
+    fields given as flat keywords (`a__b`), as Mesa's batch_run passes a model's parameters."""
+    return resolve("history_2013_2023" if scenario is None else scenario, combined(None, parameters)).scenario

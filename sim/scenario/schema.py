@@ -1,6 +1,6 @@
 """The scenario schema: every field a scenario YAML may set, with its unit, default and source.
 
-Sources name a row of evidence.md ("evidence: <table> / <figure>") or say "assumption" with the
+Sources name a row of docs/evidence.md ("evidence: <table> / <figure>") or say "assumption" with the
 reason. Money is in GBP at 2019/20 levels (moved by dated uplifts); rates are per year unless the name says monthly.
 """
 from __future__ import annotations
@@ -101,6 +101,27 @@ class Population(Section):
     independence_beta: float = P(3.0, "beta shape", "assumption: see independence_alpha", "Second shape parameter of the beta distribution of how much practices value independence (0-1).", gt=0, le=100)
     trust_alpha: float = P(3.0, "beta shape", "assumption: with trust_beta 2, most practices trust their neighbours moderately (mean 0.6), as most areas already collaborated in some way (seeds)", "First shape parameter of the beta distribution of practices' trust in their neighbours (0-1).", gt=0, le=100)
     trust_beta: float = P(2.0, "beta shape", "assumption: see trust_alpha", "Second shape parameter of the beta distribution of practices' trust in their neighbours (0-1).", gt=0, le=100)
+
+    scale: float = P(1.0, "share of England", "design: one rule for a smaller or larger England", "Scales the synthetic England as a whole, applied when the scenario is read (it then reads 1): practices (rounded), commissioner areas (rounded, at least 1), regions (at most the areas) and the country's side (by the square root, at least 10.5 km, so practices stay as far apart). Supplies of new GPs and additional-roles staff are per patient, so they follow. 0.1 gives a tenth of England.", gt=0, le=10)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _scaled(cls, data: Any) -> Any:
+        """Apply `scale` to the fields it moves, once: the scaled scenario reads scale 1."""
+        if not isinstance(data, dict) or "scale" not in data or data["scale"] == 1:
+            return data
+        scale = data["scale"]
+        if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not 0 < scale <= 10:
+            return data  # the field's own check reports it
+        if data.get("source") == "nhs_files":
+            raise ValueError("expected scale 1 with source nhs_files (scale resizes the synthetic England); found scale " + f"{scale:g}")
+        field = cls.model_fields
+        value = {name: data.get(name, field[name].default) for name in ("practices", "commissioner_areas", "regions", "side_km")}
+        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value.values()):
+            return data  # a wrong type is reported by the field's own check
+        areas = max(1, round(value["commissioner_areas"] * scale))
+        return {**data, "scale": 1.0, "practices": max(1, round(value["practices"] * scale)), "commissioner_areas": areas,
+                "regions": min(value["regions"], areas), "side_km": round(max(value["side_km"] * scale ** 0.5, 10.5), 3)}
 
     @model_validator(mode="before")
     @classmethod

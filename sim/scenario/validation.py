@@ -7,11 +7,11 @@ import copy
 import re
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from sim.scenario.errors import InputError
 from sim.scenario.messages import describe, input_error, short
+from sim.scenario.overrides import parse_override, rounded
 from sim.scenario.schema import Scenario, month_number
 
 MAX_PRACTICE_MONTHS = 100_000_000
@@ -19,18 +19,6 @@ EARLIEST_START, LATEST_END = "1948-07", "2200-01"
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 # Fields fixed at the start of a run, which a dated change may not set.
 FIXED_AT_START = ("start", "months", "seed", "replications", "population", "changes", "name", "start_from")
-
-
-def parse_override(text: str) -> tuple[str, Any]:
-    """Split a --set argument 'key.path=value', reading the value as a YAML scalar or list."""
-    if "=" not in text:
-        raise InputError("--set", text, "expected key.path=value; found no '='")
-    key, raw = text.split("=", 1)
-    try:
-        value = yaml.safe_load(raw) if raw.strip() else ""
-    except yaml.YAMLError:
-        raise InputError("--set", key, f"expected a YAML value; found '{raw}'") from None
-    return key.strip(), value
 
 
 def set_path(data: dict, key: str, value: Any, source: str = "--set") -> None:
@@ -86,14 +74,15 @@ def apply_overrides(data: dict, overrides, source: str) -> list[tuple[str, Any]]
     Args:
         data: plain scenario data.
         overrides: 'key.path=value' texts as given to --set, or a mapping of key path to value
-            (numpy numbers are taken as Python numbers).
+            (numpy numbers are taken as Python numbers; a fraction for a whole-number field
+            is rounded, see sim.scenario.overrides).
         source: names the data in messages about a bad key path.
 
     Returns:
         The (key path, value) pairs set, in order.
     """
     if isinstance(overrides, dict):
-        pairs = [(key, value.item() if hasattr(value, "dtype") else value) for key, value in overrides.items()]
+        pairs = [(key, rounded(key, value.item() if hasattr(value, "dtype") else value)) for key, value in overrides.items()]
         for key, value in pairs:
             set_path(data, key, value, source=source)
         return pairs
@@ -152,17 +141,27 @@ def with_run_options(scenario: Scenario, seed: int | None, replications: int | N
     return scenario
 
 
-def validate(data: dict, source: str) -> Scenario:
-    """Build a Scenario from plain data, or raise an InputError for the first problem."""
+def validate(data: dict, source: str, after_end: bool = False) -> Scenario:
+    """Build a Scenario from plain data, or raise an InputError for the first problem. With
+    `after_end`, dated policies after the run's end are allowed (they never take effect)."""
     scenario = _model(data, source)
-    _check_consistency(scenario, source)
+    _check_consistency(scenario, source, after_end)
     return scenario
 
 
-def _inside(scenario: Scenario, when: str, source: str, key: str, allow_start: bool = True) -> None:
+def after_the_end(scenario: Scenario) -> list[str]:
+    """The dated policies a run never reaches, as 'YYYY-MM key.path (after the run's end)'."""
+    end = month_number(scenario.end)
+    dated = [(organisation.opens, f"organisations.{name}.opens") for name, organisation in scenario.organisations.items()]
+    dated += [(scenario.additional_roles.start, "additional_roles.start")]
+    dated += [(change.date, f"changes.{index}") for index, change in enumerate(scenario.changes)]
+    return [f"{when} {key} (after the run's end)" for when, key in dated if when and month_number(when) >= end]
+
+
+def _inside(scenario: Scenario, when: str, source: str, key: str, allow_start: bool = True, after_end: bool = False) -> None:
     first, end = month_number(scenario.start), month_number(scenario.start) + scenario.months
     at = month_number(when)
-    if at < first or at >= end or (at == first and not allow_start):
+    if at < first or (at >= end and not after_end) or (at == first and not allow_start):
         raise InputError(source, key, f"expected a month from {scenario.start} to before {scenario.end}; found {when}")
 
 
@@ -177,7 +176,7 @@ def check_run_size(scenario: Scenario, source: str, replications: int | None = N
                          f"found {scenario.population.practices:,} x {scenario.months:,} x {replications:,} = {size:,}")
 
 
-def _check_consistency(scenario: Scenario, source: str) -> None:
+def _check_consistency(scenario: Scenario, source: str, after_end: bool = False) -> None:
     first, end = month_number(scenario.start), month_number(scenario.start) + scenario.months
     if first < month_number(EARLIEST_START) or end > month_number(LATEST_END):
         key = "start" if first < month_number(EARLIEST_START) else "months"
@@ -186,10 +185,10 @@ def _check_consistency(scenario: Scenario, source: str) -> None:
         if not _NAME.match(name):
             raise InputError(source, f"organisations.{name}", f"expected a lower-case name of letters, digits and _; found {short(name)}")
         if organisation.opens:
-            _inside(scenario, organisation.opens, source, f"organisations.{name}.opens")
+            _inside(scenario, organisation.opens, source, f"organisations.{name}.opens", after_end=after_end)
     roles = scenario.additional_roles
     if roles.start:
-        _inside(scenario, roles.start, source, "additional_roles.start")
+        _inside(scenario, roles.start, source, "additional_roles.start", after_end=after_end)
         if roles.employer not in scenario.organisations:
             raise InputError(source, "additional_roles.employer",
                              f"expected one of the organisations ({', '.join(scenario.organisations) or 'none defined'}); found '{roles.employer}'")
@@ -197,7 +196,7 @@ def _check_consistency(scenario: Scenario, source: str) -> None:
     if origin is not None and origin.month is not None and origin.month != scenario.start:
         raise InputError(source, "start_from.month", f"expected the scenario's start ({scenario.start}), where the run branches; found {origin.month}")
     for index, change in enumerate(scenario.changes):
-        _inside(scenario, change.date, source, f"changes.{index}.date", allow_start=False)
+        _inside(scenario, change.date, source, f"changes.{index}.date", allow_start=False, after_end=after_end)
     check_run_size(scenario, source)
 
 

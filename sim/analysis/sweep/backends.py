@@ -96,16 +96,20 @@ class DaskBackend:
 
 
 def scheduler_address(option: str | None) -> tuple[str, str] | None:
-    """The Dask scheduler to use: --scheduler, else DASK_SCHEDULER_ADDRESS, else None (local)."""
+    """The Dask scheduler to use: --scheduler, else DASK_SCHEDULER_ADDRESS, else None (local);
+    an address without a protocol (host:port) is taken as tcp://, as Dask does."""
     if option:
         address, source = option, "--scheduler"
     elif os.environ.get(SCHEDULER_ENV):
         address, source = os.environ[SCHEDULER_ENV], SCHEDULER_ENV
     else:
         return None
-    if not _SCHEDULER.match(address.strip()):
-        raise InputError(source, "", f"expected a scheduler address such as tcp://host:8786; found '{address}'")
-    return address.strip(), source
+    address = address.strip()
+    if "://" not in address:
+        address = f"tcp://{address}"  # host:port, as Dask itself takes it
+    if not _SCHEDULER.match(address):
+        raise InputError(source, "", f"expected a scheduler address such as tcp://host:8786 or host:8786; found '{address}'")
+    return address, source
 
 
 def connect_dask(address: str, timeout: float = 5.0, source: str = "--scheduler"):

@@ -9,11 +9,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from sim.analysis import evaluate as experiment
 from sim.analysis.sweep.backends import LocalBackend, run_one
 from sim.analysis.sweep.design import Sweep
 from sim.analysis.sweep.sensitivity import write_sensitivity
 from sim.analysis.sweep.spin_ups import shared_spin_ups
 from sim.analysis.sweep.store import RunStore, now
+from sim.report.notebook import html_table
 
 
 @dataclass
@@ -27,6 +29,27 @@ class SweepReport:
     seconds: float
     interrupted: bool = False
     sensitivity: Path | None = None
+
+    def _repr_html_(self) -> str:
+        """In a notebook: what ran, and each outcome's median and 90% range across the runs
+        (with the most influential parameter, for Sobol and Morris designs)."""
+        import pandas as pd
+
+        state = "interrupted" if self.interrupted else "complete"
+        lines = [f"{self.total} runs ({self.ran} run now, {self.already} already done), {state}; {self.seconds:.1f} s"]
+        runs_file = self.folder / "runs.parquet"
+        if not runs_file.exists():
+            return html_table(f"Sweep {self.folder.name}", lines, pd.DataFrame())
+        runs = pd.read_parquet(runs_file)
+        names = [name for name in experiment.OUTCOMES if name in runs.columns]
+        top = {}
+        if self.sensitivity is not None:
+            indices = pd.read_csv(self.sensitivity)
+            top = dict(indices[indices["rank"] == 1][["outcome", "parameter"]].itertuples(index=False))
+        rows = [{"outcome": name, "median": f"{runs[name].median():.4g}",
+                 "90% of runs": f"{runs[name].quantile(0.05):.4g} to {runs[name].quantile(0.95):.4g}",
+                 **({"most influential": top.get(name, "")} if top else {})} for name in names]
+        return html_table(f"Sweep {self.folder.name}", lines, pd.DataFrame(rows))
 
 
 def run_sweep(sweep: Sweep, folder: str | Path, *, workers: int | None = None, backend: Any = None,

@@ -2,6 +2,7 @@
 bootstrap intervals, per outcome, and their ranked chart."""
 from __future__ import annotations
 
+import itertools
 import math
 import warnings
 from pathlib import Path
@@ -13,6 +14,7 @@ from sim.analysis import evaluate as experiment
 from sim.analysis.sweep.design import Sweep, unit_problem
 from sim.analysis.sweep.store import write_bytes
 from sim.report.charts import PALETTE, STYLE, plt, source_note
+from sim.report.notebook import load_backend
 from sim.results.folder import atomic_file
 from sim.results.seeds import design_seed
 
@@ -24,14 +26,22 @@ def point_means(sweep: Sweep, runs: Path) -> dict[str, np.ndarray]:
     return {name: means[name].to_numpy(dtype=float) for name in sweep.outcomes}
 
 
-def sensitivity(sweep: Sweep, runs: Path) -> "pandas.DataFrame":  # noqa: F821
+def sensitivity(sweep: Sweep, runs: Path):
     """Sobol (S1, ST) or Morris (mu*, sigma) indices with confidence intervals, per outcome.
 
     Columns: outcome, parameter, then the design's indices and their '_conf' half-widths at the
     sweep's confidence level, and rank (1 = most influential: by ST or mu*).
     """
+    return indices(sweep, runs)[0]
+
+
+def indices(sweep: Sweep, runs: Path) -> tuple:
+    """The first-order and total indices (as sensitivity), and for a Sobol design with
+    second_order the second-order indices of each pair of parameters: outcome, parameter,
+    other_parameter, S2, S2_conf (else None)."""
     import pandas as pd
     spec = sweep.spec
+    pairs = []
     unit, _ = sweep.design()
     problem = unit_problem(sweep)
     seed = design_seed(spec.seed)
@@ -55,17 +65,28 @@ def sensitivity(sweep: Sweep, runs: Path) -> "pandas.DataFrame":  # noqa: F821
             for key in keys:
                 row[key] = float(np.asarray(result[key])[i]) if result is not None else math.nan
             rows.append(row)
+        if spec.design == "sobol" and spec.second_order:
+            names = problem["names"]
+            for first, second in itertools.combinations(range(len(names)), 2):
+                pairs.append({"outcome": outcome, "parameter": names[first], "other_parameter": names[second],
+                              **{key: float(np.asarray(result[key])[first, second]) if result is not None else math.nan
+                                 for key in ("S2", "S2_conf")}})
     frame = pd.DataFrame(rows)
     by = "ST" if spec.design == "sobol" else "mu_star"
     frame["rank"] = frame.groupby("outcome")[by].rank(ascending=False, method="first").astype("Int64")
-    return frame
+    second = pd.DataFrame(pairs, columns=["outcome", "parameter", "other_parameter", "S2", "S2_conf"]) \
+        if spec.design == "sobol" and spec.second_order else None
+    return frame, second
 
 
 def write_sensitivity(sweep: Sweep, folder: Path) -> Path:
-    """Write sensitivity.csv and the ranked chart (sensitivity.png, .svg); return the CSV path."""
-    frame = sensitivity(sweep, folder / "runs.parquet")
+    """Write sensitivity.csv (and sensitivity_second_order.csv for a Sobol design with
+    second_order) and the ranked chart (sensitivity.png, .svg); return the CSV path."""
+    frame, second = indices(sweep, folder / "runs.parquet")
     path = folder / "sensitivity.csv"
     write_bytes(path, frame.to_csv(index=False, float_format="%.6g").encode("utf-8"))
+    if second is not None:
+        write_bytes(folder / "sensitivity_second_order.csv", second.to_csv(index=False, float_format="%.6g").encode("utf-8"))
     sensitivity_chart(sweep, frame, folder)
     return path
 
@@ -77,6 +98,7 @@ def sensitivity_chart(sweep: Sweep, frame, folder: Path) -> None:
     spec = sweep.spec
     sobol = spec.design == "sobol"
     outcomes = list(dict.fromkeys(frame["outcome"]))
+    load_backend()
     with plt.rc_context(STYLE):
         fig, axes = plt.subplots(len(outcomes), 1, figsize=(12.5, 1.2 + (0.45 * len(sweep.varied) + 0.9) * len(outcomes)),
                                  squeeze=False)

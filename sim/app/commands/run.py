@@ -42,6 +42,8 @@ def note_dropped_changes(resolved) -> None:
     if resolved.dropped_changes:
         print(f"gpsim: note: --set holds for the whole run; dated settings dropped: {'; '.join(resolved.dropped_changes)}",
               file=sys.stderr)
+    if resolved.beyond_end:
+        print(f"gpsim: note: never reached in this run: {'; '.join(resolved.beyond_end)}", file=sys.stderr)
 
 
 def handle(args: argparse.Namespace) -> int:
