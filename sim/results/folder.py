@@ -1,4 +1,4 @@
-"""Writing a run folder: complete or not at all, never over existing results unless asked.
+"""Writing a run folder: complete or not at all, never over anything gpsim did not write.
 
 A folder is written under a hidden temporary name beside its destination,
 `.<name>.partial-<pid>@<host>-<random>`, and renamed into place only when every file is written and
@@ -7,9 +7,17 @@ folder under the destination name; the next write into the same parent folder re
 folders whose process (on this machine) has ended. With --force the old folder is first renamed to
 `.<name>.replaced-<pid>@<host>`; if a run dies between the two renames, the next write puts the old
 folder back.
+
+What gpsim owns: a folder whose manifest.json lists every file in it with the SHA-256 each had when
+written (`not_ours`). --force replaces only such a folder, never the current or home folder, one
+above them or a repository root. A writer holds a lock on its destination from before it simulates
+until the folder is in place, so a second writer is refused at once, naming the first; and the final
+rename never replaces a folder that appeared or changed meanwhile (docs/reliability.md).
 """
 from __future__ import annotations
 
+import ctypes
+import errno
 import hashlib
 import json
 import os
@@ -26,7 +34,9 @@ from typing import Iterator
 
 from sim.results.seeds import STREAMS
 from sim.scenario.errors import InputError
+from sim.scenario.input_files import system_path
 from sim.scenario.loading import file_digest
+from sim.scenario.messages import short
 
 FLOAT_FORMAT = "%.10g"
 DEPENDENCIES = ("mesa", "numpy", "pandas", "scipy", "pydantic", "PyYAML", "matplotlib", "pyarrow", "tqdm", "fpdf2")
@@ -73,13 +83,75 @@ def default_folder(name: str, root: Path = Path("outputs")) -> Path:
     return folder
 
 
+PROTECTED_MARKS = (".git", ".hg", ".svn")  # a folder holding one of these is a repository root
+
+
+def _entries(folder: Path) -> list[str]:
+    """Every file and folder under a folder, as relative POSIX paths."""
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*"))
+
+
+def not_ours(folder: Path) -> str | None:
+    """Why gpsim may not replace an existing folder, or None when gpsim wrote it: its
+    manifest.json, written by gpsim, lists every file in the folder with the SHA-256 it had when
+    written, and every file still has it (the manifest is gpsim's marker of ownership)."""
+    path = folder / "manifest.json"
+    if not path.is_file() or path.is_symlink():
+        return "no manifest.json, so not a folder gpsim wrote"
+    try:
+        recorded = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return "a manifest.json gpsim cannot read"
+    files = recorded.get("files") if isinstance(recorded, dict) else None
+    written_by = recorded.get("written_by") if isinstance(recorded, dict) else None
+    if not isinstance(files, dict) or (written_by != "gpsim" and "gpsim" not in (recorded.get("versions") or {})):
+        return "a manifest.json that does not list the files gpsim wrote"
+    for name in _entries(folder):
+        entry = folder / name
+        if entry.is_symlink() or not (entry.is_dir() or entry.is_file()):
+            return f"{short(name, 40)}, which is not a plain file or folder"
+        if entry.is_file() and name != "manifest.json":
+            if name not in files:
+                return f"{short(name, 40)}, a file gpsim did not write"
+            if _digest(entry) != files[name]:
+                return f"{short(name, 40)} changed since gpsim wrote it"
+    return None
+
+
+def _protected(folder: Path) -> str | None:
+    """Why a folder is never a results folder to replace: the current folder, the home folder, a
+    folder above either, the root of the file system or a repository root."""
+    resolved = folder.resolve()
+    for place, words in ((Path.cwd().resolve(), "the current folder"), (Path.home().resolve(), "the home folder")):
+        if resolved == place:
+            return words
+        if resolved in place.parents:
+            return f"a folder holding {words}"
+    if resolved == Path(resolved.anchor):
+        return "the root of the file system"
+    if any((resolved / mark).exists() for mark in PROTECTED_MARKS):
+        return "a repository root"
+    return None
+
+
 def check_destination(directory: Path, force: bool) -> None:
-    """Refuse to write over an existing non-empty folder unless forced, or where nothing can be
-    written."""
+    """Refuse a destination gpsim must not write, then hold its lock until the folder is written
+    (or the process ends), so that a second writer is refused before it simulates.
+
+    Refused, with nothing touched: an empty path; a path in /proc, /sys or /dev; a symbolic link;
+    a file; the current or home folder, one above them, or a repository root; an existing
+    non-empty folder without `force`; with `force`, a folder gpsim did not write (see not_ours);
+    a destination another gpsim process is writing (see destination_lock); a place where nothing
+    can be written.
+    """
+    directory = Path(directory)
+    system = system_path(directory)
+    if system is not None:
+        raise InputError(directory, "", f"expected a folder for the results; found a path in {system}, where gpsim never writes")
+    if directory.is_symlink():
+        raise InputError(directory, "", "expected a folder for the results; found a symbolic link, which gpsim never replaces")
     if directory.exists() and not directory.is_dir():
         raise InputError(directory, "", "expected a folder for the results; found a file")
-    if directory.exists() and any(directory.iterdir()) and not force:
-        raise InputError(directory, "", "expected a new or empty folder; found existing results (use --force to replace them)")
     ancestor = directory.absolute().parent
     while not ancestor.exists() and ancestor != ancestor.parent:
         ancestor = ancestor.parent
@@ -87,6 +159,103 @@ def check_destination(directory: Path, force: bool) -> None:
         raise InputError(directory, "", f"expected a folder path; found the file {ancestor} in the way")
     if not os.access(ancestor, os.W_OK | os.X_OK):
         raise InputError(directory, "", f"expected a place results can be written; found {ancestor} not writable")
+    _check_contents(directory, force)
+    destination_lock(directory)
+    _check_contents(directory, force)  # as it is now that no other gpsim process can write it
+
+
+def _check_contents(directory: Path, force: bool) -> None:
+    if not directory.is_dir():
+        return
+    reason = _protected(directory)
+    if reason is not None:
+        raise InputError(directory, "", f"expected a results folder; found {reason}, which gpsim never writes into or replaces")
+    if not any(directory.iterdir()):
+        return
+    if not force:
+        raise InputError(directory, "", "expected a new or empty folder; found existing results (use --force to replace them)")
+    problem = not_ours(directory)
+    if problem is not None:
+        raise InputError(directory, "", f"expected a folder gpsim wrote, to replace with --force; found {problem} "
+                                        "(nothing was touched; remove it yourself or choose another --out)")
+
+
+# Destinations this process holds the lock of: lock file -> (open lock file, the destination as
+# it was when locked, folders made for it).
+_HELD: dict[Path, tuple[int, tuple | None, list[Path]]] = {}
+
+
+def _lock_path(directory: Path) -> Path:
+    target = directory.absolute()
+    return target.parent / f".{target.name}.gpsim-lock"
+
+
+def _identity(directory: Path) -> tuple | None:
+    """What a destination is: None when absent, else its device, inode and whether it is empty."""
+    try:
+        status = os.lstat(directory)
+    except FileNotFoundError:
+        return None
+    empty = directory.is_dir() and not any(directory.iterdir())
+    return status.st_dev, status.st_ino, empty
+
+
+def destination_lock(directory: Path) -> None:
+    """Take the lock of a destination (a hidden `.NAME.gpsim-lock` file beside it, locked with
+    flock, naming this process) and hold it until release(); a second process asking for it gets
+    an InputError naming the process that holds it. Taking a lock already held here does nothing."""
+    lock = _lock_path(directory)
+    if lock in _HELD:
+        return
+    created = []
+    for folder in reversed([lock.parent, *lock.parent.parents]):
+        if not folder.exists():
+            folder.mkdir()
+            created.append(folder)
+    if os.name != "posix":  # no flock: the final move still never replaces a folder that appeared
+        _HELD[lock] = (-1, _identity(directory), created)
+        return
+    import fcntl
+    while True:
+        handle = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(handle, 200).decode("ascii", "replace").strip() or "another process"
+            os.close(handle)
+            _remove_made(created)
+            raise InputError(directory, "", f"expected no other gpsim writing this folder; found process {short(holder, 80)} "
+                                            "writing it (wait for it to finish, or choose another --out)") from None
+        try:
+            if os.fstat(handle).st_ino == os.stat(lock).st_ino:
+                break  # else its last holder removed the file while this process waited for it
+        except FileNotFoundError:
+            pass
+        os.close(handle)
+    os.ftruncate(handle, 0)
+    os.write(handle, f"{_owner()} ({' '.join(sys.argv[:1])})\n".encode("utf-8", "replace"))
+    _HELD[lock] = (handle, _identity(directory), created)
+
+
+def release(directory: Path | None = None) -> None:
+    """Give up the lock of a destination (of every destination when None), removing the lock
+    file and any folder made for it that is still empty."""
+    for lock in [_lock_path(Path(directory))] if directory is not None else list(_HELD):
+        handle, _, created = _HELD.pop(lock, (None, None, []))
+        if handle is None:
+            continue
+        if handle >= 0:
+            lock.unlink(missing_ok=True)  # while still locked, so no waiting process locks a removed file
+            os.close(handle)
+        _remove_made(created)
+
+
+def _remove_made(created: list[Path]) -> None:
+    for folder in reversed(created):
+        try:
+            folder.rmdir()  # only ever an empty folder
+        except OSError:
+            break
 
 
 _LEFTOVER = re.compile(r"^\.(?P<name>.+)\.(?P<kind>partial|replaced)-(?P<pid>\d+)(@(?P<host>[A-Za-z0-9_.]+))?(-.*)?$")
@@ -261,29 +430,46 @@ def atomic_file(target: Path) -> Iterator[Path]:
 
 @contextmanager
 def atomic_folder(target: Path, force: bool = False) -> Iterator[Path]:
-    """A temporary folder beside target that replaces it only if the block finishes.
+    """A temporary folder beside target that replaces it only if the block finishes, and only
+    if the destination is still as it was when checked (see check_destination and
+    _move_into_place).
 
     Args:
         target: the results folder to create.
-        force: replace an existing non-empty folder (otherwise InputError).
+        force: replace an existing folder gpsim wrote (otherwise InputError).
 
     Yields:
         The temporary folder to write into; it is removed if the block fails.
     """
-    check_destination(target, force)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale(target.parent)
-    # The name is chosen before the folder exists, so a signal at any moment leaves nothing behind.
-    work = target.parent / f".{target.name}.partial-{_owner()}-{secrets.token_hex(8)}"
+    target = Path(target)
     try:
-        work.mkdir()  # the usual permissions (umask), as results are for sharing
-        yield work
-        _sync(work)
-        _move_into_place(work, target)
-        _sync_dir(target.parent)
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        raise
+        check_destination(target, force)
+        remove_stale(target.absolute().parent)
+        # The name is chosen before the folder exists, so a signal at any moment leaves nothing behind.
+        work = target.absolute().parent / f".{target.name}.partial-{_owner()}-{secrets.token_hex(8)}"
+        try:
+            work.mkdir()  # the usual permissions (umask), as results are for sharing
+            yield work
+            _sync(work)
+            _move_into_place(work, target, _HELD[_lock_path(target)][1], force)
+            _sync_dir(target.absolute().parent)
+        except OSError as error:
+            raise InputError(target, "", f"expected a place the results can be written; found "
+                                         f"{_os_problem(error)}; nothing was written") from None
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    finally:
+        release(target)
+
+
+def _os_problem(error: OSError) -> str:
+    """An operating system error in words, without the file contents some libraries add."""
+    if error.errno is not None:
+        return f"{os.strerror(error.errno)} (error {error.errno})"
+    number = re.search(r"errno (\d+)", str(error))
+    if number:
+        return f"{os.strerror(int(number.group(1)))} (error {number.group(1)})"
+    return short(" ".join(str(error).split()), 120)
 
 
 def write_run(results, directory: str | Path | None = None, force: bool = False, draw=None,
@@ -308,11 +494,62 @@ def write_run(results, directory: str | Path | None = None, force: bool = False,
     return target
 
 
-def _move_into_place(work: Path, target: Path) -> None:
-    if target.exists():
-        retired = target.with_name(f".{target.name}.replaced-{_owner()}")
-        os.replace(target, retired)
-        os.replace(work, target)
-        shutil.rmtree(retired, ignore_errors=True)
-    else:
-        os.replace(work, target)
+class _Changed(Exception):
+    """The destination changed while the results were being made."""
+
+
+def _move_into_place(work: Path, target: Path, before: tuple | None, force: bool) -> None:
+    """Rename the finished folder to the destination, if the destination is still what it was
+    when checked (absent, empty, or with --force a folder gpsim wrote): a folder that appeared or
+    changed meanwhile is never replaced; the new results are then kept beside it, and the
+    InputError names where."""
+    now = _identity(target)
+    unchanged = now == before and (now is None or now[2] or (force and not_ours(target) is None))
+    try:
+        if not unchanged:
+            raise _Changed()
+        if now is not None and not now[2]:
+            retired = target.with_name(f".{target.name}.replaced-{_owner()}")
+            os.replace(target, retired)
+            _rename_new(work, target)
+            shutil.rmtree(retired, ignore_errors=True)
+        else:
+            if now is not None:
+                target.rmdir()  # empty, as checked: the name is free for a rename that never replaces
+            _rename_new(work, target)
+    except _Changed:
+        kept = target.with_name(f"{target.name}-new")
+        number = 2
+        while kept.exists():
+            kept, number = target.with_name(f"{target.name}-new-{number}"), number + 1
+        _rename_new(work, kept)
+        raise InputError(target, "", "expected the destination as it was when the run started; found it changed "
+                                     f"meanwhile, so it was left alone (the new results are in {kept})") from None
+
+
+def _rename_new(source: Path, destination: Path) -> None:
+    """Rename a folder to a name nothing holds, never replacing what appears there first
+    (renameat2 with RENAME_NOREPLACE where the system has it)."""
+    if _renameat2 is not None:
+        if _renameat2(-100, os.fsencode(source), -100, os.fsencode(destination), 1) == 0:  # AT_FDCWD, NOREPLACE
+            return
+        code = ctypes.get_errno()
+        if code == errno.EEXIST:
+            raise _Changed()
+        if code not in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+            raise OSError(code, os.strerror(code), str(destination))
+    if os.path.lexists(destination):
+        raise _Changed()
+    os.rename(source, destination)
+
+
+def _find_renameat2():
+    try:
+        function = ctypes.CDLL(None, use_errno=True).renameat2
+    except (AttributeError, OSError):
+        return None
+    function.argtypes = (ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint)
+    return function
+
+
+_renameat2 = _find_renameat2() if sys.platform.startswith("linux") else None

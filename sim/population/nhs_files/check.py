@@ -1,28 +1,32 @@
 """`gpsim data check`: which NHS file a CSV is, and what a set of files gives, in words."""
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 
-import pandas as pd
-
 from sim.population.nhs_files.assembly import DataFiles, assemble, sample_codes
-from sim.population.nhs_files.cells import existing_file, normalise
+from sim.population.nhs_files.cells import existing_file, normalise, shown_columns
 from sim.population.nhs_files.coordinates import EASTING, LATITUDE, LONGITUDE, NORTHING
 from sim.population.nhs_files.epraccur import EPRACCUR_MIN_COLUMNS
 from sim.population.nhs_files.pcn_memberships import PCN
 from sim.population.nhs_files.registrations import REGISTRATIONS_MAP
 from sim.population.nhs_files.workforce import WORKFORCE
 from sim.scenario.errors import InputError
+from sim.scenario.input_files import decode
 from sim.scenario.loading import FILE_FIELDS
 
 
 def identify(path: str | Path) -> str:
     """Which file this is, from its header: one of FILE_FIELDS."""
     path = existing_file(path, "data")
+    text, _ = decode(path.read_bytes(), path, "data")
     try:
-        header = pd.read_csv(path, dtype=str, nrows=0, encoding="utf-8-sig").columns
-    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError):
-        raise InputError(path, "", "expected a CSV file with a header row (or epraccur rows); found none") from None
+        header = next(csv.reader(io.StringIO(text, newline="")), [])
+    except csv.Error:
+        header = []
+    if not header:
+        raise InputError(path, "", "expected a CSV file with a header row (or epraccur rows); found none")
     names = {normalise(column) for column in header}
     if "NUMBER_OF_PATIENTS" in names:
         return "registrations"
@@ -38,7 +42,7 @@ def identify(path: str | Path) -> str:
         return "practices_file"
     raise InputError(path, "", "expected an NHS file this tool reads (registrations, registrations mapping, "
                                "workforce, PCN core partner details, epraccur or coordinates); found a header that "
-                               f"matches none: {', '.join(list(names)[:8])}")
+                               f"matches none ({shown_columns(sorted(names))})")
 
 
 LABELS = {"registrations": "registrations", "registrations_map": "registrations mapping", "workforce": "workforce",
