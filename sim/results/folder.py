@@ -329,14 +329,19 @@ def _sync_dir(folder: Path) -> None:
             os.close(handle)
 
 
-def data_files(scenario) -> dict:
-    """SHA-256 of every data file the scenario reads (the population's files), for provenance."""
+def data_files(scenario, source: str | None = None) -> dict:
+    """SHA-256 of every data file the scenario reads (the population's files), for provenance and
+    for `gpsim rerun` to check: each with its absolute path and, when the run came from a
+    scenario file, its path relative to that file's folder (found there if the two move together)."""
     found = {}
     population = scenario.population
     for name in type(population).model_fields:
         value = getattr(population, name)
         if name != "source" and isinstance(value, str) and value and Path(value).is_file():
-            found[name] = {"path": value, "sha256": file_digest(value)}
+            path = Path(value).absolute()
+            found[name] = {"path": str(path), "sha256": file_digest(path)}
+            if source:
+                found[name]["relative_to_scenario"] = os.path.relpath(path, Path(source).absolute().parent)
     return found
 
 
@@ -351,7 +356,7 @@ def manifest(results, extra: dict | None = None) -> dict:
     source = results.source
     found = {
         "format": MANIFEST_FORMAT,
-        "scenario_file": source,
+        "scenario_file": str(Path(source).absolute()) if source else source,
         "scenario_sha256": file_digest(source) if source and Path(source).is_file() else None,
         "overrides": results.overrides,
         "dropped_changes": results.dropped_changes,
@@ -359,7 +364,8 @@ def manifest(results, extra: dict | None = None) -> dict:
         "replications": results.replications,
         "replication_streams": STREAMS,
         "float_format": FLOAT_FORMAT,
-        "data_files": data_files(results.scenario),
+        "data_files": data_files(results.scenario, source),
+        "data_warnings": list(getattr(results, "data_warnings", [])),
         "started": results.started,
         "finished": results.finished,
         "seconds": round(results.seconds, 3),

@@ -13,9 +13,10 @@ import pandas as pd
 from sim.results.folder import write_run
 from sim.results.outcomes import HEADLINE
 from sim.results.seeds import replication_streams
-from sim.results.start import start_model
+from sim.results.start import start_model, starting_practices
 from sim.scenario.loading import ResolvedScenario, resolve
 from sim.scenario.schema import Scenario
+from sim.scenario.validation import check_run_size
 
 
 @dataclass
@@ -33,6 +34,8 @@ class Results:
         overrides: the overrides applied, as 'key.path=value' texts.
         dropped_changes: dated changes' settings dropped so that the overrides hold for the whole
             run ('YYYY-MM key.path (changes.N)', see sim.scenario.validation.hold_overrides).
+        data_warnings: what reading the NHS files found: lines skipped, encodings other than
+            UTF-8, implausible values allowed (sim.population.nhs_files.plausible).
     """
 
     scenario: Scenario
@@ -46,6 +49,7 @@ class Results:
     source: str | None = None
     overrides: list[str] = field(default_factory=list)
     dropped_changes: list[str] = field(default_factory=list)
+    data_warnings: list[str] = field(default_factory=list)
 
     @property
     def replications(self) -> int:
@@ -121,6 +125,9 @@ def run(scenario: str | Path | Scenario | dict | ResolvedScenario, *, replicatio
     """
     resolved = resolve(scenario, overrides, seed=seed, replications=replications)
     scenario = resolved.scenario
+    practices, data_warnings = starting_practices(resolved)
+    if practices is not None:
+        check_run_size(scenario, resolved.source or "scenario", practices)
     started, clock = datetime.now(timezone.utc).isoformat(timespec="seconds"), time.perf_counter()
     series, networks, practices = [], [], []
     for root_seed, replication in replication_streams(scenario.seed, scenario.replications):
@@ -133,4 +140,4 @@ def run(scenario: str | Path | Scenario | dict | ResolvedScenario, *, replicatio
                    networks=pd.concat(networks, ignore_index=True), practices=pd.concat(practices, ignore_index=True),
                    started=started, finished=datetime.now(timezone.utc).isoformat(timespec="seconds"),
                    seconds=time.perf_counter() - clock, source=resolved.source, overrides=list(resolved.overrides),
-                   dropped_changes=list(resolved.dropped_changes))
+                   dropped_changes=list(resolved.dropped_changes), data_warnings=data_warnings)

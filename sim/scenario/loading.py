@@ -20,6 +20,7 @@ from sim.scenario.messages import found
 from sim.scenario.schema import Scenario, month_number
 from sim.scenario.validation import (
     apply_overrides,
+    check_run_size,
     hold_overrides,
     timeline,
     validate,
@@ -152,6 +153,7 @@ def resolve(scenario: str | Path | Scenario | dict | ResolvedScenario, overrides
     if seed is not None or replications is not None:
         resolved = with_run_options(resolved, seed, replications, label)
         steps = timeline(resolved, checked)
+    check_run_size(resolved, label if replications is None else f"{label} (with --replications {replications})")
     return ResolvedScenario(resolved, steps, source, earlier + _override_texts(overrides),
                             starting_run(resolved, checked), dropped)
 
@@ -228,4 +230,4 @@ def resolve_paths(data: dict, base: Path) -> None:
     for name in FILE_FIELDS + ("practices",):
         value = population.get(name)
         if isinstance(value, str) and value and not Path(value).is_absolute():
-            population[name] = str(base / value)
+            population[name] = str((base / value).absolute())  # so a rerun from another folder finds them

@@ -54,7 +54,8 @@ def _share(part: int, whole: int) -> str:
 
 
 def report(files: DataFiles, start: str, region: list[str] | tuple = (), network_kind: str = "pcn") -> tuple[str, int]:
-    """What the files give, in words, and the exit status: 0 a population can be built, 1 not.
+    """What the files give, in words, and the exit status: 0 a population can be built, 1 not
+    (or only with --allow-implausible).
 
     Args:
         files: the files given (any may be None).
@@ -70,8 +71,10 @@ def report(files: DataFiles, start: str, region: list[str] | tuple = (), network
     if absent:
         lines.append("Cannot build a population without: " + ", ".join(LABELS[name] for name in absent))
         return "\n".join(lines), 1
-    result = assemble(files, start, region)
+    result = assemble(files, start, region, allow_implausible=True)
     counts, n = result.counts, result.practices
+    lines[1:1 + len(FILE_FIELDS)] = [line + (f" ({result.encodings[name]})" if name in result.encodings else "")
+                                     for name, line in zip(FILE_FIELDS, lines[1:1 + len(FILE_FIELDS)])]
     lines += [
         "Practices",
         f"  in the registrations file ({counts['registrations_generation']} headers): {counts['registered']:,} "
@@ -97,7 +100,12 @@ def report(files: DataFiles, start: str, region: list[str] | tuple = (), network
     lines += [f"  - {text}" for text in result.fills] or ["  - none"]
     lines.append("Synthetic even with these files")
     lines += [f"  - {text}" for text in result.synthetic]
+    lines.append("Warnings (lines skipped or read another way, implausible values)")
+    lines += [f"  - {text}" for text in result.warnings] or ["  - none"]
     if n == 0:
         lines.append(f"Cannot build a population: no open GP practice at {start}")
+        return "\n".join(lines), 1
+    if any(text.startswith("implausible") for text in result.warnings):
+        lines.append("A run stops at the implausible values above, unless run with --allow-implausible")
         return "\n".join(lines), 1
     return "\n".join(lines), 0

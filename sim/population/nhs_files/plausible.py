@@ -69,14 +69,19 @@ def _outside(findings: Findings, path, column: str, lines, values, rule: Range, 
     for row in np.flatnonzero(bad):
         value = values[row] if shown is None else shown[row]
         findings.add(path, column, int(lines[row]), f"expected {rule.what} from {rule.low:,g} to {rule.high:,g} "
-                                                    f"({rule.source}); found {value:,.6g}")
+                                                    f"({rule.source}); found {number(value)}")
+
+
+def number(value: float) -> str:
+    """A figure as shown in a message: whole numbers in full, others to 6 significant figures."""
+    return f"{int(value):,}" if float(value).is_integer() else f"{value:,.6g}"
 
 
 def check_registrations(findings: Findings, path, table: pd.DataFrame) -> None:
     """Whole numbers of patients within LIST_SIZE."""
     patients, lines = table["patients"].to_numpy(dtype=float), table["line"].to_numpy()
     for row in np.flatnonzero(patients != np.round(patients)):
-        findings.add(path, "NUMBER_OF_PATIENTS", int(lines[row]), f"expected a whole number of patients; found {patients[row]:,.6g}")
+        findings.add(path, "NUMBER_OF_PATIENTS", int(lines[row]), f"expected a whole number of patients; found {number(patients[row])}")
     _outside(findings, path, "NUMBER_OF_PATIENTS", lines, patients, LIST_SIZE, mask=patients > 0)
 
 
@@ -105,7 +110,7 @@ def check_workforce(findings: Findings, path, staff: pd.DataFrame, patients: np.
         for row in np.flatnonzero(far):
             findings.add(path, columns["patients"], int(lines[row]),
                          f"expected about the registrations file's list of {patients[row]:,.0f} (within a factor of "
-                         f"{LIST_AGREEMENT:g}); found {theirs[row]:,.6g} (a typo in one file?)")
+                         f"{LIST_AGREEMENT:g}); found {number(theirs[row])} (a typo in one file?)")
 
 
 def check_register(findings: Findings, path, register: pd.DataFrame) -> None:
