@@ -172,7 +172,8 @@ def read_yaml(path: str | Path, what: str = "scenario") -> dict:
     is read (sim.scenario.input_files)."""
     path = regular_file(path, what)
     if path.suffix.lower() not in YAML_SUFFIXES:
-        raise InputError(path, "", f"expected a {what} file named *.yaml or *.yml; found {short(path.suffix, 20) if path.suffix else "'no suffix'"}")
+        suffix = short(path.suffix, 20) if path.suffix else "'no suffix'"
+        raise InputError(path, "", f"expected a {what} file named *.yaml or *.yml; found {suffix}")
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
