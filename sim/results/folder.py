@@ -221,10 +221,10 @@ def destination_lock(directory: Path) -> None:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            holder = os.read(handle, 200).decode("ascii", "replace").strip() or "another process"
+            holder = re.sub(r"[^A-Za-z0-9_.@-]", "", os.read(handle, 200).decode("ascii", "replace"))[:80] or "unknown"
             os.close(handle)
             _remove_made(created)
-            raise InputError(directory, "", f"expected no other gpsim writing this folder; found process {short(holder, 80)} "
+            raise InputError(directory, "", f"expected no other gpsim writing this folder; found process {holder} "
                                             "writing it (wait for it to finish, or choose another --out)") from None
         try:
             if os.fstat(handle).st_ino == os.stat(lock).st_ino:
@@ -233,7 +233,7 @@ def destination_lock(directory: Path) -> None:
             pass
         os.close(handle)
     os.ftruncate(handle, 0)
-    os.write(handle, f"{_owner()} ({' '.join(sys.argv[:1])})\n".encode("utf-8", "replace"))
+    os.write(handle, f"{_owner()}\n".encode("ascii", "replace"))
     _HELD[lock] = (handle, _identity(directory), created)
 
 
