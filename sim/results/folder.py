@@ -26,6 +26,7 @@ import re
 import secrets
 import shutil
 import sys
+import tempfile
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from importlib import metadata
@@ -160,7 +161,7 @@ def check_destination(directory: Path, force: bool) -> None:
     if not os.access(ancestor, os.W_OK | os.X_OK):
         raise InputError(directory, "", f"expected a place results can be written; found {ancestor} not writable")
     _check_contents(directory, force)
-    destination_lock(directory)
+    destination_lock(directory)  # before anything is written, so a refused run leaves nothing
     _check_contents(directory, force)  # as it is now that no other gpsim process can write it
 
 
@@ -180,14 +181,19 @@ def _check_contents(directory: Path, force: bool) -> None:
                                         "(nothing was touched; remove it yourself or choose another --out)")
 
 
-# Destinations this process holds the lock of: lock file -> (open lock file, the destination as
-# it was when locked, folders made for it).
-_HELD: dict[Path, tuple[int, tuple | None, list[Path]]] = {}
+# Destinations this process holds the lock of: lock file -> (open lock file, or -1 without flock;
+# the destination as it was when locked).
+_HELD: dict[Path, tuple[int, tuple | None]] = {}
 
 
 def _lock_path(directory: Path) -> Path:
-    target = directory.absolute()
-    return target.parent / f".{target.name}.gpsim-lock"
+    """The lock file of a destination: in this user's folder of gpsim locks in the temporary
+    folder, named by a hash of the destination's absolute path (so nothing is written beside the
+    results, and a run killed with SIGKILL leaves nothing there)."""
+    target = Path(directory).absolute()
+    target = target.parent.resolve() / target.name
+    digest = hashlib.sha256(os.fsencode(target)).hexdigest()[:32]
+    return Path(tempfile.gettempdir()) / f"gpsim-locks-{os.getuid() if hasattr(os, 'getuid') else 0}" / f"{digest}.lock"
 
 
 def _identity(directory: Path) -> tuple | None:
@@ -201,29 +207,25 @@ def _identity(directory: Path) -> tuple | None:
 
 
 def destination_lock(directory: Path) -> None:
-    """Take the lock of a destination (a hidden `.NAME.gpsim-lock` file beside it, locked with
-    flock, naming this process) and hold it until release(); a second process asking for it gets
-    an InputError naming the process that holds it. Taking a lock already held here does nothing."""
+    """Take the lock of a destination (see _lock_path; locked with flock, naming this process)
+    and hold it until release(); a second process asking for it gets an InputError naming the
+    process that holds it. Taking a lock already held here does nothing. The operating system
+    lets go of a lock when its process ends, however it ends."""
     lock = _lock_path(directory)
     if lock in _HELD:
         return
-    created = []
-    for folder in reversed([lock.parent, *lock.parent.parents]):
-        if not folder.exists():
-            folder.mkdir()
-            created.append(folder)
     if os.name != "posix":  # no flock: the final move still never replaces a folder that appeared
-        _HELD[lock] = (-1, _identity(directory), created)
+        _HELD[lock] = (-1, _identity(directory))
         return
     import fcntl
+    lock.parent.mkdir(mode=0o700, exist_ok=True)
     while True:
-        handle = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+        handle = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = re.sub(r"[^A-Za-z0-9_.@-]", "", os.read(handle, 200).decode("ascii", "replace"))[:80] or "unknown"
             os.close(handle)
-            _remove_made(created)
             raise InputError(directory, "", f"expected no other gpsim writing this folder; found process {holder} "
                                             "writing it (wait for it to finish, or choose another --out)") from None
         try:
@@ -234,28 +236,16 @@ def destination_lock(directory: Path) -> None:
         os.close(handle)
     os.ftruncate(handle, 0)
     os.write(handle, f"{_owner()}\n".encode("ascii", "replace"))
-    _HELD[lock] = (handle, _identity(directory), created)
+    _HELD[lock] = (handle, _identity(directory))
 
 
 def release(directory: Path | None = None) -> None:
-    """Give up the lock of a destination (of every destination when None), removing the lock
-    file and any folder made for it that is still empty."""
+    """Give up the lock of a destination (of every destination this process holds when None)."""
     for lock in [_lock_path(Path(directory))] if directory is not None else list(_HELD):
-        handle, _, created = _HELD.pop(lock, (None, None, []))
-        if handle is None:
-            continue
-        if handle >= 0:
+        handle, _ = _HELD.pop(lock, (None, None))
+        if handle is not None and handle >= 0:
             lock.unlink(missing_ok=True)  # while still locked, so no waiting process locks a removed file
             os.close(handle)
-        _remove_made(created)
-
-
-def _remove_made(created: list[Path]) -> None:
-    for folder in reversed(created):
-        try:
-            folder.rmdir()  # only ever an empty folder
-        except OSError:
-            break
 
 
 _LEFTOVER = re.compile(r"^\.(?P<name>.+)\.(?P<kind>partial|replaced)-(?P<pid>\d+)(@(?P<host>[A-Za-z0-9_.]+))?(-.*)?$")
@@ -450,6 +440,7 @@ def atomic_folder(target: Path, force: bool = False) -> Iterator[Path]:
     target = Path(target)
     try:
         check_destination(target, force)
+        target.absolute().parent.mkdir(parents=True, exist_ok=True)
         remove_stale(target.absolute().parent)
         # The name is chosen before the folder exists, so a signal at any moment leaves nothing behind.
         work = target.absolute().parent / f".{target.name}.partial-{_owner()}-{secrets.token_hex(8)}"
