@@ -328,3 +328,16 @@ def test_dashboard_host_is_checked_and_sharing_warned(monkeypatch, capsys):
     monkeypatch.setattr(dashboard, "_check_port", lambda host, port: None)
     main(["dashboard", "--host", "0.0.0.0"])
     assert "gpsim: warning: --host 0.0.0.0 lets other computers open the dashboard, which has no password" in capsys.readouterr().err
+
+
+def test_nhs_file_runs_carry_ods_codes(nhs):
+    import sim
+    from sim.population.nhs_files import DataFiles, assemble
+    from sim.scenario.loading import load
+    scenario = load(nhs)
+    codes = list(assemble(DataFiles.of(scenario.population), scenario.start).table.index)
+    practices = sim.run(nhs, overrides=["months=12"]).to_df("practices")
+    first = practices[practices["month"] == practices["month"].min()]
+    started = first[first["practice_id"] < len(codes)]
+    assert started["ods_code"].tolist() == [codes[i] for i in started["practice_id"]]
+    assert len(set(codes)) == len(codes) == 35 and codes[0] == "A00001"

@@ -78,18 +78,20 @@ def _read_start(path: Path, resolved: ResolvedScenario) -> SavedState:
     return state.copy(records=False)
 
 
-def starting_practices(resolved: ResolvedScenario) -> tuple[int | None, list[str]]:
-    """The practices a run starts with, and the warnings about the data files they come from
-    (lines skipped, encodings, implausible values allowed); None when a saved state gives them.
-    Reading the files here also stops a run with bad or implausible data before it simulates."""
+def starting_practices(resolved: ResolvedScenario) -> tuple[int | None, list[str], list[str] | None]:
+    """The number of practices a run starts with (None when a saved state gives them), the
+    warnings about the data files they come from (lines skipped, encodings, implausible values
+    allowed), and their ODS codes in the order of the practice slots when they come from NHS
+    files. Reading the files here also stops a run with bad or implausible data before it
+    simulates."""
     scenario = resolved.scenario
     if scenario.start_from is not None:
-        return starting_practices(resolved.spin_up) if resolved.spin_up is not None else (None, [])
+        return starting_practices(resolved.spin_up) if resolved.spin_up is not None else (None, [], None)
     population = scenario.population
     if population.source == "nhs_files":
         found = assemble(DataFiles.of(population), scenario.start, population.region, population.allow_implausible)
-        return found.practices, list(found.warnings)
-    return population.practices, []
+        return found.practices, list(found.warnings), list(found.table.index)
+    return population.practices, [], None
 
 
 def start_model(scenario: Scenario | ResolvedScenario, replication: int, root_seed: int, snapshots: bool = True,
