@@ -412,6 +412,9 @@ def atomic_file(target: Path) -> Iterator[Path]:
     Yields:
         The temporary path to write; it is removed if the block fails.
     """
+    system = system_path(target)
+    if system is not None:
+        raise InputError(target, "", f"expected a file to write; found a path in {system}, where gpsim never writes")
     target.parent.mkdir(parents=True, exist_ok=True)
     work = target.with_name(f".{target.name}.partial-{_owner()}-{secrets.token_hex(4)}")
     try:
