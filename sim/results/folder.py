@@ -219,6 +219,8 @@ def destination_lock(directory: Path) -> None:
         return
     import fcntl
     lock.parent.mkdir(mode=0o700, exist_ok=True)
+    if lock.parent.is_symlink() or lock.parent.stat().st_uid != os.getuid():
+        raise InputError(lock.parent, "", "expected this user's own folder of gpsim locks; found a link or another user's folder")
     while True:
         handle = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
         try:
@@ -372,8 +374,9 @@ def command_line() -> list[str] | None:
 
 
 def write_manifest(folder: Path, entries: dict, *, files: bool = True, extra_versions: tuple[str, ...] = ()) -> dict:
-    """Write manifest.json into a folder, atomically: the entries, then the versions of Python
-    and the packages, then (with `files`) the SHA-256 of every file already in the folder.
+    """Write manifest.json into a folder, atomically: `written_by: gpsim`, the entries, then the
+    versions of Python and the packages, then (with `files`) the SHA-256 of every file already in
+    the folder (with which the manifest marks the folder as gpsim's; see not_ours).
 
     Args:
         folder: the folder the manifest describes.
@@ -384,7 +387,7 @@ def write_manifest(folder: Path, entries: dict, *, files: bool = True, extra_ver
     Returns:
         The manifest written.
     """
-    found = {**entries, "versions": versions(*extra_versions)}
+    found = {"written_by": "gpsim", **entries, "versions": versions(*extra_versions)}
     if files:
         found["files"] = digests(folder)
     with atomic_file(folder / "manifest.json") as work:
