@@ -341,3 +341,13 @@ def test_nhs_file_runs_carry_ods_codes(nhs):
     started = first[first["practice_id"] < len(codes)]
     assert started["ods_code"].tolist() == [codes[i] for i in started["practice_id"]]
     assert len(set(codes)) == len(codes) == 35 and codes[0] == "A00001"
+
+
+def test_only_a_gpsim_command_is_recorded_as_the_command(monkeypatch):
+    from sim.results.folder import command_line
+    monkeypatch.setattr(sys, "argv", ["/usr/lib/python3/site-packages/solara/__main__.py", "run", "sim.app.dashboard.page"])
+    assert command_line() is None, "a dashboard server's own command is not the gpsim command"
+    monkeypatch.setattr(sys, "argv", [str(ROOT / "sim" / "__main__.py"), "run", "x.yaml"])
+    assert command_line() == [str(ROOT / "sim" / "__main__.py"), "run", "x.yaml"]
+    monkeypatch.setattr(sys, "argv", ["/usr/local/bin/gpsim", "run", "x.yaml"])
+    assert command_line() == ["/usr/local/bin/gpsim", "run", "x.yaml"]

@@ -369,8 +369,13 @@ def manifest(results, extra: dict | None = None) -> dict:
 
 
 def command_line() -> list[str] | None:
-    """The gpsim command that is running, if this process is one."""
-    return sys.argv if sys.argv and sys.argv[0].endswith(("gpsim", "__main__.py")) else None
+    """The gpsim command that is running, if this process is one: the `gpsim` script or
+    `python -m sim`, never another program's (a dashboard server's, say) that called gpsim."""
+    if not sys.argv:
+        return None
+    program = Path(sys.argv[0])
+    own = program.name == "gpsim" or program.resolve() == Path(__file__).resolve().parents[1] / "__main__.py"
+    return list(sys.argv) if own else None
 
 
 def write_manifest(folder: Path, entries: dict, *, files: bool = True, extra_versions: tuple[str, ...] = ()) -> dict:
