@@ -79,9 +79,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"gpsim: error: {where}{error.strerror or error}", file=sys.stderr)
         return 1
     finally:
-        from sim.results.folder import release
-
-        release()  # the locks of destinations this command did not get to write
+        destinations = sys.modules.get("sim.results.destination")
+        if destinations is not None:
+            destinations.release()  # the locks of destinations this command did not get to write
         for signum, handler in previous.items():
             signal.signal(signum, handler)
 
