@@ -23,9 +23,9 @@ CORPUS_DIR = Path(__file__).resolve().parent / "bad_inputs"
 CORPUS: dict[str, tuple] = {
     # not there, not YAML, not a mapping
     "does_not_exist.yaml": ("", "expected an existing scenario file; found nothing there"),
-    "not_yaml.csv": ("", "expected a mapping of keys to values; found 'practice_code,list_size"),
-    "binary.yaml": ("", "expected UTF-8 text; found binary data"),
-    "latin1.yaml": ("", "expected UTF-8 text; found binary data (byte 9"),
+    "not_yaml.csv": ("", "expected a scenario file named *.yaml or *.yml; found '.csv'"),
+    "binary.yaml": ("", "expected a scenario file of text (UTF-8, UTF-16 or cp1252); found binary data (byte 0 is not text)"),
+    "latin1.yaml": ("name", "found 'café'"),  # Latin-1 (cp1252) text is read, and its name checked
     "control_character.yaml": ("", "line 1: YAML does not parse: expected printable text; found the control character #x0000"),
     "empty.yaml": ("", "expected a mapping of keys to values; found an empty file"),
     "only_comments.yaml": ("", "found an empty file"),
@@ -91,7 +91,7 @@ CORPUS: dict[str, tuple] = {
     "huge_practices.yaml": ("population.practices", "expected less than or equal to 50000; found 1000000000"),
     "huge_months.yaml": ("months", "expected less than or equal to 1200; found 1000000"),
     "huge_replications.yaml": ("replications", "expected less than or equal to 10000; found 10000000"),
-    "huge_run.yaml": ("population.practices x months x replications", "expected at most 100,000,000 practice-months in one run"),
+    "huge_run.yaml": ("practices x months x replications", "expected at most 100,000,000 practice-months in one run"),
     "huge_integer.yaml": ("seed", "expected a number of at most 50 digits; found one of 5,000 characters"),
     "huge_band.yaml": ("organisations.pcn.band.max_patients", "expected less than or equal to 100000000; found 1000000000000.0"),
     "huge_salary.yaml": ("money.partner_drawings_per_fte", "expected less than or equal to 10000000"),
@@ -111,6 +111,9 @@ CORPUS: dict[str, tuple] = {
     "extends_loop_a.yaml": ("extends", "expected a chain of files without loops; found 'extends_loop_a.yaml' again", "extends_loop_b.yaml"),
     "extends_loop_b.yaml": ("extends", "expected a chain of files without loops; found 'extends_loop_b.yaml' again", "extends_loop_a.yaml"),
     "extends_number.yaml": ("extends", "expected the path of another scenario file; found 5"),
+    # other files are never read as scenarios, so none of their text can appear in a message
+    "extends_system_file.yaml": ("", "expected a scenario file named *.yaml or *.yml; found 'no suffix'", "/etc/passwd"),
+    "extends_proc.yaml": ("", "expected a scenario file; found a path in /proc, which gpsim never reads", "/proc/version"),
 }
 
 # Bad command-line options and --set overrides: (arguments after the scenario, source, key, fragment).
@@ -123,7 +126,7 @@ OPTIONS = [
     (["--replications", "0"], "--replications", "", "expected a whole number from 1 to 10,000; found 0"),
     (["--replications", "20000"], "--replications", "", "expected a whole number from 1 to 10,000; found 20,000"),
     (["--replications", "5000", "--set", "population.practices=50000"], "{file} (with --replications 5000)",
-     "population.practices x months x replications", "expected at most 100,000,000 practice-months"),
+     "practices x months x replications", "expected at most 100,000,000 practice-months"),
     (["--replications", "many"], "gpsim run", "argument --replications", "invalid int value: 'many'"),
 ]
 

@@ -118,7 +118,12 @@ def test_existing_results_are_not_overwritten_without_force(tmp_path, small_file
     done = gpsim("run", small_file, "--out", out, "--quiet")
     assert done.returncode == 2 and "--force" in done.stderr
     assert (out / "timeseries.csv").read_text() == "precious"
-    assert main(["run", str(small_file), "--out", str(out), "--force", "--quiet", "--no-charts"]) == 0
+    assert main(["run", str(small_file), "--out", str(out), "--force", "--quiet", "--no-charts"]) == 2, \
+        "--force replaces only a folder gpsim wrote"
+    assert (out / "timeseries.csv").read_text() == "precious"
+    (out / "timeseries.csv").unlink()  # an empty folder is written into without --force
+    assert main(["run", str(small_file), "--out", str(out), "--quiet", "--no-charts"]) == 0
+    assert main(["run", str(small_file), "--out", str(out), "--force", "--quiet", "--no-charts", "--seed", "2"]) == 0
     assert (out / "timeseries.csv").read_text().startswith("replication,month")
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")], "no temporary folders left behind"
 

@@ -50,6 +50,8 @@ def _check_options(args: argparse.Namespace) -> InputError | None:
         value = getattr(args, option, None)
         if value is not None and not low <= value <= high:
             return InputError(f"--{option}", "", f"expected a whole number from {low:,} to {high:,}; found {value:,}")
+    if getattr(args, "out", None) is not None and not args.out.strip():
+        return InputError("--out", "", "expected a folder path; found an empty one")
     return None
 
 
@@ -85,6 +87,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"gpsim: error: {where}{error.strerror or error}", file=sys.stderr)
         return 1
     finally:
+        destinations = sys.modules.get("sim.results.destination")
+        if destinations is not None:
+            destinations.release()  # the locks of destinations this command did not get to write
         for signum, handler in previous.items():
             signal.signal(signum, handler)
 

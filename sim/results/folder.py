@@ -1,4 +1,4 @@
-"""Writing a run folder: complete or not at all, never over existing results unless asked.
+"""Writing a run folder: complete or not at all, never over anything gpsim did not write.
 
 A folder is written under a hidden temporary name beside its destination,
 `.<name>.partial-<pid>@<host>-<random>`, and renamed into place only when every file is written and
@@ -7,10 +7,12 @@ folder under the destination name; the next write into the same parent folder re
 folders whose process (on this machine) has ended. With --force the old folder is first renamed to
 `.<name>.replaced-<pid>@<host>`; if a run dies between the two renames, the next write puts the old
 folder back.
+
+Which destinations may be written, and the lock and final rename that keep a second writer from
+losing anyone's results, are in destination.py.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import platform
@@ -24,9 +26,19 @@ from importlib import metadata
 from pathlib import Path
 from typing import Iterator
 
+from sim.results.destination import (  # check_destination and release are also used from here
+    check_destination,
+    file_sha256,
+    locked_state,
+    move_into_place,
+    owner,
+    release,
+)
 from sim.results.seeds import STREAMS
 from sim.scenario.errors import InputError
+from sim.scenario.input_files import system_path
 from sim.scenario.loading import file_digest
+from sim.scenario.messages import short
 
 FLOAT_FORMAT = "%.10g"
 DEPENDENCIES = ("mesa", "numpy", "pandas", "scipy", "pydantic", "PyYAML", "matplotlib", "pyarrow", "tqdm", "fpdf2")
@@ -73,30 +85,7 @@ def default_folder(name: str, root: Path = Path("outputs")) -> Path:
     return folder
 
 
-def check_destination(directory: Path, force: bool) -> None:
-    """Refuse to write over an existing non-empty folder unless forced, or where nothing can be
-    written."""
-    if directory.exists() and not directory.is_dir():
-        raise InputError(directory, "", "expected a folder for the results; found a file")
-    if directory.exists() and any(directory.iterdir()) and not force:
-        raise InputError(directory, "", "expected a new or empty folder; found existing results (--force, or save(..., force=True) from Python, replaces them)")
-    ancestor = directory.absolute().parent
-    while not ancestor.exists() and ancestor != ancestor.parent:
-        ancestor = ancestor.parent
-    if not ancestor.is_dir():
-        raise InputError(directory, "", f"expected a folder path; found the file {ancestor} in the way")
-    if not os.access(ancestor, os.W_OK | os.X_OK):
-        raise InputError(directory, "", f"expected a place results can be written; found {ancestor} not writable")
-
-
 _LEFTOVER = re.compile(r"^\.(?P<name>.+)\.(?P<kind>partial|replaced)-(?P<pid>\d+)(@(?P<host>[A-Za-z0-9_.]+))?(-.*)?$")
-
-
-def _owner() -> str:
-    """This process, as written into temporary folder names: pid@host (a shared results folder
-    may be written from several machines; only this machine's dead processes are tidied)."""
-    host = re.sub(r"[^A-Za-z0-9_.]", "_", platform.node() or "localhost")[:60]
-    return f"{os.getpid()}@{host}"
 
 
 def _alive(pid: int) -> bool:
@@ -124,7 +113,7 @@ def remove_stale(parent: Path) -> list[Path]:
         if not match or not entry.is_dir():
             continue
         pid = int(match["pid"])
-        if match["host"] is not None and f"{pid}@{match['host']}" != f"{pid}@{_owner().split('@', 1)[1]}":
+        if match["host"] is not None and f"{pid}@{match['host']}" != f"{pid}@{owner().split('@', 1)[1]}":
             continue  # another machine's
         if pid == os.getpid() or _alive(pid):
             continue
@@ -160,14 +149,19 @@ def _sync_dir(folder: Path) -> None:
             os.close(handle)
 
 
-def data_files(scenario) -> dict:
-    """SHA-256 of every data file the scenario reads (the population's files), for provenance."""
+def data_files(scenario, source: str | None = None) -> dict:
+    """SHA-256 of every data file the scenario reads (the population's files), for provenance and
+    for `gpsim rerun` to check: each with its absolute path and, when the run came from a
+    scenario file, its path relative to that file's folder (found there if the two move together)."""
     found = {}
     population = scenario.population
     for name in type(population).model_fields:
         value = getattr(population, name)
         if name != "source" and isinstance(value, str) and value and Path(value).is_file():
-            found[name] = {"path": value, "sha256": file_digest(value)}
+            path = Path(value).absolute()
+            found[name] = {"path": str(path), "sha256": file_digest(path)}
+            if source:
+                found[name]["relative_to_scenario"] = os.path.relpath(path, Path(source).absolute().parent)
     return found
 
 
@@ -182,7 +176,7 @@ def manifest(results, extra: dict | None = None) -> dict:
     source = results.source
     found = {
         "format": MANIFEST_FORMAT,
-        "scenario_file": source,
+        "scenario_file": str(Path(source).absolute()) if source else source,
         "scenario_sha256": file_digest(source) if source and Path(source).is_file() else None,
         "overrides": results.overrides,
         "dropped_changes": results.dropped_changes,
@@ -190,7 +184,8 @@ def manifest(results, extra: dict | None = None) -> dict:
         "replications": results.replications,
         "replication_streams": STREAMS,
         "float_format": FLOAT_FORMAT,
-        "data_files": data_files(results.scenario),
+        "data_files": data_files(results.scenario, source),
+        "data_warnings": list(getattr(results, "data_warnings", [])),
         "started": results.started,
         "finished": results.finished,
         "seconds": round(results.seconds, 3),
@@ -202,13 +197,19 @@ def manifest(results, extra: dict | None = None) -> dict:
 
 
 def command_line() -> list[str] | None:
-    """The gpsim command that is running, if this process is one."""
-    return sys.argv if sys.argv and sys.argv[0].endswith(("gpsim", "__main__.py")) else None
+    """The gpsim command that is running, if this process is one: the `gpsim` script or
+    `python -m sim`, never another program's (a dashboard server's, say) that called gpsim."""
+    if not sys.argv:
+        return None
+    program = Path(sys.argv[0])
+    own = program.name == "gpsim" or program.resolve() == Path(__file__).resolve().parents[1] / "__main__.py"
+    return list(sys.argv) if own else None
 
 
 def write_manifest(folder: Path, entries: dict, *, files: bool = True, extra_versions: tuple[str, ...] = ()) -> dict:
-    """Write manifest.json into a folder, atomically: the entries, then the versions of Python
-    and the packages, then (with `files`) the SHA-256 of every file already in the folder.
+    """Write manifest.json into a folder, atomically: `written_by: gpsim`, the entries, then the
+    versions of Python and the packages, then (with `files`) the SHA-256 of every file already in
+    the folder (with which the manifest marks the folder as gpsim's; see not_ours).
 
     Args:
         folder: the folder the manifest describes.
@@ -219,7 +220,7 @@ def write_manifest(folder: Path, entries: dict, *, files: bool = True, extra_ver
     Returns:
         The manifest written.
     """
-    found = {**entries, "versions": versions(*extra_versions)}
+    found = {"written_by": "gpsim", **entries, "versions": versions(*extra_versions)}
     if files:
         found["files"] = digests(folder)
     with atomic_file(folder / "manifest.json") as work:
@@ -227,13 +228,9 @@ def write_manifest(folder: Path, entries: dict, *, files: bool = True, extra_ver
     return found
 
 
-def _digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def digests(folder: Path) -> dict[str, str]:
     """SHA-256 of every file under a folder, keyed by its relative path."""
-    return {p.relative_to(folder).as_posix(): _digest(p) for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {p.relative_to(folder).as_posix(): file_sha256(p) for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 @contextmanager
@@ -247,8 +244,11 @@ def atomic_file(target: Path) -> Iterator[Path]:
     Yields:
         The temporary path to write; it is removed if the block fails.
     """
+    system = system_path(target)
+    if system is not None:
+        raise InputError(target, "", f"expected a file to write; found a path in {system}, where gpsim never writes")
     target.parent.mkdir(parents=True, exist_ok=True)
-    work = target.with_name(f".{target.name}.partial-{_owner()}-{secrets.token_hex(4)}")
+    work = target.with_name(f".{target.name}.partial-{owner()}-{secrets.token_hex(4)}")
     try:
         yield work
         with open(work, "rb") as handle:
@@ -261,29 +261,47 @@ def atomic_file(target: Path) -> Iterator[Path]:
 
 @contextmanager
 def atomic_folder(target: Path, force: bool = False) -> Iterator[Path]:
-    """A temporary folder beside target that replaces it only if the block finishes.
+    """A temporary folder beside target that replaces it only if the block finishes, and only
+    if the destination is still as it was when checked (see check_destination and
+    _move_into_place).
 
     Args:
         target: the results folder to create.
-        force: replace an existing non-empty folder (otherwise InputError).
+        force: replace an existing folder gpsim wrote (otherwise InputError).
 
     Yields:
         The temporary folder to write into; it is removed if the block fails.
     """
-    check_destination(target, force)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale(target.parent)
-    # The name is chosen before the folder exists, so a signal at any moment leaves nothing behind.
-    work = target.parent / f".{target.name}.partial-{_owner()}-{secrets.token_hex(8)}"
+    target = Path(target)
     try:
-        work.mkdir()  # the usual permissions (umask), as results are for sharing
-        yield work
-        _sync(work)
-        _move_into_place(work, target)
-        _sync_dir(target.parent)
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        raise
+        check_destination(target, force)
+        target.absolute().parent.mkdir(parents=True, exist_ok=True)
+        remove_stale(target.absolute().parent)
+        # The name is chosen before the folder exists, so a signal at any moment leaves nothing behind.
+        work = target.absolute().parent / f".{target.name}.partial-{owner()}-{secrets.token_hex(8)}"
+        try:
+            work.mkdir()  # the usual permissions (umask), as results are for sharing
+            yield work
+            _sync(work)
+            move_into_place(work, target, locked_state(target), force)
+            _sync_dir(target.absolute().parent)
+        except OSError as error:
+            raise InputError(target, "", f"expected a place the results can be written; found "
+                                         f"{_os_problem(error)}; nothing was written") from None
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    finally:
+        release(target)
+
+
+def _os_problem(error: OSError) -> str:
+    """An operating system error in words, without the file contents some libraries add."""
+    if error.errno is not None:
+        return f"{os.strerror(error.errno)} (error {error.errno})"
+    number = re.search(r"errno (\d+)", str(error))
+    if number:
+        return f"{os.strerror(int(number.group(1)))} (error {number.group(1)})"
+    return short(" ".join(str(error).split()), 120)
 
 
 def write_run(results, directory: str | Path | None = None, force: bool = False, draw=None,
@@ -308,11 +326,3 @@ def write_run(results, directory: str | Path | None = None, force: bool = False,
     return target
 
 
-def _move_into_place(work: Path, target: Path) -> None:
-    if target.exists():
-        retired = target.with_name(f".{target.name}.replaced-{_owner()}")
-        os.replace(target, retired)
-        os.replace(work, target)
-        shutil.rmtree(retired, ignore_errors=True)
-    else:
-        os.replace(work, target)

@@ -8,14 +8,16 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
 import pandas as pd
 
 from sim.results.folder import write_run
 from sim.results.outcomes import HEADLINE
 from sim.results.seeds import replication_streams
-from sim.results.start import start_model
+from sim.results.start import start_model, starting_practices
 from sim.scenario.loading import ResolvedScenario, resolve
 from sim.scenario.schema import Scenario
+from sim.scenario.validation import check_run_size
 
 
 @dataclass
@@ -33,6 +35,8 @@ class Results:
         overrides: the overrides applied, as 'key.path=value' texts.
         dropped_changes: dated changes' settings dropped so that the overrides hold for the whole
             run ('YYYY-MM key.path (changes.N)', see sim.scenario.validation.hold_overrides).
+        data_warnings: what reading the NHS files found: lines skipped, encodings other than
+            UTF-8, implausible values allowed (sim.population.nhs_files.plausible).
     """
 
     scenario: Scenario
@@ -46,6 +50,7 @@ class Results:
     source: str | None = None
     overrides: list[str] = field(default_factory=list)
     dropped_changes: list[str] = field(default_factory=list)
+    data_warnings: list[str] = field(default_factory=list)
 
     @property
     def replications(self) -> int:
@@ -121,6 +126,9 @@ def run(scenario: str | Path | Scenario | dict | ResolvedScenario, *, replicatio
     """
     resolved = resolve(scenario, overrides, seed=seed, replications=replications)
     scenario = resolved.scenario
+    starting, data_warnings, codes = starting_practices(resolved)
+    if starting is not None:
+        check_run_size(scenario, resolved.source or "scenario", starting)
     started, clock = datetime.now(timezone.utc).isoformat(timespec="seconds"), time.perf_counter()
     series, networks, practices = [], [], []
     for root_seed, replication in replication_streams(scenario.seed, scenario.replications):
@@ -129,8 +137,13 @@ def run(scenario: str | Path | Scenario | dict | ResolvedScenario, *, replicatio
         networks.append(model.network_table())
         practices.append(model.practice_table())
         model.snapshots.clear()  # the table holds them now; the model may outlive this loop until collected
+    snapshots = pd.concat(practices, ignore_index=True)
+    if codes is not None:  # the practices read from NHS files keep their ODS codes; later openings have none
+        slot = snapshots["practice_id"].to_numpy()
+        named = np.array(codes + [""], dtype=object)
+        snapshots.insert(snapshots.columns.get_loc("practice_id") + 1, "ods_code", named[np.minimum(slot, len(codes))])
     return Results(scenario=scenario, seed=scenario.seed, timeseries=pd.concat(series, ignore_index=True),
-                   networks=pd.concat(networks, ignore_index=True), practices=pd.concat(practices, ignore_index=True),
+                   networks=pd.concat(networks, ignore_index=True), practices=snapshots,
                    started=started, finished=datetime.now(timezone.utc).isoformat(timespec="seconds"),
                    seconds=time.perf_counter() - clock, source=resolved.source, overrides=list(resolved.overrides),
-                   dropped_changes=list(resolved.dropped_changes))
+                   dropped_changes=list(resolved.dropped_changes), data_warnings=data_warnings)

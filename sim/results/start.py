@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sim.model.checkpoint import SavedState, capture, read_state, write_state
 from sim.model.model import GPModel
+from sim.population.nhs_files import DataFiles, assemble
 from sim.scenario.errors import InputError
 from sim.scenario.loading import ResolvedScenario, resolve
 from sim.scenario.schema import Scenario, month_number
@@ -75,6 +76,22 @@ def _read_start(path: Path, resolved: ResolvedScenario) -> SavedState:
     if state.at != resolved.scenario.start:
         raise InputError(str(path), "month", f"expected a state at the scenario's start ({resolved.scenario.start}); found one at {state.at}")
     return state.copy(records=False)
+
+
+def starting_practices(resolved: ResolvedScenario) -> tuple[int | None, list[str], list[str] | None]:
+    """The number of practices a run starts with (None when a saved state gives them), the
+    warnings about the data files they come from (lines skipped, encodings, implausible values
+    allowed), and their ODS codes in the order of the practice slots when they come from NHS
+    files. Reading the files here also stops a run with bad or implausible data before it
+    simulates."""
+    scenario = resolved.scenario
+    if scenario.start_from is not None:
+        return starting_practices(resolved.spin_up) if resolved.spin_up is not None else (None, [], None)
+    population = scenario.population
+    if population.source == "nhs_files":
+        found = assemble(DataFiles.of(population), scenario.start, population.region, population.allow_implausible)
+        return found.practices, list(found.warnings), list(found.table.index)
+    return population.practices, [], None
 
 
 def start_model(scenario: Scenario | ResolvedScenario, replication: int, root_seed: int, snapshots: bool = True,

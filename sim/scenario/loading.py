@@ -23,6 +23,7 @@ from sim.scenario.shipped import scenarios_folder
 from sim.scenario.validation import (
     after_the_end,
     apply_overrides,
+    check_run_size,
     hold_overrides,
     timeline,
     validate,
@@ -173,6 +174,7 @@ def resolve(scenario: str | Path | Scenario | dict | ResolvedScenario, overrides
     if seed is not None or replications is not None:
         resolved = with_run_options(resolved, seed, replications, label)
         steps = timeline(resolved, checked)
+    check_run_size(resolved, label if replications is None else f"{label} (with --replications {replications})")
     return ResolvedScenario(resolved, steps, source, earlier + _override_texts(overrides),
                             starting_run(resolved, checked), dropped, tuple(after_the_end(resolved)))
 
@@ -249,7 +251,7 @@ def resolve_paths(data: dict, base: Path) -> None:
     for name in FILE_FIELDS + ("practices",):
         value = population.get(name)
         if isinstance(value, str) and value and not Path(value).is_absolute():
-            population[name] = str(base / value)
+            population[name] = str((base / value).absolute())  # so a rerun from another folder finds them
 
 
 def scenario_with(scenario, parameters: Mapping[str, Any]) -> Scenario:

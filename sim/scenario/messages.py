@@ -135,5 +135,11 @@ def input_error(error: ValidationError, source: str, model: type[BaseModel], pre
         model: the model validated, for did-you-mean hints on unknown keys.
         prefix: put before the key path (e.g. 'changes.0.set: ').
     """
-    key, problem = describe(error.errors()[0], model)
+    errors = error.errors()
+    first = errors[0]
+    if first["type"] == "missing":  # a misspelled key is both missing and unknown: name the misspelling
+        name, where = str(first["loc"][-1]), tuple(first["loc"][:-1])
+        first = next((e for e in errors if e["type"] == "extra_forbidden" and tuple(e["loc"][:-1]) == where
+                      and difflib.get_close_matches(str(e["loc"][-1]), [name], n=1)), first)
+    key, problem = describe(first, model)
     return InputError(source, prefix + key, problem)

@@ -128,7 +128,7 @@ def hold_overrides(data: dict, pairs: list[tuple[str, Any]]) -> list[str]:
 
 def with_run_options(scenario: Scenario, seed: int | None, replications: int | None, source: str) -> Scenario:
     """The scenario with a seed and number of replications given as options (--seed,
-    --replications), checked against the same bounds as the file's and the run-size limit."""
+    --replications), checked against the same bounds as the file's."""
     for option, value in (("seed", seed), ("replications", replications)):
         if value is not None:
             value = int(value) if hasattr(value, "__index__") and not isinstance(value, bool) else value
@@ -136,8 +136,6 @@ def with_run_options(scenario: Scenario, seed: int | None, replications: int | N
                 scenario = Scenario.model_validate({**scenario.model_dump(mode="json"), option: value}, strict=True)
             except ValidationError as error:
                 raise InputError(f"--{option}", "", describe(error.errors()[0], Scenario)[1]) from None
-    if replications is not None:
-        check_run_size(scenario, f"{source} (with --replications {replications})")
     return scenario
 
 
@@ -165,15 +163,26 @@ def _inside(scenario: Scenario, when: str, source: str, key: str, allow_start: b
         raise InputError(source, key, f"expected a month from {scenario.start} to before {scenario.end}; found {when}")
 
 
-def check_run_size(scenario: Scenario, source: str, replications: int | None = None) -> None:
+def check_run_size(scenario: Scenario, source: str, practices: int | None = None) -> None:
     """Refuse a run whose results would not fit in memory: practices x months x replications
-    is limited to MAX_PRACTICE_MONTHS (about 1.5 GB of yearly practice snapshots)."""
-    replications = scenario.replications if replications is None else replications
-    size = scenario.population.practices * scenario.months * replications
+    is limited to MAX_PRACTICE_MONTHS (about 1.5 GB of yearly practice snapshots).
+
+    Args:
+        scenario: the scenario with the replications that will run (--replications applied).
+        source: names the scenario in the message.
+        practices: the practices the run starts with; by default the synthetic population's
+            count, and no check when the practices come from files or another run (the run
+            checks again once it has read them).
+    """
+    if practices is None:
+        if scenario.population.source != "synthetic" or scenario.start_from is not None:
+            return
+        practices = scenario.population.practices
+    size = practices * scenario.months * scenario.replications
     if size > MAX_PRACTICE_MONTHS:
-        raise InputError(source, "population.practices x months x replications",
+        raise InputError(source, "practices x months x replications",
                          f"expected at most {MAX_PRACTICE_MONTHS:,} practice-months in one run (the limit that keeps results in memory); "
-                         f"found {scenario.population.practices:,} x {scenario.months:,} x {replications:,} = {size:,}")
+                         f"found {practices:,} x {scenario.months:,} x {scenario.replications:,} = {size:,}")
 
 
 def _check_consistency(scenario: Scenario, source: str, after_end: bool = False) -> None:
@@ -197,7 +206,6 @@ def _check_consistency(scenario: Scenario, source: str, after_end: bool = False)
         raise InputError(source, "start_from.month", f"expected the scenario's start ({scenario.start}), where the run branches; found {origin.month}")
     for index, change in enumerate(scenario.changes):
         _inside(scenario, change.date, source, f"changes.{index}.date", allow_start=False, after_end=after_end)
-    check_run_size(scenario, source)
 
 
 def timeline(scenario: Scenario, source: str = "scenario") -> list[tuple[int, Scenario]]:

@@ -8,6 +8,7 @@ from pathlib import Path
 import yaml
 
 from sim.scenario.errors import InputError
+from sim.scenario.input_files import decode, regular_file
 from sim.scenario.messages import join_key, kind_of, short
 
 MAX_FILE_BYTES = 1_000_000
@@ -160,15 +161,19 @@ def _check_scalar(path: Path, loader: _Loader, node: yaml.ScalarNode, where: str
             raise InputError(path, where, f"expected {what}; found {short(node.value)} at {_line(node.start_mark)}") from None
 
 
-def read_yaml(path: str | Path) -> dict:
-    """Read a YAML mapping from a file, refusing anything but plain data within size limits."""
-    path = Path(path)
-    if not path.exists():
-        raise InputError(path, "", "expected an existing scenario file; found nothing there")
-    if path.is_dir():
-        raise InputError(path, "", "expected a scenario file; found a folder")
-    if not path.is_file():
-        raise InputError(path, "", "expected a scenario file; found a device, pipe or socket")
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+def read_yaml(path: str | Path, what: str = "scenario") -> dict:
+    """Read a YAML mapping from a file, refusing anything but plain data within size limits.
+
+    Only a regular file named *.yaml or *.yml is opened (never /proc, /sys or /dev), so no other
+    file's first line can turn up in a message as an unknown key. UTF-8, UTF-16 and cp1252 text
+    is read (sim.scenario.input_files)."""
+    path = regular_file(path, what)
+    if path.suffix.lower() not in YAML_SUFFIXES:
+        suffix = short(path.suffix, 20) if path.suffix else "'no suffix'"
+        raise InputError(path, "", f"expected a {what} file named *.yaml or *.yml; found {suffix}")
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
@@ -179,10 +184,7 @@ def read_yaml(path: str | Path) -> dict:
         raise InputError(path, "", f"expected a readable file; found {error.strerror or error}") from None
     if len(raw) > MAX_FILE_BYTES:
         raise InputError(path, "", f"expected a file of at most {MAX_FILE_BYTES:,} bytes; found more")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise InputError(path, "", f"expected UTF-8 text; found binary data (byte {error.start:,} is not UTF-8)") from None
+    text, _ = decode(raw, path, what)
     _scan(path, text)
     loader = _Loader(text)
     try:

@@ -58,6 +58,8 @@ class RunStore:
         if not folder.exists() or not any(folder.iterdir()):
             return "new"
         if not self.manifest_path.is_file():
+            if self._half_started():
+                return "new"  # a sweep killed before its manifest was written: start() writes it all again
             raise InputError(folder, "", "expected a new folder or one holding this sweep; found other files (choose another --out)")
         try:
             manifest = json.loads(self.manifest_path.read_text(encoding="utf-8"))
@@ -67,11 +69,26 @@ class RunStore:
             raise InputError(folder, "", f"expected the sweep this folder was started with ('{manifest.get('sweep')}'); found a different sweep file, base scenario or setting (choose another --out)")
         return "complete" if manifest.get("status") == "complete" and self.runs.is_file() else "resume"
 
+    def _half_started(self) -> bool:
+        """Whether the folder holds only what start() writes before the manifest: sweep.yaml,
+        base_scenario.yaml, an empty parts/ folder and temporary files being written."""
+        for entry in self.folder.iterdir():
+            if entry.is_symlink():
+                return False
+            if entry.name == "parts" and entry.is_dir():
+                if any(not part.name.startswith(".") or ".partial-" not in part.name for part in entry.iterdir()):
+                    return False
+            elif not (entry.is_file() and (entry.name in ("sweep.yaml", "base_scenario.yaml")
+                                           or (entry.name.startswith(".") and ".partial-" in entry.name))):
+                return False
+        return True
+
     def start(self) -> None:
         """Create the folder and write the resolved sweep and the manifest (once)."""
         self.parts.mkdir(parents=True, exist_ok=True)
-        for stale in self.parts.glob(".*.partial-*"):  # a part being written when the sweep was killed
-            stale.unlink(missing_ok=True)
+        for stale in [*self.parts.glob(".*.partial-*"), *self.folder.glob(".*.partial-*")]:  # being written when killed
+            if stale.is_file():
+                stale.unlink(missing_ok=True)
         if not self.manifest_path.is_file():
             resolved = self.sweep.spec.model_dump(mode="json")
             resolved["scenario"] = str(self.sweep.scenario_path)

@@ -14,6 +14,7 @@ import webbrowser
 from pathlib import Path
 
 from sim.scenario.errors import InputError
+from sim.scenario.messages import short
 
 DEFAULT_PORT = 8765
 READY_SECONDS = 120.0
@@ -38,6 +39,16 @@ def register(commands) -> None:
                         help="override a scenario field before the dashboard's levers apply (repeatable)")
     parser.add_argument("--open", action="store_true", help="open the page in the default web browser")
     parser.set_defaults(handler=handle)
+
+
+def _check_host(host: str) -> None:
+    """An address this computer can listen on: a name or numeric address, never text with spaces."""
+    try:
+        if not host or any(ch.isspace() for ch in host):
+            raise socket.gaierror
+        socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError, ValueError):
+        raise InputError("--host", "", f"expected an address to listen on such as 127.0.0.1 or 0.0.0.0; found {short(host, 40)}") from None
 
 
 def _check_port(host: str, port: int) -> None:
@@ -76,7 +87,11 @@ def handle(args: argparse.Namespace) -> int:
     from sim.scenario.loading import resolve
 
     scenario_path = Path(resolve(args.scenario or DEFAULT_SCENARIO, args.set, seed=args.seed).source)
+    _check_host(args.host)
     _check_port(args.host, args.port)
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"gpsim: warning: --host {args.host} lets other computers open the dashboard, which has no password "
+              "or other authentication; anyone who reaches it can run the model on this computer", file=sys.stderr)
     env = {**os.environ, **QUIET_SERVER}
     env.update({ENV_SCENARIO: str(scenario_path.resolve()), ENV_SET: json.dumps(list(args.set)),
                 ENV_SEED: "" if args.seed is None else str(args.seed)})

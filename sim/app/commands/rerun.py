@@ -83,6 +83,33 @@ def manifest_scenario(data: dict, path: Path):
                    dropped_changes=tuple(map(str, dropped)) if isinstance(dropped, list) else ())
 
 
+def check_data_files(data: dict, path: Path) -> None:
+    """Check that the data files the run read are there, unchanged (SHA-256), before anything
+    runs; a file found only beside the scenario file (the two moved together) is used from there.
+    InputError naming the file otherwise."""
+    from sim.scenario.errors import InputError
+
+    recorded = data.get("data_files")
+    if not isinstance(recorded, dict):
+        return
+    population = data["scenario"].get("population") if isinstance(data["scenario"].get("population"), dict) else {}
+    scenario_file = data.get("scenario_file")
+    for name, entry in recorded.items():
+        if not isinstance(entry, dict) or not isinstance(entry.get("path"), str):
+            raise InputError(path, f"data_files.{name}", "expected a path and SHA-256 of a data file; found something else")
+        candidates = [Path(entry["path"])]
+        if isinstance(entry.get("relative_to_scenario"), str) and isinstance(scenario_file, str):
+            candidates.append(Path(scenario_file).parent / entry["relative_to_scenario"])
+        found = next((candidate for candidate in candidates if candidate.is_file()), None)
+        if found is None:
+            raise InputError(path, f"data_files.{name}", f"expected the data file the run read; found nothing at {entry['path']}")
+        if _digest(found) != entry.get("sha256"):
+            raise InputError(path, f"data_files.{name}", f"expected the data file the run read (SHA-256 "
+                                                         f"{str(entry.get('sha256'))[:12]}...); found {found} changed since")
+        if population.get(name) is not None:
+            population[name] = str(found)
+
+
 def _free_sibling(folder: Path) -> Path:
     candidate = folder.with_name(f"{folder.name}-rerun")
     number = 2
@@ -115,6 +142,7 @@ def handle(args: argparse.Namespace) -> int:
     folder = Path(args.folder)
     data = read_manifest(folder)
     manifest_path = folder / "manifest.json"
+    check_data_files(data, manifest_path)
     resolved = manifest_scenario(data, manifest_path)
     scenario = resolved.scenario
     target = Path(args.out) if args.out else _free_sibling(folder)
@@ -141,7 +169,7 @@ def handle(args: argparse.Namespace) -> int:
 
     written = write_run(results, target, force=args.force, draw=standard_charts if charts else None, extra=extra)
 
-    differing = []
+    differing, missing = [], []
     for name in COMPARED:
         recorded = data["files"].get(name)
         original = folder / name
@@ -149,6 +177,8 @@ def handle(args: argparse.Namespace) -> int:
             recorded = _digest(original)
         if recorded is None:
             continue
+        if not original.is_file():
+            missing.append(name)
         if original.is_file() and _digest(original) != recorded:
             print(f"gpsim rerun: note: {original} was changed after the run (it no longer matches manifest.json); "
                   "compared with the manifest's record", file=sys.stderr)
@@ -156,6 +186,10 @@ def handle(args: argparse.Namespace) -> int:
             differing.append(f"{name}{_first_difference(original, written / name)}")
     if differing:
         print(f"gpsim: rerun: results differ from {folder}: {'; '.join(differing)}; new results in {written}", file=sys.stderr)
+        return 1
+    if missing:
+        print(f"gpsim: rerun: {folder} is missing {', '.join(missing)}, which its manifest records; the new results "
+              f"match the manifest's record; new results in {written}", file=sys.stderr)
         return 1
     checked = ", ".join(name for name in COMPARED if name in data["files"] or (folder / name).is_file())
     print(f"Reproduced {folder}: {checked} byte-identical. New results in {written}")

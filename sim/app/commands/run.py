@@ -21,6 +21,9 @@ def register(commands) -> None:
     parser.add_argument("scenario", help="scenario YAML file")
     add_scenario_options(parser)
     add_output_options(parser)
+    parser.add_argument("--allow-implausible", action="store_true",
+                        help="run even when NHS data files hold figures outside the plausible ranges (docs/data.md); "
+                             "each is printed as a warning and recorded in manifest.json")
     parser.set_defaults(handler=handle)
 
 
@@ -46,20 +49,29 @@ def note_dropped_changes(resolved) -> None:
         print(f"gpsim: note: never reached in this run: {'; '.join(resolved.beyond_end)}", file=sys.stderr)
 
 
+def warn_of_data(warnings: list[str]) -> None:
+    """Print what reading the data files found (lines skipped, encodings, implausible values
+    allowed) on stderr, one line each; the manifest records them too."""
+    for text in warnings:
+        print(f"gpsim: warning: {text}", file=sys.stderr)
+
+
 def handle(args: argparse.Namespace) -> int:
     from sim.scenario.loading import resolve
 
-    resolved = resolve(args.scenario, args.set, seed=args.seed, replications=args.replications)
+    overrides = list(args.set) + (["population.allow_implausible=true"] if args.allow_implausible else [])
+    resolved = resolve(args.scenario, overrides, seed=args.seed, replications=args.replications)
     note_dropped_changes(resolved)
     from sim.app.api import run
-    from sim.results.folder import check_destination
+    from sim.results.folder import check_destination, default_folder
 
-    if args.out:
-        check_destination(Path(args.out), args.force)
     scenario = resolved.scenario
+    target = Path(args.out) if args.out else default_folder(scenario.name)
+    check_destination(target, args.force)  # and holds its lock, so a second writer stops before simulating
     with progress_bar(scenario.months * scenario.replications, scenario.name, args.quiet) as bar:
         results = run(resolved, progress=bar.update)
-    folder = results.save(args.out, force=args.force, charts=not args.no_charts)
+    warn_of_data(results.data_warnings)
+    folder = results.save(target, force=args.force, charts=not args.no_charts)
     print(results.headline())
     print(f"Results written to {folder} ({results.seconds:.2f} s to simulate)")
     return 0

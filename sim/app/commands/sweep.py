@@ -33,8 +33,11 @@ def handle(args: argparse.Namespace) -> int:
     from sim.scenario.errors import InputError
 
     sweep = load_sweep(args.sweep)
+    from sim.results.destination import destination_lock
+
     folder = Path(args.out) if args.out else Path("outputs") / f"sweep-{sweep.spec.name}"
     RunStore(folder, sweep).check()  # refuses a folder holding something else, before any run
+    destination_lock(folder)  # a second sweep into the folder stops here, naming this process
     target = scheduler_address(args.scheduler)
     backend = None
     if target is not None:

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.population.nhs_files import plausible
 from sim.population.nhs_files.cells import month_start
 from sim.population.nhs_files.coordinates import read_coordinates
 from sim.population.nhs_files.epraccur import GP_PRACTICE_SETTING, read_epraccur
@@ -62,6 +63,8 @@ class Assembly:
     missing: dict = field(default_factory=dict)   # what -> list of practice codes
     fills: list = field(default_factory=list)     # how gaps were filled, in words
     synthetic: list = field(default_factory=list) # what is drawn, not read
+    warnings: list = field(default_factory=list)  # lines skipped or read another way, implausible values allowed
+    encodings: dict = field(default_factory=dict) # file field -> the encoding its text was read in
 
     @property
     def practices(self) -> int:
@@ -74,18 +77,24 @@ def sample_codes(codes) -> str:
     return ", ".join(codes[:6]) + (f" and {len(codes) - 6} more" if len(codes) > 6 else "")
 
 
-def assemble(files: DataFiles, start: str, region: list[str] | tuple = ()) -> Assembly:
+def assemble(files: DataFiles, start: str, region: list[str] | tuple = (), allow_implausible: bool = False) -> Assembly:
     """Read the files and put together the practices open at a month, in a region.
 
     Args:
         files: the files to read; registrations and practices_file are needed.
         start: the month the population is taken at, YYYY-MM.
         region: ICB or sub-ICB codes to keep (empty for all).
+        allow_implausible: figures outside the plausible ranges (plausible.py) become warnings
+            rather than an InputError.
     """
     on = month_start(start)
+    findings = plausible.Findings(allow_implausible)
     registrations, reg_info = read_registrations(files.registrations)
+    plausible.check_registrations(findings, files.registrations, registrations)
     register = read_epraccur(files.practices_file)
     result = Assembly(table=pd.DataFrame(), start=start, files=files)
+    _note_reading(result, "registrations", registrations)
+    _note_reading(result, "practices_file", register)
     counts, missing = result.counts, result.missing
     counts["registered"] = len(registrations)
     counts["registered_patients"] = float(registrations["patients"].sum())
@@ -110,11 +119,14 @@ def assemble(files: DataFiles, start: str, region: list[str] | tuple = ()) -> As
     keep = registrations.index.difference(empty.union(not_gp).union(not_open), sort=False)
     table = registrations.loc[sorted(keep)].copy()
     entry = register.reindex(table.index)
+    plausible.check_register(findings, files.practices_file, entry[entry["line"].notna()])
 
     table["icb"] = entry["icb"].fillna("").to_numpy()
     icb_source = files.practices_file
     if files.registrations_map is not None:
-        mapping = read_registrations_map(files.registrations_map).reindex(table.index)
+        mapping = read_registrations_map(files.registrations_map)
+        _note_reading(result, "registrations_map", mapping)
+        mapping = mapping.reindex(table.index)
         mapped = mapping["icb"].fillna("") != ""
         table["icb"] = np.where(mapped, mapping["icb"].fillna(""), table["icb"])
         missing["not in the registrations mapping file (ICB from the practices file)"] = list(table.index[~mapped])
@@ -134,9 +146,10 @@ def assemble(files: DataFiles, start: str, region: list[str] | tuple = ()) -> As
         table = table[table["icb"].isin(wanted) | table["area"].isin(wanted)]
         counts["outside region"] = len(keep) - len(table)
 
-    _add_workforce(result, table, files)
-    _add_memberships(result, table, files, on)
+    _add_workforce(result, table, files, findings)
+    _add_memberships(result, table, files, on, findings)
     _add_coordinates(result, table, files)
+    result.warnings += plausible.summary([f"implausible value accepted: {text}" for text in findings.found])
     counts["practices"], counts["patients"] = len(table), float(table["patients"].sum())
     counts["areas"], counts["regions"] = table["area"].nunique(), table["icb"].nunique()
     result.synthetic.append("deprivation: not in these files; drawn around a level for each commissioner area, "
@@ -148,7 +161,16 @@ def assemble(files: DataFiles, start: str, region: list[str] | tuple = ()) -> As
     return result
 
 
-def _add_workforce(result: Assembly, table: pd.DataFrame, files: DataFiles) -> None:
+def _note_reading(result: Assembly, name: str, frame: pd.DataFrame) -> None:
+    """Record the encoding a file was read in, and warn of lines skipped or read another way."""
+    path = getattr(result.files, name)
+    result.encodings[name] = frame.attrs.get("encoding", "UTF-8")
+    if result.encodings[name] not in ("UTF-8", "UTF-8 with BOM"):
+        result.warnings.append(f"{path}: read as {result.encodings[name]} text (not UTF-8)")
+    result.warnings += [f"{path}: {text}" for text in frame.attrs.get("notes", [])]
+
+
+def _add_workforce(result: Assembly, table: pd.DataFrame, files: DataFiles, findings: plausible.Findings) -> None:
     counts = result.counts
     if files.workforce is None:
         for name in STAFF_FIELDS:
@@ -158,6 +180,9 @@ def _add_workforce(result: Assembly, table: pd.DataFrame, files: DataFiles) -> N
         result.fills.append("no workforce file: every practice's staff come from the scenario's per-1,000 ratios")
         return
     workforce, info = read_workforce(files.workforce)
+    _note_reading(result, "workforce", workforce)
+    plausible.check_workforce(findings, files.workforce, workforce.reindex(table.index),
+                              table["patients"].to_numpy(dtype=float), info["columns"])
     counts["workforce_rows"], counts["workforce_generation"] = info["rows"], info["generation"]
     staff = workforce.reindex(table.index)
     for name in STAFF_FIELDS:
@@ -182,13 +207,16 @@ def _add_workforce(result: Assembly, table: pd.DataFrame, files: DataFiles) -> N
             result.fills.append(f"{name}: {gaps} practice(s) not disclosed or missing, filled with {ratio} x list size")
 
 
-def _add_memberships(result: Assembly, table: pd.DataFrame, files: DataFiles, on: int) -> None:
+def _add_memberships(result: Assembly, table: pd.DataFrame, files: DataFiles, on: int,
+                     findings: plausible.Findings) -> None:
     table["network"] = ""
     if files.pcn_membership is None:
         result.counts["pcns"] = 0
         result.fills.append("no PCN file: no practice starts in a network")
         return
     memberships, info = read_pcn_memberships(files.pcn_membership, on)
+    _note_reading(result, "pcn_membership", memberships)
+    plausible.check_memberships(findings, files.pcn_membership, info)
     table["network"] = memberships["pcn"].reindex(table.index).fillna("").to_numpy()
     result.counts["pcns"] = int(table.loc[table["network"] != "", "network"].nunique())
     result.counts["in_pcn"] = int((table["network"] != "").sum())
@@ -202,7 +230,9 @@ def _add_coordinates(result: Assembly, table: pd.DataFrame, files: DataFiles) ->
         result.synthetic.append("locations: no coordinates file; practices are placed synthetically within their "
                                 "commissioner area (areas of one ICB side by side)")
         return
-    sites = read_coordinates(files.coordinates).reindex(table.index)
+    sites = read_coordinates(files.coordinates)
+    _note_reading(result, "coordinates", sites)
+    sites = sites.reindex(table.index)
     table["x_km"], table["y_km"] = sites["x_km"].to_numpy(), sites["y_km"].to_numpy()
     lost = table.index[table["x_km"].isna()]
     result.missing["not in the coordinates file (placed near their area's practices)"] = list(lost)

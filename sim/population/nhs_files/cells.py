@@ -2,9 +2,10 @@
 numbers ('ND' or blank meaning not disclosed), practice codes given once, and dates."""
 from __future__ import annotations
 
+import csv
 import datetime as _dt
+import io
 import re
-import warnings
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from sim.scenario.errors import InputError
+from sim.scenario.input_files import decode, regular_file
 
 NOT_DISCLOSED = ("ND", "")
 _MONTHS = {m: i for i, m in enumerate(("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"), 1)}
@@ -23,33 +25,67 @@ def normalise(header: Any) -> str:
 
 
 def existing_file(path: str | Path, what: str) -> Path:
-    """The path, if a file is there; InputError naming `what` was expected if not."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(path, "", f"expected an existing {what} file; found nothing there")
-    return path
+    """The path, if a regular file is there outside /proc, /sys and /dev; InputError naming `what`
+    was expected if not (see sim.scenario.input_files)."""
+    return regular_file(path, what)
+
+
+def excerpt(text: Any, limit: int = 24) -> str:
+    """A cell as shown in a message: quoted, printable characters only, at most `limit` of them
+    (a file's contents are never reproduced beyond the offending field)."""
+    shown = "".join(ch if ch.isprintable() else "?" for ch in str(text))
+    return f"'{shown[:limit]}...'" if len(shown) > limit else f"'{shown}'"
+
+
+_HEADER_NAME = re.compile(r"^[A-Z0-9][A-Z0-9 _()/.&+-]{0,47}$")
+
+
+def shown_columns(names: list[str]) -> str:
+    """The columns a file has, as named in a message: only names that look like column names
+    (a file that is not a table shows none of its text)."""
+    plain = [name for name in names if _HEADER_NAME.match(name)]
+    if len(plain) < len(names) or not plain:
+        return f"a header of {len(names):,} cell(s) that are not the expected column names"
+    return "columns " + ", ".join(plain[:12]) + (", ..." if len(plain) > 12 else "")
 
 
 def read_table(path: str | Path, what: str, header: bool = True) -> pd.DataFrame:
-    """A CSV file as text cells (stripped), headers normalised; InputError if it cannot be read."""
+    """A CSV file as text cells (stripped), headers normalised; InputError if it cannot be read.
+
+    The text may be UTF-8 (with or without a byte order mark), UTF-16 or cp1252; the encoding
+    used is in `frame.attrs["encoding"]`. Every line must have as many cells as the header (or,
+    without a header, as most lines): a truncated line or an unquoted comma is an error naming
+    the line, never a row silently shortened or dropped.
+    """
     path = existing_file(path, what)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", pd.errors.ParserWarning)  # a line with more cells than the header
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig",
-                                header=0 if header else None, index_col=False)
-    except pd.errors.ParserWarning:
-        raise InputError(path, "", f"expected a {what} CSV file with as many cells on each line as in its header; "
-                                   "found a line with more (an unquoted comma?)") from None
-    except UnicodeDecodeError:
-        raise InputError(path, "", f"expected a {what} CSV file in UTF-8 text; found binary data") from None
-    except pd.errors.EmptyDataError:
-        raise InputError(path, "", f"expected a {what} CSV file with rows; found an empty file") from None
-    except pd.errors.ParserError as error:
-        raise InputError(path, "", f"expected a {what} CSV file; found text that does not parse ({str(error).strip()})") from None
+        raw = path.read_bytes()
+    except OSError as error:
+        raise InputError(path, "", f"expected a readable {what} file; found {error.strerror or error}") from None
+    text, encoding = decode(raw, path, what)
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise InputError(path, "", f"expected a {what} CSV file of text; found a NUL byte on line {line}")
+    try:
+        rows = [row for row in csv.reader(io.StringIO(text, newline="")) if row]
+    except csv.Error as error:
+        raise InputError(path, "", f"expected a {what} CSV file; found text that does not parse ({error})") from None
+    if not rows or (header and len(rows) < 2):
+        raise InputError(path, "", f"expected a {what} CSV file with rows; found an empty file")
+    widths = [len(row) for row in rows]
+    expected = widths[0] if header else max(set(widths), key=widths.count)
+    odd = next((i for i, width in enumerate(widths) if width != expected), None)
+    if odd is not None:
+        cause = "more (an unquoted comma?)" if widths[odd] > expected else "fewer (a truncated line?)"
+        raise InputError(path, "", f"expected a {what} CSV file with {expected} cells on each line"
+                                   f"{' as in its header' if header else ''}; found {widths[odd]} on line {odd + 1}, {cause}")
     if header:
-        frame.columns = [normalise(column) for column in frame.columns]
-    return frame.apply(lambda column: column.str.strip())
+        frame = pd.DataFrame(rows[1:], columns=[normalise(column) for column in rows[0]], dtype=str)
+    else:
+        frame = pd.DataFrame(rows, dtype=str)
+    frame = frame.apply(lambda column: column.str.strip())
+    frame.attrs["encoding"] = encoding
+    return frame
 
 
 def find_column(frame: pd.DataFrame, aliases: tuple[str, ...]) -> str | None:
@@ -71,8 +107,8 @@ def columns(frame: pd.DataFrame, path: Path, required: dict, optional: dict | No
     for name, aliases in required.items():
         column = find_column(frame, aliases)
         if column is None:
-            shown = ", ".join(frame.columns[:12]) + (", ..." if len(frame.columns) > 12 else "")
-            raise InputError(path, aliases[0], f"expected a column named {' or '.join(aliases)}; found columns {shown}")
+            raise InputError(path, aliases[0], f"expected a column named {' or '.join(aliases)}; "
+                                               f"found {shown_columns(list(frame.columns))}")
         found[name] = column
     for name, aliases in (optional or {}).items():
         found[name] = find_column(frame, aliases)
@@ -88,7 +124,7 @@ def numbers(frame: pd.DataFrame, column: str, path: Path, missing_ok: bool = Tru
     bad = (values.isna() & ~missing) | (values < 0)
     if bad.any() or (not missing_ok and missing.any()):
         row = int(np.flatnonzero(bad | (missing & (not missing_ok)))[0])
-        raise InputError(path, column, f"expected a non-negative number on line {row + 2}; found '{text[row]}'")
+        raise InputError(path, column, f"expected a non-negative number on line {row + 2}; found {excerpt(text[row])}")
     return values.to_numpy(dtype=float)
 
 
@@ -100,11 +136,25 @@ def unique_codes(codes: pd.Series, path: Path, column: str, first_line: int = 2)
         path, column: named in the error.
         first_line: the file line of the first code (2 below a header row).
     """
+    check_codes(codes, path, column, first_line)
     repeated = codes.duplicated(keep=False) & (codes != "")
     if repeated.any():
         lines = [str(i + first_line) for i in np.flatnonzero(repeated.to_numpy())[:2]]
         raise InputError(path, column, f"expected each practice code once; found '{codes[repeated].iloc[0]}' "
                                        f"on lines {' and '.join(lines)}")
+
+
+CODE = re.compile(r"^[A-Z0-9]{1,12}$")
+
+
+def check_codes(codes: pd.Series, path: Path, column: str, first_line: int = 2) -> None:
+    """InputError naming the first line whose (non-blank) practice code is not letters and
+    digits (a control character or stray text would make a practice 'missing' elsewhere)."""
+    bad = ~codes.str.fullmatch(CODE) & (codes != "")
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        raise InputError(path, column, f"expected a practice code of letters and digits on line {row + first_line}; "
+                                       f"found {excerpt(codes.iloc[row])}")
 
 
 def parse_date(text: str) -> int | None:
@@ -142,7 +192,7 @@ def dates(frame: pd.DataFrame, column: str | int, path: Path, first_line: int, n
         value = parse_date(text)
         if value is None:
             raise InputError(path, name, f"expected a date such as 2019-07-01, 01/07/2019 or 20190701 on line "
-                                         f"{row + first_line}; found '{text}'")
+                                         f"{row + first_line}; found {excerpt(text)}")
         values.append(value)
     return np.array(values, dtype=np.int64)
 

@@ -1,28 +1,32 @@
 """`gpsim data check`: which NHS file a CSV is, and what a set of files gives, in words."""
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 
-import pandas as pd
-
 from sim.population.nhs_files.assembly import DataFiles, assemble, sample_codes
-from sim.population.nhs_files.cells import existing_file, normalise
+from sim.population.nhs_files.cells import existing_file, normalise, shown_columns
 from sim.population.nhs_files.coordinates import EASTING, LATITUDE, LONGITUDE, NORTHING
 from sim.population.nhs_files.epraccur import EPRACCUR_MIN_COLUMNS
 from sim.population.nhs_files.pcn_memberships import PCN
 from sim.population.nhs_files.registrations import REGISTRATIONS_MAP
 from sim.population.nhs_files.workforce import WORKFORCE
 from sim.scenario.errors import InputError
+from sim.scenario.input_files import decode
 from sim.scenario.loading import FILE_FIELDS
 
 
 def identify(path: str | Path) -> str:
     """Which file this is, from its header: one of FILE_FIELDS."""
     path = existing_file(path, "data")
+    text, _ = decode(path.read_bytes(), path, "data")
     try:
-        header = pd.read_csv(path, dtype=str, nrows=0, encoding="utf-8-sig").columns
-    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError):
-        raise InputError(path, "", "expected a CSV file with a header row (or epraccur rows); found none") from None
+        header = next(csv.reader(io.StringIO(text, newline="")), [])
+    except csv.Error:
+        header = []
+    if not header:
+        raise InputError(path, "", "expected a CSV file with a header row (or epraccur rows); found none")
     names = {normalise(column) for column in header}
     if "NUMBER_OF_PATIENTS" in names:
         return "registrations"
@@ -38,7 +42,7 @@ def identify(path: str | Path) -> str:
         return "practices_file"
     raise InputError(path, "", "expected an NHS file this tool reads (registrations, registrations mapping, "
                                "workforce, PCN core partner details, epraccur or coordinates); found a header that "
-                               f"matches none: {', '.join(list(names)[:8])}")
+                               f"matches none ({shown_columns(sorted(names))})")
 
 
 LABELS = {"registrations": "registrations", "registrations_map": "registrations mapping", "workforce": "workforce",
@@ -50,7 +54,8 @@ def _share(part: int, whole: int) -> str:
 
 
 def report(files: DataFiles, start: str, region: list[str] | tuple = (), network_kind: str = "pcn") -> tuple[str, int]:
-    """What the files give, in words, and the exit status: 0 a population can be built, 1 not.
+    """What the files give, in words, and the exit status: 0 a population can be built, 1 not
+    (or only with --allow-implausible).
 
     Args:
         files: the files given (any may be None).
@@ -66,8 +71,10 @@ def report(files: DataFiles, start: str, region: list[str] | tuple = (), network
     if absent:
         lines.append("Cannot build a population without: " + ", ".join(LABELS[name] for name in absent))
         return "\n".join(lines), 1
-    result = assemble(files, start, region)
+    result = assemble(files, start, region, allow_implausible=True)
     counts, n = result.counts, result.practices
+    lines[1:1 + len(FILE_FIELDS)] = [line + (f" ({result.encodings[name]})" if name in result.encodings else "")
+                                     for name, line in zip(FILE_FIELDS, lines[1:1 + len(FILE_FIELDS)])]
     lines += [
         "Practices",
         f"  in the registrations file ({counts['registrations_generation']} headers): {counts['registered']:,} "
@@ -93,7 +100,12 @@ def report(files: DataFiles, start: str, region: list[str] | tuple = (), network
     lines += [f"  - {text}" for text in result.fills] or ["  - none"]
     lines.append("Synthetic even with these files")
     lines += [f"  - {text}" for text in result.synthetic]
+    lines.append("Warnings (lines skipped or read another way, implausible values)")
+    lines += [f"  - {text}" for text in result.warnings] or ["  - none"]
     if n == 0:
         lines.append(f"Cannot build a population: no open GP practice at {start}")
+        return "\n".join(lines), 1
+    if any(text.startswith("implausible") for text in result.warnings):
+        lines.append("A run stops at the implausible values above, unless run with --allow-implausible")
         return "\n".join(lines), 1
     return "\n".join(lines), 0

@@ -10,9 +10,11 @@ import numpy as np
 import pandas as pd
 
 from sim.population.nhs_files.cells import (
+    excerpt,
     find_column,
     numbers,
     read_table,
+    shown_columns,
     unique_codes,
 )
 from sim.scenario.errors import InputError
@@ -62,7 +64,7 @@ def read_coordinates(path: str | Path) -> pd.DataFrame:
     code_column = find_column(frame, COORDINATES_CODE)
     if code_column is None:
         raise InputError(path, COORDINATES_CODE[0], f"expected a column named {' or '.join(COORDINATES_CODE)}; "
-                                                    f"found columns {', '.join(frame.columns[:12])}")
+                                                    f"found {shown_columns(list(frame.columns))}")
     code = frame[code_column].str.upper()
     unique_codes(code, path, code_column)
     lat, lon, east, north = (find_column(frame, names) for names in (LATITUDE, LONGITUDE, EASTING, NORTHING))
@@ -76,11 +78,13 @@ def read_coordinates(path: str | Path) -> pd.DataFrame:
             if bad.any():
                 row = int(np.flatnonzero(bad)[0])
                 raise InputError(path, column, f"expected degrees between {low} and {high} (Great Britain) on line "
-                                               f"{row + 2}; found '{frame[column].iloc[row]}'")
+                                               f"{row + 2}; found {excerpt(frame[column].iloc[row])}")
         x, y = latlon_to_grid(lat_deg, lon_deg)
     else:
         raise InputError(path, "LATITUDE", "expected columns LATITUDE and LONGITUDE, or EASTING and NORTHING; "
-                                           f"found columns {', '.join(frame.columns[:12])}")
-    return pd.DataFrame({"x_km": x / 1000.0, "y_km": y / 1000.0}, index=code.to_numpy())
+                                           f"found {shown_columns(list(frame.columns))}")
+    sites = pd.DataFrame({"x_km": x / 1000.0, "y_km": y / 1000.0}, index=code.to_numpy())
+    sites.attrs["encoding"] = frame.attrs["encoding"]
+    return sites
 
 

@@ -16,7 +16,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.population.nhs_files.cells import dates, parse_date, read_table, unique_codes
+from sim.population.nhs_files.cells import (
+    CODE,
+    dates,
+    excerpt,
+    parse_date,
+    read_table,
+    unique_codes,
+)
 from sim.scenario.errors import InputError
 
 GP_PRACTICE_SETTING = 4
@@ -31,20 +38,23 @@ def read_epraccur(path: str | Path) -> pd.DataFrame:
         raise InputError(path, "", f"expected the epraccur layout of 27 columns without a header row; "
                                    f"found {frame.shape[1]} columns")
     first = 1
-    if parse_date(frame.iloc[0, 10]) is None:  # a header row someone added
-        frame, first = frame.iloc[1:].reset_index(drop=True), 2
+    if parse_date(frame.iloc[0, 10]) is None and not CODE.fullmatch(frame.iloc[0, 0].upper()):
+        frame, first = frame.iloc[1:].reset_index(drop=True), 2  # a header row someone added (reported)
+        frame.attrs["notes"] = ["line 1 read as a header row and skipped"]
     code = frame[0].str.upper()
     unique_codes(code, path, "column 1 (organisation code)", first)
     setting = pd.to_numeric(frame[25], errors="coerce")
     if setting.isna().any():
         row = int(np.flatnonzero(setting.isna().to_numpy())[0])
         raise InputError(path, "column 26 (prescribing setting)", f"expected a setting number on line {row + first}; "
-                                                                  f"found '{frame.iloc[row, 25]}'")
-    return pd.DataFrame({
+                                                                  f"found {excerpt(frame.iloc[row, 25])}")
+    register = pd.DataFrame({
         "name": frame[1].to_numpy(), "grouping": frame[2].str.upper().to_numpy(),
         "icb": frame[3].str.upper().to_numpy(), "postcode": frame[9].to_numpy(),
         "open": dates(frame, 10, path, first, "column 11 (open date)"),
         "close": dates(frame, 11, path, first, "column 12 (close date)"),
         "status": frame[12].str.upper().to_numpy(), "commissioner": frame[14].str.upper().to_numpy(),
-        "setting": setting.to_numpy(dtype=int),
+        "setting": setting.to_numpy(dtype=int), "line": np.arange(len(frame)) + first,
     }, index=code.to_numpy())
+    register.attrs = {"encoding": frame.attrs.get("encoding"), "notes": frame.attrs.get("notes", [])}
+    return register

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.population.nhs_files.cells import columns, dates, read_table
+from sim.population.nhs_files.cells import check_codes, columns, dates, read_table
 from sim.scenario.errors import InputError
 
 PCN = {
@@ -28,6 +28,7 @@ def read_pcn_memberships(path: str | Path, on: int) -> tuple[pd.DataFrame, dict]
     frame = read_table(path, "PCN core partner details")
     cols = columns(frame, path, PCN, PCN_OPTIONAL)
     code = frame[cols["code"]].str.upper()
+    check_codes(code, path, cols["code"])
     start = dates(frame, cols["start"], path, 2, cols["start"])
     end = dates(frame, cols["end"], path, 2, cols["end"])
     active = (start > 0) & (start <= on) & ((end == 0) | (end >= on))
@@ -37,5 +38,9 @@ def read_pcn_memberships(path: str | Path, on: int) -> tuple[pd.DataFrame, dict]
         lines = [str(i + 2) for i in np.flatnonzero(active)[np.flatnonzero(repeated.to_numpy())[:2]]]
         raise InputError(path, cols["code"], f"expected one PCN membership per practice in force on {on}; found "
                                              f"'{current[repeated].iloc[0]}' on lines {' and '.join(lines)}")
-    table = pd.DataFrame({"pcn": frame.loc[active, cols["pcn"]].str.upper().to_numpy()}, index=current.to_numpy())
-    return table, {"rows": len(frame), "ever": set(code), "pcns": int(table["pcn"].nunique())}
+    table = pd.DataFrame({"pcn": frame.loc[active, cols["pcn"]].str.upper().to_numpy(),
+                          "start": start[active], "line": np.flatnonzero(active) + 2}, index=current.to_numpy())
+    table.attrs["encoding"] = frame.attrs["encoding"]
+    info = {"rows": len(frame), "ever": set(code), "pcns": int(table["pcn"].nunique()),
+            "starts": start, "ends": end, "column_start": cols["start"], "column_end": cols["end"]}
+    return table, info

@@ -47,7 +47,7 @@ def population_from_files(scenario, rng: np.random.Generator):
     if pop.network_kind not in scenario.organisations:
         raise InputError("scenario", "population.network_kind", f"expected one of the organisations "
                                                                 f"({', '.join(scenario.organisations) or 'none defined'}); found '{pop.network_kind}'")
-    result = assemble(DataFiles.of(pop), scenario.start, pop.region)
+    result = assemble(DataFiles.of(pop), scenario.start, pop.region, pop.allow_implausible)
     table = result.table
     if result.practices == 0:
         raise InputError(pop.registrations, "", f"expected open GP practices at {scenario.start}"

@@ -14,7 +14,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.population.nhs_files.cells import columns, numbers, read_table, unique_codes
+from sim.population.nhs_files.cells import (
+    check_codes,
+    columns,
+    numbers,
+    read_table,
+    unique_codes,
+)
 from sim.scenario.errors import InputError
 
 REGISTRATIONS = {
@@ -33,7 +39,9 @@ def read_registrations(path: str | Path) -> tuple[pd.DataFrame, dict]:
     the file is: rows read, header generation ("sub-ICB" or "CCG") and extract date."""
     path = Path(path)
     frame = read_table(path, "registered patients")
+    encoding = frame.attrs["encoding"]
     cols = columns(frame, path, REGISTRATIONS, REGISTRATIONS_OPTIONAL)
+    check_codes(frame[cols["code"]].str.upper(), path, cols["code"])
     keep = np.ones(len(frame), dtype=bool)
     if cols["type"]:
         keep &= frame[cols["type"]].str.upper().isin(("GP", "")).to_numpy()
@@ -49,7 +57,8 @@ def read_registrations(path: str | Path) -> tuple[pd.DataFrame, dict]:
         raise InputError(path, cols["code"], f"expected each practice code once; found '{code[repeated].iloc[0]}' "
                                              f"on lines {' and '.join(str(lines[i] + 2) for i in first)}")
     table = pd.DataFrame({"patients": numbers(frame, cols["patients"], path, missing_ok=False),
-                          "area": frame[cols["area"]].str.upper().to_numpy()}, index=code.to_numpy())
+                          "area": frame[cols["area"]].str.upper().to_numpy(), "line": lines + 2}, index=code.to_numpy())
+    table.attrs["encoding"] = encoding
     info = {"rows": int(keep.size), "generation": "sub-ICB" if cols["area"] == "SUB_ICB_LOCATION_CODE" else "CCG",
             "extract_date": frame[cols["extract_date"]].iloc[0] if cols["extract_date"] and len(frame) else ""}
     return table, info
@@ -62,6 +71,8 @@ def read_registrations_map(path: str | Path) -> pd.DataFrame:
     cols = columns(frame, path, REGISTRATIONS_MAP, REGISTRATIONS_MAP_OPTIONAL)
     code = frame[cols["code"]].str.upper()
     unique_codes(code, path, cols["code"])
-    return pd.DataFrame({"icb": frame[cols["icb"]].str.upper().to_numpy(),
-                         "area": frame[cols["area"]].str.upper().to_numpy() if cols["area"] else ""},
-                        index=code.to_numpy())
+    mapping = pd.DataFrame({"icb": frame[cols["icb"]].str.upper().to_numpy(),
+                            "area": frame[cols["area"]].str.upper().to_numpy() if cols["area"] else ""},
+                           index=code.to_numpy())
+    mapping.attrs["encoding"] = frame.attrs["encoding"]
+    return mapping

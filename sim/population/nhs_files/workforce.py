@@ -42,6 +42,8 @@ def read_workforce(path: str | Path) -> tuple[pd.DataFrame, dict]:
     for name, parts in WORKFORCE_SUMS.items():
         present = [column for column in parts if column in frame.columns]
         table[name] = sum(numbers(frame, column, path) for column in present) if present else np.nan
+    table["line"] = np.arange(len(frame)) + 2
+    table.attrs["encoding"] = frame.attrs["encoding"]
     info = {"rows": len(frame), "columns": {name: column for name, column in cols.items() if column},
             "generation": "older" if cols["nurse_fte"] == "TOTAL_NURSE_FTE" else "current"}
     return table, info
