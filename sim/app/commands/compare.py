@@ -5,7 +5,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .run import add_output_options, add_scenario_options, progress_bar
+from .run import (
+    add_output_options,
+    add_scenario_options,
+    progress_bar,
+    warn_duplicate_names,
+)
 
 
 def register(commands) -> None:
@@ -27,6 +32,8 @@ def handle(args: argparse.Namespace) -> int:
     first = resolve(args.scenarios[0], args.set, seed=args.seed, replications=args.replications)
     options = {"seed": first.scenario.seed, "replications": first.scenario.replications}
     scenarios = [first] + [resolve(path, args.set, **options) for path in args.scenarios[1:]]
+    for entry in scenarios:
+        warn_duplicate_names(entry)
     if args.out:
         check_destination(Path(args.out), args.force)
     from sim.analysis.compare import (

@@ -44,11 +44,20 @@ def note_dropped_changes(resolved) -> None:
               file=sys.stderr)
 
 
+def warn_duplicate_names(resolved) -> None:
+    """Warn on stderr when the scenario file reuses another scenario file's name or title."""
+    from sim.report.policies import duplicate_warnings
+
+    for warning in duplicate_warnings(resolved.source):
+        print(f"gpsim: warning: {warning}", file=sys.stderr)
+
+
 def handle(args: argparse.Namespace) -> int:
     from sim.scenario.loading import resolve
 
     resolved = resolve(args.scenario, args.set, seed=args.seed, replications=args.replications)
     note_dropped_changes(resolved)
+    warn_duplicate_names(resolved)
     from sim.app.api import run
     from sim.results.folder import check_destination
 

@@ -1,0 +1,165 @@
+"""What a briefing says about the results: findings in plain words using only the verdicts of
+comparison.csv, and the result tables (outcomes by year, equity, smallest important
+differences), all read from the tables a run or comparison folder holds."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from sim.results.outcomes import GROUPS, MEASURES, MIN_REPLICATIONS, find_outcome, format_interval, format_value
+
+QUANTILES = ["median", "low", "high"]
+DIFFERENCE = [f"difference_{q}" for q in QUANTILES]
+
+
+@dataclass
+class Table:
+    """A captioned table: header and rows of text."""
+
+    caption: str
+    header: list[str]
+    rows: list[list[str]]
+    labels: int = 1  # leading columns that name the row rather than hold results
+
+
+def interval_name(replications: int) -> str:
+    """What the interval of N replications is: a 90% interval from 3 on; below that the 5th to
+    95th percentiles of one or two values, which are no interval at all."""
+    return "90% interval" if replications >= MIN_REPLICATIONS else f"5th-95th percentile of {replications} replication(s)"
+
+
+def _figure(unit: str, values, replications: int, difference: bool = False) -> str:
+    """A median with its interval in words, or the median alone for a single replication."""
+    if replications == 1:
+        return format_value(unit, values[0], difference)
+    text = format_interval(unit, *values, difference=difference)
+    return text.replace("90% interval", interval_name(replications))
+
+
+def _why(row) -> str:
+    """The verdict of a difference in words, with its reason when there is no clear difference."""
+    if row["verdict"] != "no clear difference":
+        return row["verdict"]
+    if row["difference_low"] <= 0 <= row["difference_high"]:
+        return "no clear difference (the interval includes zero)"
+    important = format_value(row["unit"], row["smallest_important_difference"], True).lstrip("+")
+    return f"no clear difference (wholly within ±{important}, the smallest difference that matters)"
+
+
+def comparison_findings(table: pd.DataFrame, baseline: str, titles: dict[str, str], replications: int) -> list[str]:
+    """Plain-words findings at the last compared year for the headline outcomes: each scenario's
+    lead line counts its verdicts; then clear differences first.
+
+    Args:
+        table: comparison.csv as a frame.
+        baseline: the baseline scenario's label.
+        titles: label -> the scenario's title.
+        replications: replications per scenario.
+    """
+    year = int(table["year"].max())
+    last = table[(table["year"] == year) & table["headline"]]
+    month = last["month"].iloc[0]
+    findings = []
+    for name in [s for s in dict.fromkeys(last["scenario"]) if s != baseline]:
+        rows = last[last["scenario"] == name]
+        counts = rows["verdict"].value_counts()
+        if replications < MIN_REPLICATIONS:
+            findings.append(f"By year {year} ({month}), {titles[name]} against {titles[baseline]}: no verdicts. "
+                            f"{replications} replication(s) per scenario give no interval to judge a difference by, so "
+                            f"none can be told from chance; the figures below are for orientation only. Run at least "
+                            f"{MIN_REPLICATIONS} replications (10 or more for steady intervals).")
+        else:
+            findings.append(f"By year {year} ({month}), {titles[name]} against {titles[baseline]}: higher in "
+                            f"{counts.get('higher', 0)} and lower in {counts.get('lower', 0)} of {len(rows)} headline "
+                            f"outcomes (the 90% interval of the paired difference excludes zero and is not wholly within "
+                            f"the smallest difference that matters); no clear difference in "
+                            f"{counts.get('no clear difference', 0)}.")
+        clear, unclear = [], []
+        for _, row in rows.iterrows():
+            base = last[(last["scenario"] == baseline) & (last["outcome"] == row["outcome"])].iloc[0]
+            unit = row["unit"]
+            sentence = (f"{row['label']}: {_figure(unit, row[QUANTILES].tolist(), replications)} under {name} against "
+                        f"{_figure(unit, base[QUANTILES].tolist(), replications)} under {baseline}; paired difference "
+                        f"{_figure(unit, row[DIFFERENCE].tolist(), replications, True)}")
+            if replications >= MIN_REPLICATIONS:
+                sentence += f": {_why(row)}"
+            (clear if row["verdict"] in ("higher", "lower") else unclear).append(sentence + ".")
+        findings.extend(clear + unclear)
+    return findings
+
+
+def run_findings(table: pd.DataFrame, name: str, replications: int) -> list[str]:
+    """Plain-words findings of one run: each outcome at year 1 and at the last whole year."""
+    first, last = int(table["year"].min()), int(table["year"].max())
+    findings = []
+    for column, rows in table.groupby("outcome", sort=False):
+        rows = rows.set_index("year")
+        start, end, unit = rows.loc[first], rows.loc[last], rows["unit"].iloc[0]
+        findings.append(f"{start['label']}: {_figure(unit, start[QUANTILES].tolist(), replications)} at year {first} "
+                        f"({start['month']}), {_figure(unit, end[QUANTILES].tolist(), replications)} at year {last} "
+                        f"({end['month']}) under {name}.")
+    return findings
+
+
+def _bracketed(unit: str, values, difference: bool = False) -> str:
+    return format_interval(unit, *values, difference=difference, brackets=True)
+
+
+def years_table(table: pd.DataFrame, baseline: str, replications: int) -> Table:
+    """Headline outcomes by year: median [interval] per scenario, and the paired difference from
+    the baseline with its verdict."""
+    table = table[table["headline"]] if "headline" in table else table
+    scenarios = list(dict.fromkeys(table["scenario"]))
+    others = [s for s in scenarios if s != baseline]
+    header = ["Outcome", "Year"] + scenarios + [f"{s} minus {baseline}" for s in others]
+    rows = []
+    for (_, year), group in table.groupby(["outcome", "year"], sort=False):
+        by, unit = group.set_index("scenario"), group["unit"].iloc[0]
+        cells = [_bracketed(unit, by.loc[s, QUANTILES]) for s in scenarios]
+        cells += [f"{_bracketed(unit, by.loc[s, DIFFERENCE], True)} {by.loc[s, 'verdict']}" for s in others]
+        rows.append([group["label"].iloc[0], str(year)] + cells)
+    years = sorted(table["year"].unique())
+    caption = (f"Outcomes at the end of years {', '.join(map(str, years[:-1]))} and {years[-1]}: median "
+               f"[{interval_name(replications)}] across replications" if len(years) > 1 else
+               f"Outcomes at the end of year {years[0]}: median [{interval_name(replications)}] across replications")
+    if others:
+        caption += "; differences are paired by replication, then given their verdict"
+    return Table(caption, header, rows, labels=2)
+
+
+def importance_table(table: pd.DataFrame) -> Table:
+    """The smallest important difference of each headline outcome, with its reason."""
+    rows = []
+    for column, group in table[table["headline"]].groupby("outcome", sort=False):
+        outcome = find_outcome(column)
+        size = format_value(group["unit"].iloc[0], group["smallest_important_difference"].iloc[0], True).lstrip("+")
+        rows.append([group["label"].iloc[0], size, outcome.why if outcome else ""])
+    return Table("Smallest important differences: a paired interval lying wholly within plus or minus this is "
+                 "'no clear difference', however narrow", ["Outcome", "Smallest important difference", "Why this size"],
+                 rows)
+
+
+def equity_table(equity: pd.DataFrame, baseline: str, replications: int) -> Table:
+    """Each group against the rest at the last compared year, per scenario: the two medians, the
+    gap with its interval and verdict, and (for the other scenarios) the change in the gap."""
+    year = int(equity["year"].max())
+    last = equity[equity["year"] == year].set_index(["scenario", "group", "measure"])
+    scenarios = list(dict.fromkeys(equity["scenario"]))
+    rows = []
+    for group in GROUPS:
+        for measure in MEASURES:
+            cells = []
+            for s in scenarios:
+                row = last.loc[(s, group, measure)]
+                text = (f"{format_value('share', row['group_median'])} vs {format_value('share', row['rest_median'])}; "
+                        f"gap {_bracketed('share', row[['gap_median', 'gap_low', 'gap_high']], True)} {row['gap_verdict']}")
+                if s != baseline:
+                    change = _bracketed("share", row[["gap_change_median", "gap_change_low", "gap_change_high"]], True)
+                    text += f"; gap change {change} {row['gap_change_verdict']}"
+                cells.append(text)
+            rows.append([GROUPS[group], MEASURES[measure]] + cells)
+    return Table(f"Equity at year {year}: the group's median vs all other practices' median; gap: the group minus "
+                 f"the rest within each replication, median [{interval_name(replications)}] and verdict (not the "
+                 f"difference of the two medians); gap change: a scenario's gap minus {baseline}'s, paired by "
+                 f"replication", ["Group", "Measure"] + scenarios, rows, labels=2)
