@@ -36,6 +36,8 @@ from sim.results.outcomes import (
     median_and_interval,
     outcome_table,
     outcomes_for,
+    paired_difference,
+    start_up_months,
     verdict,
     year_months,
 )
@@ -101,7 +103,7 @@ class Comparison:
         difference from the baseline with its interval and verdict, and whether it is a headline
         outcome of this comparison (chosen from the settings that differ)."""
         return outcome_table({name: r.timeseries for name, r in zip(self.labels, self.runs)}, self.years,
-                             self.changed())
+                             self.changed(), start_up_months(self.baseline.scenario))
 
     def equity(self) -> pd.DataFrame:
         """Equity measures for each group against the rest of practices, at each compared year
@@ -115,7 +117,7 @@ class Comparison:
         base = draws[draws["scenario"] == self.labels[0]].set_index([*keys, "replication"])["gap"]
         draws["gap_change"] = draws["gap"].to_numpy() - base.reindex(
             pd.MultiIndex.from_frame(draws[[*keys, "replication"]])).to_numpy()
-        rows = []
+        rows, start_up = [], start_up_months(self.baseline.scenario)
         for (name, year, group, measure), values in draws.groupby(["scenario", *keys], sort=False):
             row = {"scenario": name, "year": year, "month": self.years[year], "group": group,
                    "group_label": GROUPS[group], "measure": measure, "measure_label": MEASURES[measure]}
@@ -124,8 +126,8 @@ class Comparison:
                 row[f"{prefix}_median"], row[f"{prefix}_low"], row[f"{prefix}_high"] = median_and_interval(series)
             row["smallest_important_difference"] = MEASURE_IMPORTANT[measure]
             for prefix in ("gap", "gap_change"):
-                row[f"{prefix}_verdict"] = verdict(row[f"{prefix}_low"], row[f"{prefix}_high"],
-                                                   MEASURE_IMPORTANT[measure], self.replications)
+                row[f"{prefix}_verdict"] = "start-up year" if 12 * year <= start_up else verdict(
+                    row[f"{prefix}_low"], row[f"{prefix}_high"], MEASURE_IMPORTANT[measure], self.replications)
             rows.append(row)
         return pd.DataFrame(rows)
 
@@ -145,7 +147,8 @@ class Comparison:
         median and 90% interval across replications, by month."""
         def wide(results):
             return aligned(results.timeseries, [column]).pivot(index="month", columns="replication", values=column)
-        gap = (wide(self.runs[index]) - wide(self.baseline)).dropna()
+        ours, base = wide(self.runs[index]), wide(self.baseline)
+        gap = paired_difference(ours, base).dropna(how="all")
         return pd.DataFrame({"median": gap.median(axis=1), "low": gap.quantile(0.05, axis=1),
                              "high": gap.quantile(0.95, axis=1)})
 

@@ -14,6 +14,7 @@ import pandas as pd  # noqa: E402
 import yaml  # noqa: E402
 from matplotlib.ticker import FuncFormatter, PercentFormatter  # noqa: E402
 
+from sim.results.outcomes import start_up_months
 from sim.scenario.loading import timeline
 
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
@@ -59,29 +60,39 @@ def _note(fig, results, what: str = "") -> None:
     source_note(fig, "\n".join(textwrap.wrap(band, width) + textwrap.wrap(source, width)))
 
 
+# Practices in England in April 2013 (sim/data/validation_targets.yaml): published counts are
+# drawn only over a run of an England that size, not over a smaller or larger one.
+ENGLAND_PRACTICES = 8044
+COUNTS = ("practices", "patients", "closures_12m", "additional_roles_fte")
+
+
 def published(results, columns: tuple[str, ...]) -> dict[str, list[tuple[str, float]]]:
     """Published figures (sim/data/validation_targets.yaml) of these columns within the run's
-    months: column -> [(month, value)]."""
+    months: column -> [(month, value)]; counts only for a run of England's size."""
     months = set(results.timeseries["month"])
+    first = results.timeseries.loc[results.timeseries["month"] == min(months), "practices"].median()
+    england = abs(first / ENGLAND_PRACTICES - 1) < 0.05
     targets = yaml.safe_load(TARGETS.read_text(encoding="utf-8"))["targets"]
     found: dict[str, list[tuple[str, float]]] = {}
     for target in targets:
-        if target["statistic"] == "value" and target["column"] in columns and str(target["month"]) in months:
-            found.setdefault(target["column"], []).append((str(target["month"]), float(target["published"])))
+        column = target["column"]
+        if (target["statistic"] == "value" and column in columns and str(target["month"]) in months
+                and (england or column not in COUNTS)):
+            found.setdefault(column, []).append((str(target["month"]), float(target["published"])))
     return found
 
 
-def _published(ax, results, column: str, colour: str, scale: float = 1.0) -> bool:
+def draw_published(ax, results, column: str, colour: str, label: str) -> bool:
     """Draw the published figures of a column as black-edged diamonds; True when there were any."""
     points = published(results, (column,)).get(column, [])
     if points:
-        ax.plot(_months([m for m, _ in points]), [v * scale for _, v in points], "D", color=colour, mec="#000000",
-                mew=1.5, ms=8, ls="none", label="published figure", zorder=5)
+        ax.plot(_months([m for m, _ in points]), [v for _, v in points], "D", color=colour, mec="#000000",
+                mew=1.5, ms=8, ls="none", label=f"published: {label}", zorder=5)
     return bool(points)
 
 
-PUBLISHED_NOTE = ("Diamonds: published figures (NHS Digital practice and workforce statistics; sources in "
-                  "sim/data/validation_targets.yaml and docs/validation.md).")
+PUBLISHED_NOTE = ("Diamonds: what happened, as published (NHS Digital practice and workforce statistics; sources "
+                  "in sim/data/validation_targets.yaml and docs/validation.md); counts only for a run of England's size.")
 
 
 def _months(index) -> pd.DatetimeIndex:
@@ -109,8 +120,20 @@ def _band(ax, results, column: str, label: str, colour: str, scale: float = 1.0)
     band_line(ax, results.quantiles(column) * scale, label, colour, shade=results.replications > 1)
 
 
+def start_up(ax, results) -> None:
+    """Shade the start-up year of a run that draws its own population: its figures are still
+    settling from the drawn start, so comparisons give them no verdict."""
+    months = start_up_months(results.scenario)
+    if months:
+        first = pd.Period(results.timeseries["month"].min(), freq="M")
+        ax.axvspan(first.to_timestamp(), (first + months).to_timestamp(), facecolor="none", edgecolor="#BBBBBB",
+                   hatch="xx", lw=0, label="start-up year (not judged)")
+
+
 def _policy_marks(ax, results) -> None:
-    """Mark when each organisation kind opens and each dated change, so readers see causes."""
+    """Mark when each organisation kind opens and each dated change, so readers see causes; shade
+    the start-up year."""
+    start_up(ax, results)
     marks: dict[str, list[str]] = {}
     for name, organisation in results.scenario.organisations.items():
         if organisation.opens:
@@ -141,10 +164,10 @@ def coverage(results):
     """Share of practices in a network over time, overall and by kind."""
     fig, ax = _figure("Share of practices in a network", results, "Practices in a network (% of open practices)", share=True)
     _band(ax, results, "network_coverage_practices", "Any organisation", PALETTE[0])
-    shown = _published(ax, results, "network_coverage_practices", PALETTE[0])
+    shown = draw_published(ax, results, "network_coverage_practices", PALETTE[0], "in any organisation")
     for i, name in enumerate(results.scenario.organisations):
         _band(ax, results, f"coverage_{name}", f"{name}: member", PALETTE[(i + 1) % len(PALETTE)])
-        shown |= _published(ax, results, f"coverage_{name}", PALETTE[(i + 1) % len(PALETTE)])
+        shown |= draw_published(ax, results, f"coverage_{name}", PALETTE[(i + 1) % len(PALETTE)], f"{name} member")
         if results.scenario.organisations[name].band is not None:
             _band(ax, results, f"paid_coverage_{name}", f"{name}: in a paid network", PALETTE[(i + 4) % len(PALETTE)])
     ax.set_ylim(0, 1.05)
@@ -161,7 +184,7 @@ def _band_words(results) -> str:
 def _deduplicated_legend(ax, **options) -> None:
     handles, labels = ax.get_legend_handles_labels()
     unique = dict(zip(labels, handles))
-    ax.legend(unique.values(), unique.keys(), frameon=False, fontsize=10, **options)
+    ax.legend(unique.values(), unique.keys(), frameon=False, **{"fontsize": 10, **options})
 
 
 def size_histogram(ax, networks: pd.DataFrame, replications: int, bands: dict, kinds: list[str],
@@ -217,7 +240,7 @@ def continuity(results):
     fig, ax = _figure("Continuity of care: share of GP consultations with the usual GP", results,
                       "Consultations with usual GP (%)", share=True)
     _band(ax, results, "continuity", "Continuity (patient-weighted)", PALETTE[0])
-    shown = _published(ax, results, "continuity", PALETTE[0])
+    shown = draw_published(ax, results, "continuity", PALETTE[0], "continuity")
     _note(fig, results, _band_words(results) + (PUBLISHED_NOTE if shown else ""))
     _policy_marks(ax, results)
     _deduplicated_legend(ax, loc="lower left")
@@ -231,12 +254,13 @@ def workforce(results):
     top.set_title("GP workforce: turnover, locum use and GPs per patient", loc="left", fontweight="bold")
     _band(top, results, "gp_turnover_12m", "GP turnover, last 12 months (leavers / mean headcount)", PALETTE[5])
     _band(top, results, "locum_share", "Locum share of GP FTE", PALETTE[1])
-    shown = _published(top, results, "gp_turnover_12m", PALETTE[5]) | _published(top, results, "locum_share", PALETTE[1])
+    shown = (draw_published(top, results, "gp_turnover_12m", PALETTE[5], "GP turnover")
+             | draw_published(top, results, "locum_share", PALETTE[1], "locum share"))
     top.set_ylabel("Share of GPs (%)")
     top.set_ylim(bottom=0)
     percent_axis(top)
     _band(bottom, results, "gp_fte_per_1000", "GP FTE in post per 1,000 patients", PALETTE[0])
-    shown |= _published(bottom, results, "gp_fte_per_1000", PALETTE[0])
+    shown |= draw_published(bottom, results, "gp_fte_per_1000", PALETTE[0], "GP FTE per 1,000")
     bottom.set_ylabel("GP FTE per 1,000 patients")
     bottom.set_xlabel("Month")
     for ax in (top, bottom):
@@ -253,11 +277,11 @@ def sustainability(results):
         fig, axes = plt.subplots(3, 1, figsize=(10, 9.5), sharex=True)
     axes[0].set_title("Sustainability: practices open, closing and in deficit", loc="left", fontweight="bold")
     _band(axes[0], results, "practices", "Practices open", PALETTE[0])
-    shown = _published(axes[0], results, "practices", PALETTE[0])
+    shown = draw_published(axes[0], results, "practices", PALETTE[0], "practices open")
     axes[0].set_ylabel("Practices open")
     axes[0].yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
     _band(axes[1], results, "closures_12m", "Closed or merged in the last 12 months", PALETTE[5])
-    shown |= _published(axes[1], results, "closures_12m", PALETTE[5])
+    shown |= draw_published(axes[1], results, "closures_12m", PALETTE[5], "closed or merged")
     axes[1].set_ylabel("Practices a year")
     axes[1].yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
     _band(axes[2], results, "practices_in_deficit", "In deficit (negative reserves)", PALETTE[2])
@@ -267,7 +291,7 @@ def sustainability(results):
     axes[2].set_xlabel("Month")
     for ax in axes:
         _policy_marks(ax, results)
-        _deduplicated_legend(ax, loc="lower left")
+        _deduplicated_legend(ax, loc="best", fontsize=9)
     _note(fig, results, _band_words(results) + (PUBLISHED_NOTE if shown else ""))
     return fig
 

@@ -14,13 +14,16 @@ from matplotlib.ticker import FuncFormatter
 
 from sim.report.charts import (
     PALETTE,
+    PUBLISHED_NOTE,
     STYLE,
     band_line,
+    draw_published,
     finish,
     percent_axis,
     size_histogram,
     source_note,
     spread_words,
+    start_up,
 )
 from sim.results.outcomes import GROUPS, MEASURES, find_outcome, with_derived
 from sim.scenario.loading import timeline
@@ -108,11 +111,14 @@ def outcome(comparison, column: str):
                       ls="-" if i == 0 else (0, (5, 1.5 * i)))
     _least_span(ax, SPAN_IN_IMPORTANT * spec.important * scale, floor=0.0,
                 ceiling=1.0 if spec.unit == "share" else None)
+    start_up(ax, comparison.baseline)
+    shown = spec.unit != "GBP" and draw_published(ax, comparison.baseline, column, "#FFFFFF", "what happened")
     ax.set_xlabel("Month")
     ax.set_ylabel(_axis_label(spec))
     _format_axis(ax, spec.unit)
     ax.legend(frameon=False, fontsize=10, title="Scenario", title_fontsize=10)
-    _note(fig, comparison)
+    _note(fig, comparison, f"Lines: median; shading: {spread_words(comparison.replications)} across replications."
+                           + (f" {PUBLISHED_NOTE}" if shown else ""))
     return fig
 
 
@@ -139,21 +145,27 @@ def difference(comparison, columns: list[str]):
         # The smallest important difference around zero, relative to the baseline's level at the end.
         important = spec.important / float(level.iloc[-1]) * 100 if len(level) and level.iloc[-1] > 0 else 0.0
         ax.axhspan(-important, important, color="#999999", alpha=0.18, lw=0)
+        start_up(ax, comparison.baseline)
         ax.axhline(0, color="#000000", lw=1)
         ax.set_title(textwrap.fill(spec.label.replace(" (share)", ""), 30), loc="left", fontsize=11)
         ax.tick_params(axis="x", labelrotation=45, labelsize=9)
-    for ax in axes.flat[n:]:
-        ax.set_visible(False)
+    for index in range(n, nrows * ncols):
+        axes.flat[index].set_visible(False)
+        # The panel above an empty slot is the lowest of its column: it carries the month axis.
+        above = axes.flat[index - ncols]
+        above.xaxis.set_tick_params(labelbottom=True)
+        above.set_xlabel("Month")
     axes.flat[0].set_ylim(-reach * 1.1, reach * 1.1)
     axes.flat[0].yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:+.0f}%" if v else "0%"))
     for ax in axes[:, 0]:
         ax.set_ylabel("% of baseline level")
-    for ax in axes[-1]:
+    for ax in axes[-1][:n - (nrows - 1) * ncols]:
         ax.set_xlabel("Month")
     handles, labels = axes.flat[0].get_legend_handles_labels()
     titles = dict(zip(comparison.labels, comparison.titles))
     # Below the panels, above the source note, where it hides no data.
-    fig.legend(handles, [f"{titles[label]} minus {comparison.titles[0]}" for label in labels], loc="lower left",
+    fig.legend(handles, [f"{titles[label]} minus {comparison.titles[0]}" if label in titles else label for label in labels],
+               loc="lower left",
                bbox_to_anchor=(0.01, 0.65 / fig.get_figheight()), ncol=len(labels), frameon=False, fontsize=10)
     _note(fig, comparison, f"Lines: median of the paired difference (scenario replication r minus baseline replication "
                            f"r) over the baseline's median level that month; shading: its "

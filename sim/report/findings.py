@@ -64,7 +64,11 @@ def comparison_findings(table: pd.DataFrame, baseline: str, titles: dict[str, st
     for name in [s for s in dict.fromkeys(last["scenario"]) if s != baseline]:
         rows = last[last["scenario"] == name]
         counts = rows["verdict"].value_counts()
-        if replications < MIN_REPLICATIONS:
+        if (rows["verdict"] == "start-up year").all():
+            findings.append(f"By year {year} ({month}), {titles[name]} against {titles[baseline]}: no verdicts. Year "
+                            f"{year} is the start-up year, when the figures still settle from the drawn starting "
+                            f"population; compare over more years.")
+        elif replications < MIN_REPLICATIONS:
             findings.append(f"By year {year} ({month}), {titles[name]} against {titles[baseline]}: no verdicts. "
                             f"{replications} replication(s) per scenario give no interval to judge a difference by, so "
                             f"none can be told from chance; the figures below are for orientation only. Run at least "
@@ -82,7 +86,7 @@ def comparison_findings(table: pd.DataFrame, baseline: str, titles: dict[str, st
             sentence = (f"{row['label']}: {_figure(unit, row[QUANTILES].tolist(), replications)} under {name} against "
                         f"{_figure(unit, base[QUANTILES].tolist(), replications)} under {baseline}; paired difference "
                         f"{_figure(unit, row[DIFFERENCE].tolist(), replications, True)}")
-            if replications >= MIN_REPLICATIONS:
+            if replications >= MIN_REPLICATIONS or row["verdict"] == "start-up year":
                 sentence += f": {_why(row)}"
             (clear if row["verdict"] in ("higher", "lower") else unclear).append(sentence + ".")
         findings.extend(clear + unclear)

@@ -90,9 +90,12 @@ def find_outcome(column: str) -> Outcome | None:
 # Settings (dotted key prefixes) whose change makes each group of outcomes a headline.
 RELEVANT = (("organisations.", "networks"), ("additional_roles.", "workforce"), ("workforce.", "workforce"))
 YEARS = (1, 3, 5, 10)
+# A run that draws its own starting population (no start_from) spends its first year settling
+# from it (docs/ODD.md, starting from another run's state): shaded on charts, not judged.
+START_UP_MONTHS = 12
 # Fewer replications than this give no verdict: 5%/95% quantiles of one or two values are not an interval.
 MIN_REPLICATIONS = 3
-VERDICTS = ("higher", "lower", "no clear difference", "too few replications", "not comparable")
+VERDICTS = ("higher", "lower", "no clear difference", "too few replications", "not comparable", "start-up year")
 # Decimal places a figure is printed with, by unit, and how it is scaled and suffixed.
 DIGITS = {"share": 1, "practices": 0, "patients": 0, "organisations": 0, "GP FTE per 1,000 patients": 3,
           "FTE": 0, "GBP": 1}
@@ -188,6 +191,17 @@ def format_interval(unit: str, median: float, low: float, high: float, differenc
     return f"{m} [{lo} to {hi}]" if brackets else f"{m} (90% interval {lo} to {hi})"
 
 
+def start_up_months(scenario) -> int:
+    """Months a scenario spends settling from its start: START_UP_MONTHS when it draws its own
+    population, 0 when it starts from another run's state.
+
+    Args:
+        scenario: a Scenario, or its dict (a manifest's 'scenario').
+    """
+    origin = scenario.get("start_from") if isinstance(scenario, dict) else scenario.start_from
+    return 0 if origin else START_UP_MONTHS
+
+
 def verdict(low: float, high: float, important: float, replications: int) -> str:
     """What a paired difference says: 'higher' or 'lower' when its 90% interval lies wholly on one
     side of zero and reaches beyond the smallest important difference; 'no clear difference' when
@@ -229,8 +243,14 @@ def aligned(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return frame
 
 
+def paired_difference(values: pd.Series, base: pd.Series) -> pd.Series:
+    """Replication r minus baseline replication r; zero where neither has the figure (no
+    organisations of that kind in either), empty where only one has it."""
+    return (values - base).mask(values.isna() & base.isna(), 0.0)
+
+
 def outcome_table(timeseries: dict[str, pd.DataFrame], years: dict[int, str],
-                  changed: list[str] | None = None) -> pd.DataFrame:
+                  changed: list[str] | None = None, start_up: int = 0) -> pd.DataFrame:
     """Every outcome at each year: median and 90% interval per scenario, the paired difference
     from the first scenario (replication r minus replication r) with its interval, and its verdict.
 
@@ -239,6 +259,8 @@ def outcome_table(timeseries: dict[str, pd.DataFrame], years: dict[int, str],
         years: year -> month label at the end of that year.
         changed: dotted keys on which the scenarios differ, choosing the headline outcomes (None:
             all of them).
+        start_up: months at the start still settling from a drawn population (START_UP_MONTHS for
+            a run that draws its own); years within them get the verdict 'start-up year'.
     """
     baseline = next(iter(timeseries.values()))
     everything = outcomes_for(baseline)
@@ -254,12 +276,13 @@ def outcome_table(timeseries: dict[str, pd.DataFrame], years: dict[int, str],
             for name, frame in frames.items():
                 values = by_replication(frame, column, month)
                 median, low, high = median_and_interval(values)
-                d_median, d_low, d_high = median_and_interval(values - base)
+                d_median, d_low, d_high = median_and_interval(paired_difference(values, base))
+                judged = verdict(d_low, d_high, outcome.important, replications)
                 rows.append({"outcome": column, "label": outcome.label, "unit": outcome.unit, "year": year, "month": month,
                              "scenario": name, "median": median, "low": low, "high": high,
                              "difference_median": d_median, "difference_low": d_low, "difference_high": d_high,
                              "smallest_important_difference": outcome.important,
-                             "verdict": verdict(d_low, d_high, outcome.important, replications),
+                             "verdict": "start-up year" if 12 * year <= start_up else judged,
                              "headline": column in headline})
     return pd.DataFrame(rows)
 
