@@ -241,6 +241,17 @@ def _labels(runs: list[Results]) -> list[str]:
     return labels
 
 
+def check_calendars(resolved: list) -> None:
+    """Common random numbers line up by month since the start, so every scenario must start in
+    the baseline's month (InputError naming the first that does not)."""
+    first = resolved[0].scenario
+    for entry in resolved[1:]:
+        if entry.scenario.start != first.start:
+            raise InputError(entry.source or entry.scenario.name, "start",
+                             f"expected the baseline's start month {first.start} so that months line up; "
+                             f"found {entry.scenario.start}")
+
+
 def compare(scenarios, *, replications: int | None = None, seed: int | None = None,
             overrides: list[str] | tuple[str, ...] = (), years=YEARS,
             progress: Callable[[], None] | None = None) -> Comparison:
@@ -262,12 +273,7 @@ def compare(scenarios, *, replications: int | None = None, seed: int | None = No
     # Every scenario takes the baseline's seed and replications (common random numbers).
     options = {"seed": first.scenario.seed, "replications": first.scenario.replications}
     resolved = [first] + [resolve(s, overrides, **options) for s in scenarios[1:]]
-    for entry in resolved[1:]:
-        # Common random numbers line up by month since the start, so calendars must match.
-        if entry.scenario.start != first.scenario.start:
-            raise InputError(entry.source or entry.scenario.name, "start",
-                             f"expected the baseline's start month {first.scenario.start} so that months line up; "
-                             f"found {entry.scenario.start}")
+    check_calendars(resolved)
     started, clock = datetime.now(timezone.utc).isoformat(timespec="seconds"), time.perf_counter()
     runs = [run(entry, progress=progress) for entry in resolved]
     shortest = min(runs, key=lambda r: r.scenario.months)

@@ -158,16 +158,18 @@ def policies(entries: list[dict]) -> list[tuple[str, str, list[str]]]:
 
 def _warnings(replications: int, comparison: bool = True) -> list[str]:
     if replications < 3 and comparison:
-        return [f"Only {replications} replication(s) per scenario: there is no interval to tell a difference from "
-                f"chance, so no verdicts are given and the figures are for orientation only. Run at least 3 "
-                f"replications, and 10 or more for steady intervals."]
-    if replications < 3:
-        return [f"Only {replications} replication(s): the figures show {replications} possible future(s), with no "
-                f"interval for chance. Run at least 3 replications, and 10 or more for steady intervals."]
-    if replications < 10:
-        return [f"{replications} replications per scenario: the ends of the 90% intervals are rough; 10 or more "
-                f"make them steadier."]
-    return []
+        warning = (f"Only {replications} replication(s) per scenario: there is no interval to tell a difference from "
+                   f"chance, so no verdicts are given and the figures are for orientation only. Run at least 3 "
+                   f"replications, and 10 or more for steady intervals.")
+    elif replications < 3:
+        warning = (f"Only {replications} replication(s): the figures show {replications} possible future(s), with no "
+                   f"interval for chance. Run at least 3 replications, and 10 or more for steady intervals.")
+    elif replications < 10:
+        warning = (f"{replications} replications per scenario: the ends of the 90% intervals are rough; 10 or more "
+                   f"make them steadier.")
+    else:
+        return []
+    return [warning]
 
 
 def _numbers(replications: int) -> str:
@@ -178,8 +180,9 @@ def _numbers(replications: int) -> str:
 
 
 CAPTIONS = {"difference": "paired difference from the baseline, as % of the baseline's level",
-            "network_sizes": "size of networks against the paid band", "equity": "small, rural, deprived and isolated "
-            "practices against the rest", "coverage": "share of practices in a network", "continuity": "continuity of care",
+            "network_sizes": "size of networks against the paid band",
+            "equity": "small, rural, deprived and isolated practices against the rest",
+            "coverage": "share of practices in a network", "continuity": "continuity of care",
             "workforce": "GP workforce", "sustainability": "practices open, closing and in deficit"}
 
 

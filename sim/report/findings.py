@@ -7,7 +7,14 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from sim.results.outcomes import GROUPS, MEASURES, MIN_REPLICATIONS, find_outcome, format_interval, format_value
+from sim.results.outcomes import (
+    GROUPS,
+    MEASURES,
+    MIN_REPLICATIONS,
+    find_outcome,
+    format_interval,
+    format_value,
+)
 
 QUANTILES = ["median", "low", "high"]
 DIFFERENCE = [f"difference_{q}" for q in QUANTILES]

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import yaml
 
+from sim.scenario.loading import SCENARIO_FOLDERS
 from sim.scenario.reference import _model_of
 from sim.scenario.schema import Scenario
 
@@ -91,8 +92,6 @@ def duplicate_warnings(source: str | Path | None) -> list[str]:
     ours = _naming(path)
     if not ours:
         return []
-    from sim.scenario.loading import SCENARIO_FOLDERS  # where shipped scenarios live
-
     others = sorted({p.resolve() for folder in (path.parent, *SCENARIO_FOLDERS) if folder.is_dir()
                      for p in folder.glob("*.yaml")} - {path})
     warnings = []

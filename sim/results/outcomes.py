@@ -31,34 +31,34 @@ class Outcome:
 # The outcomes every comparison and run reports, whatever the policy.
 CORE = [
     Outcome("practices", "Practices open", "practices", 40,
-            "about 0.6% of England's 6,000-7,000 practices, roughly those of one large town; smaller gaps are within a year of ordinary mergers"),
+            "about 0.6% of England's 6,400 practices (2023), a quarter of the 160 a year England lost in 2013-2023 (8,044 to 6,419)"),
     Outcome("mean_list_size", "Mean list size", "patients", 100,
-            "about 1% of a mean list near 10,000; lists grow by more than that in an ordinary year"),
+            "about 1% of a mean list of 9,700 (2023), under half a year's growth in 2013-2023 (6,967 to 9,724)"),
     Outcome("gp_fte_per_1000", "GP FTE per 1,000 patients", "GP FTE per 1,000 patients", 0.005,
-            "about 300 full-time GPs in England (1% of the GP workforce), less than a year's ordinary change"),
+            "about 300 full-time GPs for England's 62 million patients, half a year's fall in 2015-2022 (0.53 to 0.45)"),
     Outcome("continuity", "Continuity (usual-GP share)", "share", 0.01,
-            "1 percentage point of consultations with the usual GP, the smallest change continuity studies report as meaningful"),
+            "1 percentage point of consultations with the usual GP, about half a year's fall in the simulated 2013-2021"),
     Outcome("practices_in_deficit", "Practices in deficit (share)", "share", 0.01,
-            "1 percentage point, about 60 practices"),
+            "1 percentage point, about 64 of 6,400 practices"),
     Outcome("closures_12m", "Practices closed or merged, last 12 months", "practices", 10,
-            "10 a year is a few percent of the 100-200 practices that close or merge in a year"),
+            "under a tenth of the 160 practices a year England lost in 2013-2023"),
     Outcome("incentive_spend_12m_gbp", "Incentive spend, last 12 months", "GBP", 10e6,
-            "GBP 10m a year, under 1% of the network contract's yearly spend"),
+            "about 1% of the roughly GBP 1bn a year the simulated status quo spends on network payments, support and roles"),
 ]
 # Shown when a comparison changes the networks or their payments (and always for a single run).
 NETWORKS = [
     Outcome("network_coverage_practices", "Practices in any organisation (share)", "share", 0.01,
-            "1 percentage point, about 60 practices"),
+            "1 percentage point, about 64 of 6,400 practices"),
     Outcome("networks", "Organisations (all kinds)", "organisations", 20,
-            "about 1.5% of the 1,250 PCNs, fewer than a year of ordinary mergers of networks"),
+            "about 1.5% of the 1,250 PCNs"),
 ]
 # Shown when a comparison changes the workforce or the additional roles (and always for a single run).
 WORKFORCE = [
     Outcome("gp_turnover_12m", "GP turnover, last 12 months", "share", 0.005,
-            "half a percentage point of GPs leaving a year, about 180 GPs"),
+            "half a percentage point of GPs leaving a year, about 180 of 37,000 GPs"),
     Outcome("locum_share", "Locum share of GP FTE", "share", 0.005, "half a percentage point of GP time"),
     Outcome("additional_roles_fte", "Additional roles in post (FTE)", "FTE", 300,
-            "about 1% of the 35,000 additional roles staff in post in 2024"),
+            "about 1% of the 34,000 additional roles staff in post (September 2024)"),
 ]
 
 
@@ -67,7 +67,7 @@ def network_outcomes(kind: str) -> list[Outcome]:
     name = kind.upper() if len(kind) <= 4 else kind
     return [
         Outcome(f"paid_coverage_{kind}", f"Practices in a paid {name} (share)", "share", 0.01,
-                "1 percentage point, about 60 practices"),
+                "1 percentage point, about 64 of 6,400 practices"),
         Outcome(f"networks_{kind}", f"Number of {name}s", "organisations", 20, "about 1.5% of the 1,250 PCNs"),
         Outcome(f"in_band_{kind}", f"{name}s within the paid band (share)", "share", 0.02,
                 "2 percentage points, about 25 of 1,250 PCNs"),
@@ -85,6 +85,20 @@ def find_outcome(column: str) -> Outcome | None:
         if column.startswith(prefix):
             return next((o for o in network_outcomes(column[len(prefix):]) if o.column == column), None)
     return None
+
+
+def importance_markdown() -> str:
+    """The smallest important differences as the Markdown table in docs/outputs.md (PCN outcomes
+    for the kind 'pcn'; equity gaps last)."""
+    rows = ["| outcome | column | group | smallest important difference | why |", "|---|---|---|---|---|"]
+    for group, outcomes in (("core", CORE), ("networks", network_outcomes("pcn") + NETWORKS), ("workforce", WORKFORCE)):
+        for o in outcomes:
+            size = format_value(o.unit, o.important, True).lstrip("+")
+            rows.append(f"| {o.label} | {o.column} | {group} | {size} | {o.why} |")
+    for measure, important in MEASURE_IMPORTANT.items():
+        rows.append(f"| Equity gap: {MEASURES[measure]} | {measure} | equity | {format_value('share', important, True).lstrip('+')} "
+                    f"| as the national figure |")
+    return "\n".join(rows)
 
 
 # Settings (dotted key prefixes) whose change makes each group of outcomes a headline.

@@ -32,13 +32,16 @@ def handle(args: argparse.Namespace) -> int:
     first = resolve(args.scenarios[0], args.set, seed=args.seed, replications=args.replications)
     options = {"seed": first.scenario.seed, "replications": first.scenario.replications}
     scenarios = [first] + [resolve(path, args.set, **options) for path in args.scenarios[1:]]
-    for entry in scenarios:
-        warn_duplicate_names(entry)
     if args.out:
         check_destination(Path(args.out), args.force)
-    from sim.analysis.compare import (
-        compare,  # loads the model, so only once the input is known to be good
+    from sim.analysis.compare import (  # loads the model, so only once the input is known to be good
+        check_calendars,
+        compare,
     )
+
+    check_calendars(scenarios)
+    for entry in scenarios:
+        warn_duplicate_names(entry)
 
     months = sum(s.scenario.months for s in scenarios) * first.scenario.replications
     with progress_bar(months, "compare", args.quiet) as bar:

@@ -57,12 +57,12 @@ def handle(args: argparse.Namespace) -> int:
 
     resolved = resolve(args.scenario, args.set, seed=args.seed, replications=args.replications)
     note_dropped_changes(resolved)
-    warn_duplicate_names(resolved)
     from sim.app.api import run
     from sim.results.folder import check_destination
 
     if args.out:
         check_destination(Path(args.out), args.force)
+    warn_duplicate_names(resolved)
     scenario = resolved.scenario
     with progress_bar(scenario.months * scenario.replications, scenario.name, args.quiet) as bar:
         results = run(resolved, progress=bar.update)
