@@ -53,7 +53,7 @@ def test_findings_quote_comparison_csv_with_its_verdicts(html_briefing):
         ours = format_interval(row["unit"], row["median"], row["low"], row["high"])
         theirs = format_interval(row["unit"], *base.loc[column, ["median", "low", "high"]])
         change = format_interval(row["unit"], row["difference_median"], row["difference_low"], row["difference_high"],
-                                 difference=True)
+                                 difference=True, important=row["smallest_important_difference"])
         sentence = f"{row['label']}: {ours} under no_contract against {theirs} under small; paired difference {change}: "
         found = [f for f in findings if f.startswith(sentence)]
         assert len(found) == 1, column

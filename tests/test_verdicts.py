@@ -55,8 +55,11 @@ def test_intervals_print_at_the_precision_that_shows_their_sign():
     # interval lies below zero.
     assert format_interval("GP FTE per 1,000 patients", -0.001, -0.0019, -0.0003, difference=True) == \
         "-0.0010 (90% interval -0.0019 to -0.0003)"
-    # Floating-point noise around an exact zero does not ask for more digits.
+    # Floating-point noise around an exact zero does not ask for more digits, nor does a trifle at
+    # the end of an interval that crosses zero; an end of a hundredth of what matters does.
     assert format_interval("patients", 0.0, -12.16, 3e-12, difference=True) == "0 (90% interval -12 to 0)"
+    assert format_interval("share", 1e-6, -2e-7, 0.00014, difference=True, brackets=True, important=0.01) == \
+        "0.00 pp [0.00 pp to +0.01 pp]"
     assert format_interval("share", -0.0042, -0.046, -0.0032, difference=True, brackets=True) == \
         "-0.4 pp [-4.6 pp to -0.3 pp]"
     assert format_interval("GBP", 14.4e6, 14.1e6, 14.5e6) == "£14.4m (90% interval £14.1m to £14.5m)"
@@ -177,9 +180,11 @@ def test_equity_table_in_the_briefing_uses_the_csv_names(tmp_path, band_comparis
     folder = band_comparison.save(tmp_path / "cmp", charts=False)
     text = _text(write_report(folder).read_text(encoding="utf-8"))
     row = pd.read_csv(folder / "equity.csv").query("year == 3 and group == 'rural' and measure == 'continuity'").iloc[1]
-    gap = format_interval("share", row["gap_median"], row["gap_low"], row["gap_high"], difference=True, brackets=True)
+    important = row["smallest_important_difference"]
+    gap = format_interval("share", row["gap_median"], row["gap_low"], row["gap_high"], difference=True, brackets=True,
+                          important=important)
     change = format_interval("share", row["gap_change_median"], row["gap_change_low"], row["gap_change_high"],
-                             difference=True, brackets=True)
+                             difference=True, brackets=True, important=important)
     assert f"gap {gap} {row['gap_verdict']}; gap change {change} {row['gap_change_verdict']}" in text
     assert "gap: the group minus the rest within each replication" in text
 
@@ -189,7 +194,7 @@ def test_difference_chart_puts_every_outcome_on_one_scale(band_comparison):
     panels = [ax for ax in figure.axes if ax.get_visible()]
     assert len(panels) == len(band_comparison.headline_outcomes())
     assert len({ax.get_ylim() for ax in panels}) == 1, "shared axis: a tiny difference looks tiny"
-    assert "as % of the baseline's level" in figure._suptitle.get_text()
+    assert "in multiples of the smallest difference that matters" in figure._suptitle.get_text()
     assert "replication by replication" not in figure._suptitle.get_text()
     plt.close("all")
 

@@ -73,8 +73,10 @@ class Comparison:
 
     @property
     def titles(self) -> list[str]:
-        """Each scenario's title (its name when it has none), baseline first."""
-        return [r.scenario.title or r.scenario.name for r in self.runs]
+        """Each scenario's title (its name when it has none), baseline first; where scenarios
+        share a title, followed by their labels."""
+        titles = [r.scenario.title or r.scenario.name for r in self.runs]
+        return [f"{t} ({label})" if titles.count(t) > 1 else t for t, label in zip(titles, self.labels)]
 
     def headline_outcomes(self) -> list[str]:
         """The columns of this comparison's headline outcomes: the core set and those the changed
@@ -181,7 +183,7 @@ class Comparison:
             lines.append(f"  {name}")
             for _, row in table[table["scenario"] == name].iterrows():
                 change = format_interval(row["unit"], *row[["difference_median", "difference_low", "difference_high"]],
-                                         difference=True, brackets=True)
+                                         difference=True, brackets=True, important=row["smallest_important_difference"])
                 lines.append(f"    {row['label']:46s} {change:>34s}  {row['verdict']}")
         if self.replications < 3:
             lines.append(f"No verdicts: {self.replications} replication(s) give no interval to judge a difference by; "

@@ -142,7 +142,19 @@ def _overrides(entry: dict) -> str:
     return f" With --set {', '.join(entry['overrides'])}." if entry.get("overrides") else ""
 
 
-def policies(entries: list[dict]) -> list[tuple[str, str, list[str]]]:
+def _distinct_titles(entries: list[dict]) -> tuple[dict[str, str], list[str]]:
+    """Each label's title, with the label added where scenarios share a title; and a warning
+    naming the shared titles (a copied scenario that kept its original's title)."""
+    titles = {e["label"]: _title(e) for e in entries}
+    shared = sorted({t for t in titles.values() if list(titles.values()).count(t) > 1})
+    if not shared:
+        return titles, []
+    titles = {label: f"{title} ({label})" if title in shared else title for label, title in titles.items()}
+    return titles, [f"Scenarios share the title '{t}' although they differ (see Policies compared): each should have "
+                    f"its own name and title. They are told apart here by their labels." for t in shared]
+
+
+def policies(entries: list[dict], titles: dict[str, str] | None = None) -> list[tuple[str, str, list[str]]]:
     """Each scenario's heading (title and label), description and, for all but the baseline,
     the settings it changes from the baseline in plain words."""
     base = entries[0]
@@ -152,7 +164,8 @@ def policies(entries: list[dict]) -> list[tuple[str, str, list[str]]]:
         role = "baseline" if number == 0 else "policy"
         description = " ".join((scenario.get("description") or "").split()) + _overrides(entry)
         changes = [] if number == 0 else [plain_change(*c) for c in changed_settings(base["scenario"], scenario)]
-        found.append((f"{_title(entry)} ({role}: {entry['label']})", description.strip(), changes))
+        title = _title(entry) if titles is None else titles[entry["label"]].removesuffix(f" ({entry['label']})")
+        found.append((f"{title} ({role}: {entry['label']})", description.strip(), changes))
     return found
 
 
@@ -179,7 +192,7 @@ def _numbers(replications: int) -> str:
             f"[low to high]); differences are paired by replication.")
 
 
-CAPTIONS = {"difference": "paired difference from the baseline, as % of the baseline's level",
+CAPTIONS = {"difference": "paired difference from the baseline, in multiples of the smallest difference that matters",
             "network_sizes": "size of networks against the paid band",
             "equity": "small, rural, deprived and isolated practices against the rest",
             "coverage": "share of practices in a network", "continuity": "continuity of care",
@@ -211,7 +224,7 @@ def gather(folder: str | Path) -> Briefing:
             raise InputError(folder / "comparison.csv", "verdict", "expected a comparison written by this version "
                              "of gpsim (with verdict and headline columns); found an older one: run the comparison again")
         baseline, entries = manifest["baseline"], manifest["scenarios"]
-        titles = {e["label"]: _title(e) for e in entries}
+        titles, shared = _distinct_titles(entries)
         headline = list(dict.fromkeys(table.loc[table["headline"], "outcome"]))
         others = [titles[e["label"]] for e in entries[1:]]
         return Briefing(
@@ -219,7 +232,7 @@ def gather(folder: str | Path) -> Briefing:
             subtitle=(f"{replications} replication(s) per scenario, seed {manifest['seed']}, common random numbers: "
                       f"the same random draws for the same practice and event in every scenario, so differences come "
                       f"from the policy, not from noise.{_overrides(entries[0])}"),
-            numbers=_numbers(replications), policies=policies(entries), warnings=_warnings(replications),
+            numbers=_numbers(replications), policies=policies(entries, titles), warnings=shared + _warnings(replications),
             findings=comparison_findings(table, baseline, titles, replications),
             tables=[years_table(table, baseline, replications), importance_table(table),
                     equity_table(_read_csv(folder, "equity.csv"), baseline, replications)],

@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import yaml  # noqa: E402
-from matplotlib.ticker import FuncFormatter, PercentFormatter  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from sim.results.outcomes import start_up_months
 from sim.scenario.loading import timeline
@@ -42,10 +42,17 @@ def spread_words(replications: int) -> str:
 
 
 def percent_axis(ax, which: str = "y") -> None:
-    """Label an axis of shares as whole percentages, or to one decimal when it spans under 5 points."""
+    """Label an axis of shares as percentages with as many decimals as the tick spacing needs
+    (25%, 27.5%, 30%; never 0.00% or 57.50%)."""
     axis = ax.yaxis if which == "y" else ax.xaxis
-    low, high = ax.get_ylim() if which == "y" else ax.get_xlim()
-    axis.set_major_formatter(PercentFormatter(1.0, decimals=0 if high - low >= 0.05 else 1))
+
+    def label(value: float, _) -> str:
+        ticks = np.diff(axis.get_majorticklocs()) * 100
+        step = float(ticks.min()) if ticks.size else 1.0
+        digits = next((d for d in range(3) if abs(round(step, d) - step) < 1e-6 * max(step, 1e-12)), 2)
+        return f"{value * 100:.{digits}f}%"
+
+    axis.set_major_formatter(FuncFormatter(label))
 
 
 def _note(fig, results, what: str = "") -> None:
@@ -156,7 +163,7 @@ def _figure(title: str, results, ylabel: str, share: bool = False):
     ax.set_ylabel(ylabel)
     ax.set_xlabel("Month")
     if share:
-        ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+        percent_axis(ax)
     return fig, ax
 
 

@@ -25,7 +25,7 @@ from sim.report.charts import (
     spread_words,
     start_up,
 )
-from sim.results.outcomes import GROUPS, MEASURES, find_outcome, with_derived
+from sim.results.outcomes import GROUPS, MEASURES, find_outcome, format_value, with_derived
 from sim.scenario.loading import timeline
 
 AXES = {"share": "{} (%)", "practices": "{} (practices)", "organisations": "{} (organisations)",
@@ -34,8 +34,8 @@ AXES = {"share": "{} (%)", "practices": "{} (practices)", "organisations": "{} (
 # A difference of the smallest important size fills at most this share of an outcome chart's y axis,
 # so a trivial difference is not blown up to fill the panel.
 SPAN_IN_IMPORTANT = 10
-# The least half-height of the difference chart's shared axis, in % of the baseline's level.
-LEAST_RELATIVE = 5.0
+# The least half-height of the difference chart's shared axis, in smallest important differences.
+LEAST_MULTIPLE = 3.0
 COLUMNS = 5  # panels a row in the difference chart
 
 
@@ -51,7 +51,8 @@ def _note(fig, comparison, what: str | None = None) -> None:
 
 def _named(comparison) -> list[str]:
     """Each scenario as 'title (label)'."""
-    return [f"{title} ({label})" if title != label else label for title, label in zip(comparison.titles, comparison.labels)]
+    return [title if title == label or title.endswith(f"({label})") else f"{title} ({label})"
+            for title, label in zip(comparison.titles, comparison.labels)]
 
 
 def _axis_label(outcome) -> str:
@@ -123,31 +124,30 @@ def outcome(comparison, column: str):
 
 
 def difference(comparison, columns: list[str]):
-    """Paired difference from the baseline over time as a percentage of the baseline's level, one
-    panel per headline outcome, all on the same axis so their sizes compare."""
+    """Paired difference from the baseline over time in multiples of each outcome's smallest
+    important difference, one panel per headline outcome, all on the same axis: a difference
+    that matters looks as large as it matters, whatever its units."""
     n = len(columns)
     ncols = min(n, COLUMNS)
     nrows = -(-n // ncols)
     with plt.rc_context(STYLE | {"font.size": 10, "axes.titlesize": 11}):
-        fig, axes = plt.subplots(nrows, ncols, figsize=(16, 1.6 + 2.6 * nrows), sharex=True, sharey=True,
+        fig, axes = plt.subplots(nrows, ncols, figsize=(16, 1.6 + 2.8 * nrows), sharex=True, sharey=True,
                                  squeeze=False)
-    fig.suptitle(f"Difference from the baseline ({comparison.titles[0]}), as % of the baseline's level",
-                 x=0.01, ha="left", fontweight="bold", fontsize=15)
-    reach = LEAST_RELATIVE
+    fig.suptitle(f"Difference from the baseline in multiples of the smallest difference that matters\n"
+                 f"Baseline: {comparison.titles[0]}", x=0.01, ha="left", fontweight="bold", fontsize=14)
+    reach = LEAST_MULTIPLE
     for ax, column in zip(axes.flat, columns):
         spec = find_outcome(column)
-        level = _quantiles(comparison.baseline, column)["median"].abs()
         for i in range(1, len(comparison.runs)):
-            relative = comparison.difference(column, i).div(level.where(level > 0), axis=0) * 100
-            band_line(ax, relative.dropna(), comparison.labels[i], PALETTE[i % len(PALETTE)],
-                      shade=comparison.replications > 1)
-            reach = max(reach, float(relative.abs().max().max(skipna=True) if relative.notna().any().any() else 0))
-        # The smallest important difference around zero, relative to the baseline's level at the end.
-        important = spec.important / float(level.iloc[-1]) * 100 if len(level) and level.iloc[-1] > 0 else 0.0
-        ax.axhspan(-important, important, color="#999999", alpha=0.18, lw=0)
+            multiple = comparison.difference(column, i) / spec.important
+            band_line(ax, multiple, comparison.labels[i], PALETTE[i % len(PALETTE)], shade=comparison.replications > 1)
+            if multiple.notna().any().any():
+                reach = max(reach, float(multiple.abs().max().max()))
+        ax.axhspan(-1, 1, color="#999999", alpha=0.25, lw=0, label="within the smallest difference that matters")
         start_up(ax, comparison.baseline)
         ax.axhline(0, color="#000000", lw=1)
-        ax.set_title(textwrap.fill(spec.label.replace(" (share)", ""), 30), loc="left", fontsize=11)
+        one = format_value(spec.unit, spec.important, True).lstrip("+")
+        ax.set_title(f"{textwrap.fill(spec.label.replace(' (share)', ''), 30)}\n(1 = {one})", loc="left", fontsize=10)
         ax.tick_params(axis="x", labelrotation=45, labelsize=9)
     for index in range(n, nrows * ncols):
         axes.flat[index].set_visible(False)
@@ -156,9 +156,9 @@ def difference(comparison, columns: list[str]):
         above.xaxis.set_tick_params(labelbottom=True)
         above.set_xlabel("Month")
     axes.flat[0].set_ylim(-reach * 1.1, reach * 1.1)
-    axes.flat[0].yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:+.0f}%" if v else "0%"))
+    axes.flat[0].yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:+g}" if v else "0"))
     for ax in axes[:, 0]:
-        ax.set_ylabel("% of baseline level")
+        ax.set_ylabel("Multiples of the\nsmallest that matters")
     for ax in axes[-1][:n - (nrows - 1) * ncols]:
         ax.set_xlabel("Month")
     handles, labels = axes.flat[0].get_legend_handles_labels()
@@ -168,9 +168,9 @@ def difference(comparison, columns: list[str]):
                loc="lower left",
                bbox_to_anchor=(0.01, 0.65 / fig.get_figheight()), ncol=len(labels), frameon=False, fontsize=10)
     _note(fig, comparison, f"Lines: median of the paired difference (scenario replication r minus baseline replication "
-                           f"r) over the baseline's median level that month; shading: its "
-                           f"{spread_words(comparison.replications)}. Grey band: within the smallest important "
-                           f"difference (docs/outputs.md). Zero line: no difference.")
+                           f"r) divided by the outcome's smallest important difference (in each panel's title; reasons "
+                           f"in docs/outputs.md); shading: its {spread_words(comparison.replications)}. Grey band: "
+                           f"within the smallest difference that matters. Zero line: no difference.")
     return fig
 
 
@@ -249,5 +249,5 @@ def comparison_charts(comparison, directory: str | Path | None = None) -> dict:
     rows = -(-len(columns) // COLUMNS)
     feet = {name: 0.12 if name.startswith("outcome_") else 0.08 for name in figures}
     # The difference chart's legend and note take about 1.2 inches, whatever its height.
-    feet |= {"equity": 0.16, "difference": 1.2 / (1.6 + 2.6 * rows), "network_sizes": 0.1}
+    feet |= {"equity": 0.16, "difference": 1.25 / (1.6 + 2.8 * rows), "network_sizes": 0.1}
     return finish(figures, directory, foot=feet)

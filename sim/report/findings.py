@@ -36,11 +36,11 @@ def interval_name(replications: int) -> str:
     return "90% interval" if replications >= MIN_REPLICATIONS else f"5th-95th percentile of {replications} replication(s)"
 
 
-def _figure(unit: str, values, replications: int, difference: bool = False) -> str:
+def _figure(unit: str, values, replications: int, difference: bool = False, important: float = 0.0) -> str:
     """A median with its interval in words, or the median alone for a single replication."""
     if replications == 1:
         return format_value(unit, values[0], difference)
-    text = format_interval(unit, *values, difference=difference)
+    text = format_interval(unit, *values, difference=difference, important=important)
     return text.replace("90% interval", interval_name(replications))
 
 
@@ -92,7 +92,7 @@ def comparison_findings(table: pd.DataFrame, baseline: str, titles: dict[str, st
             unit = row["unit"]
             sentence = (f"{row['label']}: {_figure(unit, row[QUANTILES].tolist(), replications)} under {name} against "
                         f"{_figure(unit, base[QUANTILES].tolist(), replications)} under {baseline}; paired difference "
-                        f"{_figure(unit, row[DIFFERENCE].tolist(), replications, True)}")
+                        f"{_figure(unit, row[DIFFERENCE].tolist(), replications, True, row['smallest_important_difference'])}")
             if replications >= MIN_REPLICATIONS or row["verdict"] == "start-up year":
                 sentence += f": {_why(row)}"
             (clear if row["verdict"] in ("higher", "lower") else unclear).append(sentence + ".")
@@ -113,8 +113,8 @@ def run_findings(table: pd.DataFrame, name: str, replications: int) -> list[str]
     return findings
 
 
-def _bracketed(unit: str, values, difference: bool = False) -> str:
-    return format_interval(unit, *values, difference=difference, brackets=True)
+def _bracketed(unit: str, values, difference: bool = False, important: float = 0.0) -> str:
+    return format_interval(unit, *values, difference=difference, brackets=True, important=important)
 
 
 def years_table(table: pd.DataFrame, baseline: str, replications: int) -> Table:
@@ -128,7 +128,8 @@ def years_table(table: pd.DataFrame, baseline: str, replications: int) -> Table:
     for (_, year), group in table.groupby(["outcome", "year"], sort=False):
         by, unit = group.set_index("scenario"), group["unit"].iloc[0]
         cells = [_bracketed(unit, by.loc[s, QUANTILES]) for s in scenarios]
-        cells += [f"{_bracketed(unit, by.loc[s, DIFFERENCE], True)} {by.loc[s, 'verdict']}" for s in others]
+        cells += [f"{_bracketed(unit, by.loc[s, DIFFERENCE], True, by.loc[s, 'smallest_important_difference'])} "
+                  f"{by.loc[s, 'verdict']}" for s in others]
         rows.append([group["label"].iloc[0], str(year)] + cells)
     years = sorted(table["year"].unique())
     caption = (f"Outcomes at the end of years {', '.join(map(str, years[:-1]))} and {years[-1]}: median "
@@ -163,10 +164,13 @@ def equity_table(equity: pd.DataFrame, baseline: str, replications: int) -> Tabl
             cells = []
             for s in scenarios:
                 row = last.loc[(s, group, measure)]
+                important = row["smallest_important_difference"]
                 text = (f"{format_value('share', row['group_median'])} vs {format_value('share', row['rest_median'])}; "
-                        f"gap {_bracketed('share', row[['gap_median', 'gap_low', 'gap_high']], True)} {row['gap_verdict']}")
+                        f"gap {_bracketed('share', row[['gap_median', 'gap_low', 'gap_high']], True, important)} "
+                        f"{row['gap_verdict']}")
                 if s != baseline:
-                    change = _bracketed("share", row[["gap_change_median", "gap_change_low", "gap_change_high"]], True)
+                    change = _bracketed("share", row[["gap_change_median", "gap_change_low", "gap_change_high"]], True,
+                                        important)
                     text += f"; gap change {change} {row['gap_change_verdict']}"
                 cells.append(text)
             rows.append([GROUPS[group], MEASURES[measure]] + cells)

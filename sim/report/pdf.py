@@ -30,7 +30,10 @@ class _Pack(FPDF):
         self.set_y(-11)
         self.set_font("DejaVu", "", 8)
         self.set_text_color(90, 90, 90)
-        self.cell(0, 5, f"{self.briefing_title}  ·  page {self.page_no()}", align="C")
+        title, page = self.briefing_title, f"  ·  page {self.page_no()}"
+        while self.get_string_width(title + page) > self.epw and len(title) > 10:  # a long title is shortened
+            title = title[:-8].rstrip() + "…"
+        self.cell(0, 5, title + page, align="C")
         self.set_text_color(0, 0, 0)
 
     def heading(self, text: str, size: float = 14) -> None:
@@ -60,7 +63,7 @@ class _Pack(FPDF):
             total += lines * size * 0.48 + 1.6
         return total
 
-    def grid(self, table, size: float = 7.5) -> None:
+    def grid(self, table, size: float = 7.5, heading: str | None = None) -> None:
         # Label columns get fixed shares (a year needs little room); results share what is left.
         if table.labels == 2:
             labels = [0.26, 0.06] if table.header[1] == "Year" else [0.2, 0.18]
@@ -70,10 +73,13 @@ class _Pack(FPDF):
         widths = labels + [(1 - sum(labels)) / rest] * rest
         self.set_font("DejaVu", "", size)
         height = self._height(table, widths, size)
-        # Keep a caption with the start of its table, and a table that fits on a page on one page
-        # (so no row is left alone on the next).
+        # Keep a heading and caption with the start of their table, and a table that fits on a page
+        # on one page (so no row is left alone on the next).
+        height += 12 if heading else 0
         if self.will_page_break(35) or (height < self.eph - 10 and self.will_page_break(height)):
             self.add_page()
+        if heading:
+            self.heading(heading)
         self.paragraph(table.caption, size=9, bold=True)
         self.set_font("DejaVu", "", size)
         with self.table(width=self.epw, col_widths=widths, line_height=size * 0.48, text_align="LEFT", repeat_headings=1,
@@ -143,11 +149,9 @@ def render(briefing, path: Path) -> None:
     pdf.heading("Results by year")
     for table in briefing.tables:
         pdf.grid(table)
-    pdf.heading("Scenario assumptions")
-    pdf.grid(briefing.assumptions)
+    pdf.grid(briefing.assumptions, heading="Scenario assumptions")
     pdf.heading("What the model cannot say")
     for limit in briefing.limits:
         pdf.paragraph(limit, size=9, bullet=True)
-    pdf.heading("Provenance")
-    pdf.grid(briefing.provenance)
+    pdf.grid(briefing.provenance, heading="Provenance")
     pdf.output(str(path))

@@ -94,11 +94,13 @@ def duplicate_warnings(source: str | Path | None) -> list[str]:
         return []
     others = sorted({p.resolve() for folder in (path.parent, *SCENARIO_FOLDERS) if folder.is_dir()
                      for p in folder.glob("*.yaml")} - {path})
-    warnings = []
+    warnings, warned = [], set()
     for other in others:
         theirs = _naming(other)
         for field in ("name", "title"):
-            if ours.get(field) and ours.get(field) == theirs.get(field) and other.read_bytes() != path.read_bytes():
+            if (field not in warned and ours.get(field) and ours.get(field) == theirs.get(field)
+                    and other.read_bytes() != path.read_bytes()):
+                warned.add(field)  # one line a field is enough, however many files share it
                 warnings.append(f"{source}: {field}: '{ours[field]}' is also the {field} of {other}, which differs; "
                                 f"give this scenario its own name and title so its results are not mistaken for that one's")
     return warnings

@@ -50,7 +50,7 @@ NETWORKS = [
     Outcome("network_coverage_practices", "Practices in any organisation (share)", "share", 0.01,
             "1 percentage point, about 64 of 6,400 practices"),
     Outcome("networks", "Organisations (all kinds)", "organisations", 20,
-            "about 1.5% of the 1,250 PCNs"),
+            "about 1% of the 1,600 organisations of all kinds in the simulated April 2024"),
 ]
 # Shown when a comparison changes the workforce or the additional roles (and always for a single run).
 WORKFORCE = [
@@ -163,6 +163,7 @@ def _scale(unit: str, value: float, difference: bool) -> tuple[float, str, str]:
     return value, "", ""
 
 
+# Differences within NOISE of zero are floating-point rounding of equal figures, not differences.
 NOISE = 1e-9
 
 
@@ -185,22 +186,25 @@ def format_value(unit: str, value: float, difference: bool = False, extra: int =
     return f"{sign}{prefix}{abs(number):,.{digits}f}{suffix}"
 
 
-def difference_digits(unit: str, *values: float) -> int:
-    """Extra decimal places (up to 4) needed so no nonzero difference prints as zero, which would
-    hide whether its interval crosses zero."""
-    # Differences within NOISE of zero are floating-point rounding of equal figures, not differences.
-    shown = [_scale(unit, v, True)[0] for v in values if not pd.isna(v) and abs(v) > NOISE]
+def difference_digits(unit: str, low: float, high: float, important: float = 0.0) -> int:
+    """Extra decimal places (up to 4) so that no end of an interval that matters prints as zero:
+    neither end of an interval wholly on one side of zero (that would hide that it does not cross
+    zero), nor an end of at least a hundredth of the smallest important difference."""
+    if pd.isna(low) or pd.isna(high):
+        return 0
+    one_sided = low > NOISE or high < -NOISE
+    ends = [_scale(unit, v, True)[0] for v in (low, high) if abs(v) > NOISE and (one_sided or abs(v) >= important / 100)]
     for extra in range(5):
-        if all(round(v, DIGITS.get(unit, 1) + extra) != 0 for v in shown):
+        if all(round(v, DIGITS.get(unit, 1) + extra) != 0 for v in ends):
             return extra
     return 4
 
 
 def format_interval(unit: str, median: float, low: float, high: float, difference: bool = False,
-                    brackets: bool = False) -> str:
-    """'median (90% interval low to high)' or 'median [low to high]', differences at the
-    precision that shows the sign of each end."""
-    extra = difference_digits(unit, median, low, high) if difference else 0
+                    brackets: bool = False, important: float = 0.0) -> str:
+    """'median (90% interval low to high)' or 'median [low to high]'; differences at the precision
+    that shows the sign of each end that matters (see difference_digits)."""
+    extra = difference_digits(unit, low, high, important) if difference else 0
     m, lo, hi = (format_value(unit, v, difference, extra) for v in (median, low, high))
     return f"{m} [{lo} to {hi}]" if brackets else f"{m} (90% interval {lo} to {hi})"
 
