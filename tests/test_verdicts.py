@@ -98,11 +98,11 @@ def titled_comparison(tmp_path_factory):
     done = gpsim("compare", root / "base.yaml", root / "wide.yaml", "--replications", "3", "--set",
                  "money.funding_growth=0.01", "--out", root / "cmp", "--quiet")
     assert done.returncode == 0, done.stderr
-    return root / "cmp", done
+    return root / "cmp"
 
 
 def test_briefing_names_policies_by_title_with_what_they_change(titled_comparison):
-    folder, done = titled_comparison
+    folder = titled_comparison
     text = _text(write_report(folder).read_text(encoding="utf-8"))
     assert "Briefing: PCNs paid only at 50,000-80,000 patients compared with Today's contract" in text
     assert "PCNs paid only at 50,000-80,000 patients (policy: wide_band) The paid band is raised." in text
@@ -276,11 +276,11 @@ def test_a_table_that_fits_on_a_page_is_not_split_across_two():
 
 def test_outputs_doc_defines_every_column_and_the_importance_table(band_comparison, tmp_path):
     text = (ROOT / "docs/outputs.md").read_text(encoding="utf-8")
-    embedded = re.search(r"<!-- importance:start -->\n(.*)\n<!-- importance:end -->", text, re.S).group(1)
+    embedded = re.search(r"<!-- importance:start -->\n(.*)\n<!-- importance:end -->", text, re.DOTALL).group(1)
     assert embedded == importance_markdown()
 
     def defined(column: str) -> bool:
-        return bool(re.search(rf"^\| ([^|]*[ ,])?{re.escape(column)}([ ,][^|]*)? \|", text, re.M))
+        return bool(re.search(rf"^\| ([^|]*[ ,])?{re.escape(column)}([ ,][^|]*)? \|", text, re.MULTILINE))
     folder = band_comparison.save(tmp_path / "cmp", charts=False)
     columns = [*pd.read_csv(folder / "comparison.csv").columns, *pd.read_csv(folder / "equity.csv").columns,
                "target", "label", "source", "published", "simulated_median", "simulated_low", "simulated_high",

@@ -25,7 +25,13 @@ from sim.report.charts import (
     spread_words,
     start_up,
 )
-from sim.results.outcomes import GROUPS, MEASURES, find_outcome, format_value, with_derived
+from sim.results.outcomes import (
+    GROUPS,
+    MEASURES,
+    find_outcome,
+    format_value,
+    with_derived,
+)
 from sim.scenario.loading import timeline
 
 AXES = {"share": "{} (%)", "practices": "{} (practices)", "organisations": "{} (organisations)",
