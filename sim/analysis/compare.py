@@ -177,8 +177,11 @@ class Comparison:
         table = self.summary()
         table = table[table["headline"]]
         year = max(self.years)
+        spread = "90% interval" if self.replications >= 3 else "5th-95th percentile"
         lines = [f"Compared with {self.labels[0]} at year {year} ({self.years[year]}); {self.replications} "
-                 f"replication(s), seed {self.seed}; median [90% interval] of the paired difference, and verdict:"]
+                 f"replication(s), seed {self.seed}; median [{spread}] of the paired difference, and verdict:"]
+        if self.baseline.overrides:
+            lines.append(f"Every scenario with --set {', '.join(self.baseline.overrides)}")
         for name in self.labels[1:]:
             lines.append(f"  {name}")
             for _, row in table[table["scenario"] == name].iterrows():

@@ -23,7 +23,7 @@ from sim.report.findings import (
 )
 from sim.report.policies import changed_settings, flatten, plain_change
 from sim.results.folder import atomic_file
-from sim.results.outcomes import YEARS, find_outcome, outcome_table, year_months
+from sim.results.outcomes import YEARS, find_outcome, outcome_table, start_up_months, year_months
 from sim.scenario.errors import InputError
 
 LIMITS = [
@@ -161,7 +161,7 @@ def policies(entries: list[dict], titles: dict[str, str] | None = None) -> list[
     found = []
     for number, entry in enumerate(entries):
         scenario = entry["scenario"]
-        role = "baseline" if number == 0 else "policy"
+        role = "scenario" if len(entries) == 1 else ("baseline" if number == 0 else "policy")
         description = " ".join((scenario.get("description") or "").split()) + _overrides(entry)
         changes = [] if number == 0 else [plain_change(*c) for c in changed_settings(base["scenario"], scenario)]
         title = _title(entry) if titles is None else titles[entry["label"]].removesuffix(f" ({entry['label']})")
@@ -250,7 +250,8 @@ def gather(folder: str | Path) -> Briefing:
         title=f"Briefing: {_title(entry)}",
         subtitle=f"Scenario {name}: {replications} replication(s), seed {manifest['seed']}.{_overrides(entry)}",
         numbers=_numbers(replications), policies=policies([entry]), warnings=_warnings(replications, comparison=False),
-        findings=run_findings(table, name, replications), tables=[years_table(table, name, replications)],
+        findings=run_findings(table, name, replications, start_up_months(manifest["scenario"])),
+        tables=[years_table(table, name, replications)],
         charts=_charts(folder, list(CHARTS)),
         assumptions=assumptions_table({name: manifest["scenario"]}), provenance=provenance_table(manifest))
 

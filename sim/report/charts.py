@@ -191,7 +191,7 @@ def _band_words(results) -> str:
 def _deduplicated_legend(ax, **options) -> None:
     handles, labels = ax.get_legend_handles_labels()
     unique = dict(zip(labels, handles))
-    ax.legend(unique.values(), unique.keys(), frameon=False, **{"fontsize": 10, **options})
+    ax.legend(unique.values(), unique.keys(), **{"fontsize": 10, "frameon": False, **options})
 
 
 def size_histogram(ax, networks: pd.DataFrame, replications: int, bands: dict, kinds: list[str],
@@ -298,7 +298,7 @@ def sustainability(results):
     axes[2].set_xlabel("Month")
     for ax in axes:
         _policy_marks(ax, results)
-        _deduplicated_legend(ax, loc="best", fontsize=9)
+        _deduplicated_legend(ax, loc="best", fontsize=9, frameon=True, framealpha=0.85, edgecolor="none")
     _note(fig, results, _band_words(results) + (PUBLISHED_NOTE if shown else ""))
     return fig
 

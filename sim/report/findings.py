@@ -38,7 +38,7 @@ def interval_name(replications: int) -> str:
 
 def _figure(unit: str, values, replications: int, difference: bool = False, important: float = 0.0) -> str:
     """A median with its interval in words, or the median alone for a single replication."""
-    if replications == 1:
+    if replications == 1 or pd.isna(values[0]):
         return format_value(unit, values[0], difference)
     text = format_interval(unit, *values, difference=difference, important=important)
     return text.replace("90% interval", interval_name(replications))
@@ -100,15 +100,17 @@ def comparison_findings(table: pd.DataFrame, baseline: str, titles: dict[str, st
     return findings
 
 
-def run_findings(table: pd.DataFrame, name: str, replications: int) -> list[str]:
-    """Plain-words findings of one run: each outcome at year 1 and at the last whole year."""
+def run_findings(table: pd.DataFrame, name: str, replications: int, start_up: int = 0) -> list[str]:
+    """Plain-words findings of one run: each outcome at year 1 and at the last whole year (year 1
+    marked as the start-up year when the run draws its own population)."""
     first, last = int(table["year"].min()), int(table["year"].max())
+    settling = ", the start-up year" if 12 * first <= start_up else ""
     findings = []
     for column, rows in table.groupby("outcome", sort=False):
         rows = rows.set_index("year")
         start, end, unit = rows.loc[first], rows.loc[last], rows["unit"].iloc[0]
         findings.append(f"{start['label']}: {_figure(unit, start[QUANTILES].tolist(), replications)} at year {first} "
-                        f"({start['month']}), {_figure(unit, end[QUANTILES].tolist(), replications)} at year {last} "
+                        f"({start['month']}{settling}), {_figure(unit, end[QUANTILES].tolist(), replications)} at year {last} "
                         f"({end['month']}) under {name}.")
     return findings
 

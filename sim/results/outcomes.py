@@ -28,6 +28,7 @@ class Outcome:
     why: str
 
 
+ONE_POINT_OF_PRACTICES = "1 percentage point, about 64 of 6,400 practices"
 # The outcomes every comparison and run reports, whatever the policy.
 CORE = [
     Outcome("practices", "Practices open", "practices", 40,
@@ -38,8 +39,7 @@ CORE = [
             "about 300 full-time GPs for England's 62 million patients, half a year's fall in 2015-2022 (0.53 to 0.45)"),
     Outcome("continuity", "Continuity (usual-GP share)", "share", 0.01,
             "1 percentage point of consultations with the usual GP, about half a year's fall in the simulated 2013-2021"),
-    Outcome("practices_in_deficit", "Practices in deficit (share)", "share", 0.01,
-            "1 percentage point, about 64 of 6,400 practices"),
+    Outcome("practices_in_deficit", "Practices in deficit (share)", "share", 0.01, ONE_POINT_OF_PRACTICES),
     Outcome("closures_12m", "Practices closed or merged, last 12 months", "practices", 10,
             "under a tenth of the 160 practices a year England lost in 2013-2023"),
     Outcome("incentive_spend_12m_gbp", "Incentive spend, last 12 months", "GBP", 10e6,
@@ -47,8 +47,7 @@ CORE = [
 ]
 # Shown when a comparison changes the networks or their payments (and always for a single run).
 NETWORKS = [
-    Outcome("network_coverage_practices", "Practices in any organisation (share)", "share", 0.01,
-            "1 percentage point, about 64 of 6,400 practices"),
+    Outcome("network_coverage_practices", "Practices in any organisation (share)", "share", 0.01, ONE_POINT_OF_PRACTICES),
     Outcome("networks", "Organisations (all kinds)", "organisations", 20,
             "about 1% of the 1,600 organisations of all kinds in the simulated April 2024"),
 ]
@@ -66,8 +65,7 @@ def network_outcomes(kind: str) -> list[Outcome]:
     """The outcomes of an organisation kind paid under a size band (the PCNs)."""
     name = kind.upper() if len(kind) <= 4 else kind
     return [
-        Outcome(f"paid_coverage_{kind}", f"Practices in a paid {name} (share)", "share", 0.01,
-                "1 percentage point, about 64 of 6,400 practices"),
+        Outcome(f"paid_coverage_{kind}", f"Practices in a paid {name} (share)", "share", 0.01, ONE_POINT_OF_PRACTICES),
         Outcome(f"networks_{kind}", f"Number of {name}s", "organisations", 20, "about 1.5% of the 1,250 PCNs"),
         Outcome(f"in_band_{kind}", f"{name}s within the paid band (share)", "share", 0.02,
                 "2 percentage points, about 25 of 1,250 PCNs"),
@@ -204,6 +202,8 @@ def format_interval(unit: str, median: float, low: float, high: float, differenc
                     brackets: bool = False, important: float = 0.0) -> str:
     """'median (90% interval low to high)' or 'median [low to high]'; differences at the precision
     that shows the sign of each end that matters (see difference_digits)."""
+    if pd.isna(median):
+        return "n/a"  # no organisations of that kind, say
     extra = difference_digits(unit, low, high, important) if difference else 0
     m, lo, hi = (format_value(unit, v, difference, extra) for v in (median, low, high))
     return f"{m} [{lo} to {hi}]" if brackets else f"{m} (90% interval {lo} to {hi})"
