@@ -32,6 +32,7 @@ from sim.results.outcomes import (
     aligned,
     equity_measures,
     format_interval,
+    format_value,
     group_masks,
     median_and_interval,
     outcome_table,
@@ -187,6 +188,8 @@ class Comparison:
             for _, row in table[table["scenario"] == name].iterrows():
                 change = format_interval(row["unit"], *row[["difference_median", "difference_low", "difference_high"]],
                                          difference=True, brackets=True, important=row["smallest_important_difference"])
+                if self.replications == 1:  # one replication has no interval to show
+                    change = format_value(row["unit"], row["difference_median"], True)
                 lines.append(f"    {row['label']:46s} {change:>34s}  {row['verdict']}")
         if self.replications < 3:
             lines.append(f"No verdicts: {self.replications} replication(s) give no interval to judge a difference by; "

@@ -222,7 +222,7 @@ def size_histogram(ax, networks: pd.DataFrame, replications: int, bands: dict, k
         ax.hist(sizes, bins=bins, weights=np.full(len(sizes), 1.0 / max(replications, 1)), histtype="step", lw=2.0,
                 color=colour, label=f"{kind} ({len(sizes) / max(replications, 1):,.0f} per run)")
     ax.set_xlim(0, top + step)
-    ticks = [t for t in ax.get_xticks() if 0 <= t < top - step] + [top]
+    ticks = [t for t in ax.get_xticks() if 0 <= t < 0.92 * top] + [top]  # room for the last bar's label
     ax.set_xticks(ticks, [f"{t / 1000:,.0f}k" for t in ticks[:-1]] + [f"≥{top / 1000:,.0f}k"])
     return top
 

@@ -237,7 +237,8 @@ def equity(comparison):
                        label=f"the group: median, {spread_words(comparison.replications)}"),
                 Line2D([], [], color="#000000", marker="D", mfc="white", ls="none", label="the rest: median")]
     # Below the panels, above the source note, where it hides no data.
-    fig.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.01, 0.06), ncol=2, frameon=False, fontsize=10)
+    fig.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.01, 0.8 / fig.get_figheight()), ncol=2,
+               frameon=False, fontsize=10)
     _note(fig, comparison, f"Dots: median for the group with its {spread_words(comparison.replications)}; hollow "
                            f"diamonds: median for all other practices. The gap and its interval are in equity.csv and "
                            f"the briefing. Deprived: top fifth by deprivation; isolated: top tenth by distance to "
@@ -255,5 +256,5 @@ def comparison_charts(comparison, directory: str | Path | None = None) -> dict:
     rows = -(-len(columns) // COLUMNS)
     feet = {name: 0.12 if name.startswith("outcome_") else 0.08 for name in figures}
     # The difference chart's legend and note take about 1.2 inches, whatever its height.
-    feet |= {"equity": 0.16, "difference": 1.25 / (1.6 + 2.8 * rows), "network_sizes": 0.1}
+    feet |= {"equity": 0.19, "difference": 1.25 / (1.6 + 2.8 * rows), "network_sizes": 0.1}
     return finish(figures, directory, foot=feet)

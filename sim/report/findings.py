@@ -36,6 +36,19 @@ def interval_name(replications: int) -> str:
     return "90% interval" if replications >= MIN_REPLICATIONS else f"5th-95th percentile of {replications} replication(s)"
 
 
+def _spread(replications: int) -> str:
+    """How a table's figures are summarised, for its caption."""
+    if replications == 1:
+        return "the single replication's figure (no interval, no verdict)"
+    words = f"median [{interval_name(replications)}] across replications"
+    return words if replications >= MIN_REPLICATIONS else words + " (too few for a verdict)"
+
+
+def _judged(verdict: str, replications: int) -> str:
+    """A verdict as a table shows it: left out when every one would be 'too few replications'."""
+    return f" {verdict}" if replications >= MIN_REPLICATIONS else ""
+
+
 def _figure(unit: str, values, replications: int, difference: bool = False, important: float = 0.0) -> str:
     """A median with its interval in words, or the median alone for a single replication."""
     if replications == 1 or pd.isna(values[0]):
@@ -115,7 +128,10 @@ def run_findings(table: pd.DataFrame, name: str, replications: int, start_up: in
     return findings
 
 
-def _bracketed(unit: str, values, difference: bool = False, important: float = 0.0) -> str:
+def _bracketed(unit: str, values, difference: bool = False, important: float = 0.0, replications: int = 3) -> str:
+    """'median [low to high]', or the median alone for a single replication."""
+    if replications == 1:
+        return format_value(unit, values.iloc[0] if hasattr(values, "iloc") else values[0], difference)
     return format_interval(unit, *values, difference=difference, brackets=True, important=important)
 
 
@@ -129,16 +145,16 @@ def years_table(table: pd.DataFrame, baseline: str, replications: int) -> Table:
     rows = []
     for (_, year), group in table.groupby(["outcome", "year"], sort=False):
         by, unit = group.set_index("scenario"), group["unit"].iloc[0]
-        cells = [_bracketed(unit, by.loc[s, QUANTILES]) for s in scenarios]
-        cells += [f"{_bracketed(unit, by.loc[s, DIFFERENCE], True, by.loc[s, 'smallest_important_difference'])} "
-                  f"{by.loc[s, 'verdict']}" for s in others]
+        cells = [_bracketed(unit, by.loc[s, QUANTILES], replications=replications) for s in scenarios]
+        cells += [f"{_bracketed(unit, by.loc[s, DIFFERENCE], True, by.loc[s, 'smallest_important_difference'], replications)}"
+                  f"{_judged(by.loc[s, 'verdict'], replications)}" for s in others]
         rows.append([group["label"].iloc[0], str(year)] + cells)
     years = sorted(table["year"].unique())
-    caption = (f"Outcomes at the end of years {', '.join(map(str, years[:-1]))} and {years[-1]}: median "
-               f"[{interval_name(replications)}] across replications" if len(years) > 1 else
-               f"Outcomes at the end of year {years[0]}: median [{interval_name(replications)}] across replications")
+    when = f"years {', '.join(map(str, years[:-1]))} and {years[-1]}" if len(years) > 1 else f"year {years[0]}"
+    caption = f"Outcomes at the end of {when}: {_spread(replications)}"
     if others:
-        caption += "; differences are paired by replication, then given their verdict"
+        caption += "; differences are paired by replication" + (", then given their verdict"
+                                                               if replications >= MIN_REPLICATIONS else "")
     return Table(caption, header, rows, labels=2)
 
 
@@ -168,15 +184,15 @@ def equity_table(equity: pd.DataFrame, baseline: str, replications: int) -> Tabl
                 row = last.loc[(s, group, measure)]
                 important = row["smallest_important_difference"]
                 text = (f"{format_value('share', row['group_median'])} vs {format_value('share', row['rest_median'])}; "
-                        f"gap {_bracketed('share', row[['gap_median', 'gap_low', 'gap_high']], True, important)} "
-                        f"{row['gap_verdict']}")
+                        f"gap {_bracketed('share', row[['gap_median', 'gap_low', 'gap_high']], True, important, replications)}"
+                        f"{_judged(row['gap_verdict'], replications)}")
                 if s != baseline:
                     change = _bracketed("share", row[["gap_change_median", "gap_change_low", "gap_change_high"]], True,
-                                        important)
-                    text += f"; gap change {change} {row['gap_change_verdict']}"
+                                        important, replications)
+                    text += f"; gap change {change}{_judged(row['gap_change_verdict'], replications)}"
                 cells.append(text)
             rows.append([GROUPS[group], MEASURES[measure]] + cells)
-    return Table(f"Equity at year {year}: the group's median vs all other practices' median; gap: the group minus "
-                 f"the rest within each replication, median [{interval_name(replications)}] and verdict (not the "
-                 f"difference of the two medians); gap change: a scenario's gap minus {baseline}'s, paired by "
-                 f"replication", ["Group", "Measure"] + scenarios, rows, labels=2)
+    return Table(f"Equity at year {year}: the group vs all other practices; gap: the group minus the rest within "
+                 f"each replication, {_spread(replications)} (not the difference of the two figures beside it); gap "
+                 f"change: a scenario's gap minus {baseline}'s, paired by replication", ["Group", "Measure"] + scenarios,
+                 rows, labels=2)
