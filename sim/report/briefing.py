@@ -23,7 +23,13 @@ from sim.report.findings import (
 )
 from sim.report.policies import changed_settings, flatten, plain_change
 from sim.results.folder import atomic_file
-from sim.results.outcomes import YEARS, find_outcome, outcome_table, start_up_months, year_months
+from sim.results.outcomes import (
+    YEARS,
+    find_outcome,
+    outcome_table,
+    start_up_months,
+    year_months,
+)
 from sim.scenario.errors import InputError
 
 LIMITS = [
