@@ -69,6 +69,11 @@ SLOW = {
                       "test_the_worked_sobol_example_in_the_docs_runs", "test_a_worker_keeps_no_model_between_runs"},
     "test_validation.py": {"test_calibration_is_reproducible_and_finds_the_truth",
                            "test_validate_command_exit_status_and_files"},
+    "test_verdicts.py": {"single_replication", "titled_comparison", "band_comparison",
+                         "test_a_copied_scenario_that_keeps_another_files_name_is_warned_about",
+                         "test_run_headline_lists_set_changes_beside_the_title", "test_run_charts_keep_one_unit_an_axis",
+                         "test_history_charts_overlay_what_happened",
+                         "test_rerun_of_a_comparison_folder_says_it_reruns_run_folders"},
 }
 
 

@@ -42,7 +42,7 @@ def test_run_writes_the_contracted_files(run_folder):
     names = {p.name for p in out.iterdir()}
     assert {"timeseries.csv", "networks.csv", "practices.parquet", "manifest.json", "charts"} <= names
     assert {f"{c}.png" for c in ("coverage", "network_sizes", "continuity", "workforce", "sustainability")} <= {p.name for p in (out / "charts").iterdir()}
-    assert "Practices in a network" in done.stdout and "Results written to" in done.stdout
+    assert "Practices in a paid PCN (share)" in done.stdout and "Results written to" in done.stdout
 
 
 def test_timeseries_columns_and_ranges(run_folder):

@@ -11,7 +11,7 @@ import yaml
 
 import sim
 from sim.app.cli import main
-from sim.results.run import HEADLINE
+from sim.results.outcomes import outcomes_for, verdict
 
 from .briefing_data import NO_CONTRACT, comparison_folder, gpsim
 from .conftest import small, small_data
@@ -22,14 +22,22 @@ DIFFERENCES = ["difference_median", "difference_low", "difference_high"]
 def test_comparing_a_scenario_with_itself_gives_exactly_zero_difference():
     comparison = sim.compare([small(), small()], replications=3)
     table = comparison.to_df()
-    assert len(table) == len(HEADLINE) * 2 * 2  # outcomes x years 1 and 3 x scenarios
+    assert len(table) == len(outcomes_for(comparison.baseline.timeseries)) * 2 * 2  # outcomes x years 1 and 3 x scenarios
     assert (table[DIFFERENCES] == 0.0).all().all()
-    for column, _, _ in HEADLINE:
+    # Year 1 is the drawn population's start-up year; every later verdict is 'no clear difference'.
+    assert set(table.loc[table["year"] == 1, "verdict"]) == {"start-up year"}
+    assert set(table.loc[table["year"] == 3, "verdict"]) == {"no clear difference"}
+    # Nothing differs, so only the core outcomes are headlines.
+    assert comparison.changed() == []
+    assert set(table.loc[table["headline"], "outcome"]) == {o.column for o in outcomes_for(comparison.baseline.timeseries, [])}
+    for column in table["outcome"].unique():
         assert (comparison.difference(column, 1).to_numpy() == 0.0).all()
     equity = comparison.to_df("equity")
     first, second = (equity[equity["scenario"] == s].drop(columns="scenario").reset_index(drop=True)
                      for s in comparison.labels)
     pd.testing.assert_frame_equal(first, second)
+    assert (equity[["gap_change_median", "gap_change_low", "gap_change_high"]] == 0.0).all().all()
+    assert set(equity.loc[equity["year"] == 3, "gap_change_verdict"]) == {"no clear difference"}
     assert comparison.labels == ["small", "small (2)"]
 
 
@@ -53,7 +61,8 @@ def test_every_chart_has_a_title_and_labelled_axes():
     comparison = sim.compare([small(months=30), small(months=30, **NO_CONTRACT)], replications=2)
     figures = comparison.plot()
     assert {"difference", "network_sizes", "equity"} <= set(figures)
-    assert {f"outcome_{c}" for c, _, _ in HEADLINE} <= set(figures)
+    assert {f"outcome_{c}" for c in comparison.headline_outcomes()} <= set(figures)
+    assert "outcome_paid_coverage_pcn" in figures, "removing the PCNs changes organisations: PCN outcomes are headlines"
     for name, figure in figures.items():
         title = figure._suptitle.get_text() if figure._suptitle else figure.axes[0].get_title(loc="left")
         assert title, name
@@ -69,14 +78,24 @@ def test_compare_command_writes_the_folder_contract():
     folder = comparison_folder()
     assert {"comparison.csv", "equity.csv", "timeseries.csv", "networks.csv", "manifest.json", "charts"} <= {p.name for p in folder.iterdir()}
     charts = {p.name for p in (folder / "charts").iterdir()}
-    for name in ["difference", "network_sizes", "equity"] + [f"outcome_{c}" for c, _, _ in HEADLINE]:
-        assert {f"{name}.png", f"{name}.svg"} <= charts
     table = pd.read_csv(folder / "comparison.csv")
+    headline = table.loc[table["headline"], "outcome"].unique()
+    for name in ["difference", "network_sizes", "equity"] + [f"outcome_{c}" for c in headline]:
+        assert {f"{name}.png", f"{name}.svg"} <= charts
     assert list(table.columns) == ["outcome", "label", "unit", "year", "month", "scenario", "median", "low", "high",
-                                   *DIFFERENCES]
+                                   *DIFFERENCES, "smallest_important_difference", "verdict", "headline"]
+    # Every verdict follows the rule from its own interval and smallest important difference.
+    judged = table[table["year"] == 3]
+    assert judged.apply(lambda r: verdict(r["difference_low"], r["difference_high"], r["smallest_important_difference"], 3),
+                        axis=1).tolist() == judged["verdict"].tolist()
     assert set(table["year"]) == {1, 3} and set(table["scenario"]) == {"small", "no_contract"}
     assert (table.loc[table["scenario"] == "small", DIFFERENCES] == 0).all().all()
-    assert (table["low"] <= table["median"]).all() and (table["median"] <= table["high"]).all()
+    # Only the sizes of PCNs are empty, where there are none (before they open, or without them).
+    empty = table[table["median"].isna()]
+    assert set(empty["outcome"]) == {"in_band_pcn", "median_patients_pcn"}
+    assert set(empty.loc[empty["year"] == 3, "scenario"]) == {"no_contract"}
+    full = table.dropna(subset=["median"])
+    assert (full["low"] <= full["median"]).all() and (full["median"] <= full["high"]).all()
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["kind"] == "comparison" and manifest["seed"] == 7 and manifest["replications"] == 3
     assert [len(s["scenario_sha256"]) for s in manifest["scenarios"]] == [64, 64]

@@ -11,10 +11,9 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.analysis.compare import format_value
 from sim.app.cli import main
 from sim.report.briefing import write_report
-from sim.results.run import HEADLINE
+from sim.results.outcomes import format_interval, format_value
 
 from .briefing_data import comparison_folder, gpsim
 from .conftest import small
@@ -35,29 +34,39 @@ def html_briefing():
 
 def test_html_is_self_contained_with_every_chart(html_briefing):
     charts = sorted((comparison_folder() / "charts").glob("*.png"))
-    assert len(charts) == 13
+    headline = pd.read_csv(comparison_folder() / "comparison.csv").query("headline")["outcome"].nunique()
+    assert len(charts) == headline + 3  # one per headline outcome, the difference, network sizes and equity
     assert html_briefing.count('src="data:image/png;base64,') == len(charts)
     assert not re.search(r'(src|href)="(?!data:)', html_briefing), "nothing loaded from elsewhere"
-    for heading in ("Headline findings", "Charts", "Scenario assumptions", "What the model cannot say", "Provenance"):
+    for heading in ("Policies compared", "Headline findings", "Charts", "Scenario assumptions", "What the model cannot say",
+                    "Provenance"):
         assert f"<h2>{heading}</h2>" in html_briefing
 
 
-def test_findings_quote_comparison_csv(html_briefing):
+def test_findings_quote_comparison_csv_with_its_verdicts(html_briefing):
     text = _text(html_briefing)
     table = pd.read_csv(comparison_folder() / "comparison.csv")
-    last = table[(table["year"] == 3) & (table["scenario"] == "no_contract")].set_index("outcome")
-    for column, label, _ in HEADLINE:
-        row = last.loc[column]
-        numbers = (f"paired difference {format_value(column, row['difference_median'], True)} (90% interval "
-                   f"{format_value(column, row['difference_low'], True)} to {format_value(column, row['difference_high'], True)})")
-        assert f"{label}: {format_value(column, row['median'])} (90% interval" in text
-        assert numbers in text, column
-    # Checked by hand as well: coverage is a share, quoted in percentage points and called lower.
-    coverage = last.loc["network_coverage_practices"]
-    assert f"paired difference {coverage['difference_median'] * 100:.1f} pp" in text
+    last = table[(table["year"] == 3) & (table["scenario"] == "no_contract") & table["headline"]].set_index("outcome")
+    base = table[(table["year"] == 3) & (table["scenario"] == "small")].set_index("outcome")
     findings = [unescape(item) for item in re.findall(r"<li>(.*?)</li>", html_briefing)]
-    assert next(f for f in findings if f.startswith("Practices in a network")).endswith(": lower.")
-    assert "By year 3 (2020-03), no_contract differs clearly from small in" in text
+    for column, row in last.iterrows():
+        ours = format_interval(row["unit"], row["median"], row["low"], row["high"])
+        theirs = format_interval(row["unit"], *base.loc[column, ["median", "low", "high"]])
+        change = format_interval(row["unit"], row["difference_median"], row["difference_low"], row["difference_high"],
+                                 difference=True, important=row["smallest_important_difference"])
+        sentence = f"{row['label']}: {ours} under no_contract against {theirs} under small; paired difference {change}: "
+        found = [f for f in findings if f.startswith(sentence)]
+        assert len(found) == 1, column
+        assert found[0][len(sentence):].startswith(row["verdict"]), column
+    # Checked by hand as well: without the contract no practice is in a paid PCN, a share quoted in
+    # percentage points and called lower.
+    paid = last.loc["paid_coverage_pcn"]
+    assert paid["verdict"] == "lower" and paid["median"] == 0.0
+    assert f"paired difference {paid['difference_median'] * 100:.1f} pp" in text
+    counts = last["verdict"].value_counts()
+    assert (f"By year 3 (2020-03), no_contract against small: higher in {counts.get('higher', 0)} and lower in "
+            f"{counts.get('lower', 0)} of {len(last)} headline outcomes") in text
+    assert "differs clearly" not in text
 
 
 def test_assumptions_and_provenance(html_briefing):
@@ -78,7 +87,7 @@ def test_pdf_is_a4_and_quotes_the_same_numbers(tmp_path):
     if shutil.which("pdftotext"):
         text = " ".join(subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout.split())
         row = pd.read_csv(folder / "comparison.csv").query("year == 3 and scenario == 'no_contract' and outcome == 'continuity'").iloc[0]
-        assert f"paired difference {format_value('continuity', row['difference_median'], True)}" in text
+        assert f"paired difference {format_value('share', row['difference_median'], True)}" in text
         assert "What the model cannot say" in text and "Provenance" in text
 
 
@@ -88,9 +97,12 @@ def test_briefing_of_a_single_run(tmp_path):
     text = _text(path.read_text(encoding="utf-8"))
     series = pd.read_csv(folder / "timeseries.csv")
     practices = series.loc[series["month"] == "2018-03", "practices"]
-    assert f"Practices open: {format_value('practices', practices.median())} (90% interval " \
+    # Two replications give no 90% interval: the briefing says what their spread is instead.
+    assert f"Practices open: {format_value('practices', practices.median())} (5th-95th percentile of 2 replication(s) " \
            f"{format_value('practices', practices.quantile(0.05))} to {format_value('practices', practices.quantile(0.95))}) at year 1" in text
     assert "Briefing: small" in text and "What the model cannot say" in text
+    assert "90% interval" not in text.replace("The 90% intervals show", "")
+    assert "Only 2 replication(s)" in text
 
 
 @pytest.mark.parametrize("make, expected", [

@@ -16,6 +16,7 @@ import pandas as pd
 
 from sim.report.comparison_charts import comparison_charts
 from sim.report.notebook import drawn, html_table
+from sim.report.policies import changed_settings
 from sim.results.folder import (
     FLOAT_FORMAT,
     atomic_folder,
@@ -26,13 +27,20 @@ from sim.results.folder import (
 )
 from sim.results.outcomes import (
     GROUPS,
+    MEASURE_IMPORTANT,
     MEASURES,
     YEARS,
+    aligned,
     equity_measures,
+    format_interval,
     format_value,
     group_masks,
     median_and_interval,
     outcome_table,
+    outcomes_for,
+    paired_difference,
+    start_up_months,
+    verdict,
     year_months,
 )
 from sim.results.run import Results, run
@@ -68,6 +76,18 @@ class Comparison:
         return self.runs[0]
 
     @property
+    def titles(self) -> list[str]:
+        """Each scenario's title (its name when it has none), baseline first; where scenarios
+        share a title, followed by their labels."""
+        titles = [r.scenario.title or r.scenario.name for r in self.runs]
+        return [f"{t} ({label})" if titles.count(t) > 1 else t for t, label in zip(titles, self.labels)]
+
+    def headline_outcomes(self) -> list[str]:
+        """The columns of this comparison's headline outcomes: the core set and those the changed
+        settings concern."""
+        return [o.column for o in outcomes_for(self.baseline.timeseries, self.changed())]
+
+    @property
     def seed(self) -> int:
         """The root seed every scenario ran with."""
         return self.baseline.seed
@@ -77,40 +97,64 @@ class Comparison:
         """Replications per scenario."""
         return self.baseline.replications
 
+    def changed(self) -> list[str]:
+        """Dotted keys of the settings on which any scenario differs from the baseline (a dated
+        change's setting as 'key from YYYY-MM')."""
+        base = self.baseline.scenario.model_dump(mode="json")
+        return list(dict.fromkeys(key for r in self.runs[1:]
+                                  for key, _, _ in changed_settings(base, r.scenario.model_dump(mode="json"))))
+
     def table(self) -> pd.DataFrame:
-        """Each headline outcome at each compared year: median and 90% interval per scenario,
-        and the paired difference from the baseline with its interval."""
-        return outcome_table({name: r.timeseries for name, r in zip(self.labels, self.runs)}, self.years)
+        """Every outcome at each compared year: median and 90% interval per scenario, the paired
+        difference from the baseline with its interval and verdict, and whether it is a headline
+        outcome of this comparison (chosen from the settings that differ)."""
+        return outcome_table({name: r.timeseries for name, r in zip(self.labels, self.runs)}, self.years,
+                             self.changed(), start_up_months(self.baseline.scenario))
 
     def equity(self) -> pd.DataFrame:
         """Equity measures for each group against the rest of practices, at each compared year
-        with a practice snapshot: median and 90% interval across replications, and the gap."""
-        rows = []
-        for name, results in zip(self.labels, self.runs):
-            snapshots = results.practices
-            for year, month in self.years.items():
-                draws = []
-                for replication, snapshot in snapshots[snapshots["month"] == month].groupby("replication"):
-                    for group, inside in group_masks(snapshot).items():
-                        ours, rest = equity_measures(snapshot[inside]), equity_measures(snapshot[~inside])
-                        for measure in MEASURES:
-                            draws.append((group, measure, ours[measure], rest[measure]))
-                draws = pd.DataFrame(draws, columns=["group", "measure", "group_value", "rest_value"])
-                for (group, measure), values in draws.groupby(["group", "measure"], sort=False):
-                    row = {"scenario": name, "year": year, "month": month, "group": group,
-                           "group_label": GROUPS[group], "measure": measure, "measure_label": MEASURES[measure]}
-                    for prefix, series in (("group", values["group_value"]), ("rest", values["rest_value"]),
-                                           ("gap", values["group_value"] - values["rest_value"])):
-                        row[f"{prefix}_median"], row[f"{prefix}_low"], row[f"{prefix}_high"] = median_and_interval(series)
-                    rows.append(row)
+        with a practice snapshot. The gap is the group's value minus the rest's within each
+        replication; gap_change is a scenario's gap minus the baseline's, paired by replication.
+        Each has its median, 90% interval and verdict."""
+        draws = pd.concat([self._equity_draws(name, results) for name, results in zip(self.labels, self.runs)],
+                          ignore_index=True)
+        draws["gap"] = draws["group_value"] - draws["rest_value"]
+        keys = ["year", "group", "measure"]
+        base = draws[draws["scenario"] == self.labels[0]].set_index([*keys, "replication"])["gap"]
+        draws["gap_change"] = draws["gap"].to_numpy() - base.reindex(
+            pd.MultiIndex.from_frame(draws[[*keys, "replication"]])).to_numpy()
+        rows, start_up = [], start_up_months(self.baseline.scenario)
+        for (name, year, group, measure), values in draws.groupby(["scenario", *keys], sort=False):
+            row = {"scenario": name, "year": year, "month": self.years[year], "group": group,
+                   "group_label": GROUPS[group], "measure": measure, "measure_label": MEASURES[measure]}
+            for prefix in ("group", "rest", "gap", "gap_change"):
+                series = values[prefix if prefix in ("gap", "gap_change") else f"{prefix}_value"]
+                row[f"{prefix}_median"], row[f"{prefix}_low"], row[f"{prefix}_high"] = median_and_interval(series)
+            row["smallest_important_difference"] = MEASURE_IMPORTANT[measure]
+            for prefix in ("gap", "gap_change"):
+                row[f"{prefix}_verdict"] = "start-up year" if 12 * year <= start_up else verdict(
+                    row[f"{prefix}_low"], row[f"{prefix}_high"], MEASURE_IMPORTANT[measure], self.replications)
+            rows.append(row)
         return pd.DataFrame(rows)
+
+    def _equity_draws(self, name: str, results: Results) -> pd.DataFrame:
+        """One row per year, replication, group and measure: the group's value and the rest's."""
+        snapshots, draws = results.practices, []
+        for year, month in self.years.items():
+            for replication, snapshot in snapshots[snapshots["month"] == month].groupby("replication"):
+                for group, inside in group_masks(snapshot).items():
+                    ours, rest = equity_measures(snapshot[inside]), equity_measures(snapshot[~inside])
+                    draws += [(name, year, replication, group, m, ours[m], rest[m]) for m in MEASURES]
+        return pd.DataFrame(draws, columns=["scenario", "year", "replication", "group", "measure", "group_value",
+                                            "rest_value"])
 
     def difference(self, column: str, index: int) -> pd.DataFrame:
         """Paired difference of run `index` from the baseline over the months they share:
         median and 90% interval across replications, by month."""
         def wide(results):
-            return results.timeseries.pivot(index="month", columns="replication", values=column)
-        gap = (wide(self.runs[index]) - wide(self.baseline)).dropna()
+            return aligned(results.timeseries, [column]).pivot(index="month", columns="replication", values=column)
+        ours, base = wide(self.runs[index]), wide(self.baseline)
+        gap = paired_difference(ours, base).dropna(how="all")
         return pd.DataFrame({"median": gap.median(axis=1), "low": gap.quantile(0.05, axis=1),
                              "high": gap.quantile(0.95, axis=1)})
 
@@ -135,15 +179,24 @@ class Comparison:
     def headline(self) -> str:
         """The summary as plain text for the terminal."""
         table = self.summary()
+        table = table[table["headline"]]
         year = max(self.years)
+        spread = "90% interval" if self.replications >= 3 else "5th-95th percentile"
         lines = [f"Compared with {self.labels[0]} at year {year} ({self.years[year]}); {self.replications} "
-                 f"replication(s), seed {self.seed}; median [90% interval] of the paired difference:"]
+                 f"replication(s), seed {self.seed}; median [{spread}] of the paired difference, and verdict:"]
+        if self.baseline.overrides:
+            lines.append(f"Every scenario with --set {', '.join(self.baseline.overrides)}")
         for name in self.labels[1:]:
             lines.append(f"  {name}")
             for _, row in table[table["scenario"] == name].iterrows():
-                lines.append(f"    {row['label']:42s} {format_value(row['outcome'], row['difference_median'], True):>10s} "
-                             f"[{format_value(row['outcome'], row['difference_low'], True)} to "
-                             f"{format_value(row['outcome'], row['difference_high'], True)}]")
+                change = format_interval(row["unit"], *row[["difference_median", "difference_low", "difference_high"]],
+                                         difference=True, brackets=True, important=row["smallest_important_difference"])
+                if self.replications == 1:  # one replication has no interval to show
+                    change = format_value(row["unit"], row["difference_median"], True)
+                lines.append(f"    {row['label']:46s} {change:>34s}  {row['verdict']}")
+        if self.replications < 3:
+            lines.append(f"No verdicts: {self.replications} replication(s) give no interval to judge a difference by; "
+                         "run at least 3 (10 or more for steady intervals).")
         if self.skipped:
             lines.append(f"Years {', '.join(map(str, self.skipped))} skipped: beyond the shortest run.")
         return "\n".join(lines)
@@ -184,23 +237,43 @@ class Comparison:
         scenarios = []
         for name, results in zip(self.labels, self.runs):
             entry = manifest(results)
-            scenarios.append({"label": name, **{key: entry[key] for key in
+            scenarios.append({"label": name, "title": results.scenario.title or results.scenario.name,
+                              **{key: entry[key] for key in
                               ("scenario_file", "scenario_sha256", "overrides", "dropped_changes", "started", "finished",
                                "scenario")}})
         return {"kind": "comparison", "baseline": self.labels[0], "seed": self.seed, "replications": self.replications,
                 "common_random_numbers": f"every scenario runs with the same seed; {STREAMS}",
                 "differences": "paired by replication (scenario r minus baseline r), then median and 5%/95% quantiles",
+                "changed_settings": self.changed(),
                 "years": {str(y): m for y, m in self.years.items()}, "skipped_years": self.skipped,
                 "started": self.started, "finished": self.finished, "seconds": round(self.seconds, 3),
                 "command": command_line(), "scenarios": scenarios}
 
 
-def _labels(scenarios: list[Scenario]) -> list[str]:
+def _labels(runs: list[Results]) -> list[str]:
+    """A distinct label per run: its scenario's name; where names repeat, the file's stem when
+    that tells them apart, else the name numbered."""
+    names = [r.scenario.name for r in runs]
     labels, seen = [], {}
-    for scenario in scenarios:
-        seen[scenario.name] = seen.get(scenario.name, 0) + 1
-        labels.append(scenario.name if seen[scenario.name] == 1 else f"{scenario.name} ({seen[scenario.name]})")
+    for results, name in zip(runs, names):
+        stem = Path(results.source).stem if results.source else None
+        if names.count(name) > 1 and stem and stem not in names and stem not in labels:
+            labels.append(stem)
+            continue
+        seen[name] = seen.get(name, 0) + 1
+        labels.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
     return labels
+
+
+def check_calendars(resolved: list) -> None:
+    """Common random numbers line up by month since the start, so every scenario must start in
+    the baseline's month (InputError naming the first that does not)."""
+    first = resolved[0].scenario
+    for entry in resolved[1:]:
+        if entry.scenario.start != first.start:
+            raise InputError(entry.source or entry.scenario.name, "start",
+                             f"expected the baseline's start month {first.start} so that months line up; "
+                             f"found {entry.scenario.start}")
 
 
 def compare(scenarios, *, replications: int | None = None, seed: int | None = None,
@@ -225,17 +298,12 @@ def compare(scenarios, *, replications: int | None = None, seed: int | None = No
     # Every scenario takes the baseline's seed and replications (common random numbers).
     options = {"seed": first.scenario.seed, "replications": first.scenario.replications}
     resolved = [first] + [resolve(s, overrides, **options) for s in scenarios[1:]]
-    for entry in resolved[1:]:
-        # Common random numbers line up by month since the start, so calendars must match.
-        if entry.scenario.start != first.scenario.start:
-            raise InputError(entry.source or entry.scenario.name, "start",
-                             f"expected the baseline's start month {first.scenario.start} so that months line up; "
-                             f"found {entry.scenario.start}")
+    check_calendars(resolved)
     started, clock = datetime.now(timezone.utc).isoformat(timespec="seconds"), time.perf_counter()
     runs = [run(entry, progress=progress) for entry in resolved]
     shortest = min(runs, key=lambda r: r.scenario.months)
     kept = year_months(shortest.timeseries, years)
-    return Comparison(runs=runs, labels=_labels([r.scenario for r in runs]), years=kept,
+    return Comparison(runs=runs, labels=_labels(runs), years=kept,
                       skipped=[y for y in years if y not in kept], started=started,
                       finished=datetime.now(timezone.utc).isoformat(timespec="seconds"),
                       seconds=time.perf_counter() - clock)

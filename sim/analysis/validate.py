@@ -220,14 +220,21 @@ def validation_chart(results: Results, targets: TargetFile, directory: Path) -> 
     return directory / "validation.png"
 
 
+def _numbers(row) -> dict[str, str]:
+    """A scorecard row's figures as text: whole numbers for counts (a published figure of 10 or
+    more with no fraction), three decimals for shares and rates."""
+    count = float(row["published"]).is_integer() and abs(row["published"]) >= 10
+    return {key: f"{row[key]:,.0f}" if count else f"{row[key]:.3f}"
+            for key in ("published", "simulated_median", "simulated_low", "simulated_high", "tolerance")}
+
+
 def format_scorecard(card: pd.DataFrame) -> str:
     """The scorecard as a plain-text table."""
-    def number(value: float) -> str:
-        return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3f}"
-    lines = [f"{'target':26s} {'published':>12s} {'simulated [90% interval]':>32s} {'tolerance':>10s}  result"]
+    lines = [f"{'target':26s} {'published':>12s} {'simulated [90% interval]':>36s} {'tolerance':>10s}  result"]
     for _, row in card.iterrows():
-        simulated = f"{number(row['simulated_median'])} [{number(row['simulated_low'])}-{number(row['simulated_high'])}]"
-        lines.append(f"{row['target']:26s} {number(row['published']):>12s} {simulated:>32s} {number(row['tolerance']):>10s}  "
+        n = _numbers(row)
+        simulated = f"{n['simulated_median']} [{n['simulated_low']} to {n['simulated_high']}]"
+        lines.append(f"{row['target']:26s} {n['published']:>12s} {simulated:>36s} {n['tolerance']:>10s}  "
                      f"{'pass' if row['pass'] else 'FAIL'}")
     lines.append(f"{int(card['pass'].sum())} of {len(card)} targets within tolerance")
     return "\n".join(lines)
@@ -235,16 +242,15 @@ def format_scorecard(card: pd.DataFrame) -> str:
 
 def markdown_report(card: pd.DataFrame, found: pd.DataFrame, results: Results, targets: TargetFile) -> str:
     """The scorecard and patterns as a Markdown page (docs/validation.md is one of these)."""
-    def number(value: float) -> str:
-        return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3f}"
     lines = ["# Validation against 2013-2023", "",
              f"`gpsim validate --replications {results.replications}` (seed {results.seed}, targets version {targets.version}): "
              f"**{int(card['pass'].sum())} of {len(card)} targets within tolerance.** Simulated values are the median and "
              "90% interval across replications. Tolerances and their reasons are in `sim/data/validation_targets.yaml`.", "",
              "| target | published | simulated (90% interval) | tolerance | result | source |", "|---|---|---|---|---|---|"]
     for _, row in card.iterrows():
-        lines.append(f"| {row['label']} | {number(row['published'])} | {number(row['simulated_median'])} "
-                     f"({number(row['simulated_low'])} to {number(row['simulated_high'])}) | {number(row['tolerance'])} | "
+        n = _numbers(row)
+        lines.append(f"| {row['label']} | {n['published']} | {n['simulated_median']} "
+                     f"({n['simulated_low']} to {n['simulated_high']}) | {n['tolerance']} | "
                      f"{'pass' if row['pass'] else '**fail**'} | {row['source'].removeprefix('evidence: ')} |")
     lines += ["", "## Emergent patterns (not tuned to)", "",
               "| pattern | measure | value | comparison | reproduced |", "|---|---|---|---|---|"]

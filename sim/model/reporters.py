@@ -209,6 +209,27 @@ NATIONAL = [month, practices, patients, mean_list_size, networks, network_covera
             additional_roles_fte, access, incentive_spend_gbp]
 
 
+def _sizes_of_kind(model, kind: int) -> np.ndarray:
+    networks = model.networks
+    return networks.view("patients")[networks.view("active") & (networks.view("kind") == kind)]
+
+
+def median_patients_of_kind(model, kind: int) -> float:
+    """Median registered patients of the active organisations of one kind (empty when there are none)."""
+    sizes = _sizes_of_kind(model, kind)
+    return float(np.median(sizes)) if sizes.size else float("nan")
+
+
+def in_band_of_kind(model, kind: int) -> float:
+    """Share of the active organisations of one kind whose patients lie within that kind's paid
+    band in force (empty when there are none or the kind has no band)."""
+    band = model.in_force.organisation(kind).band
+    sizes = _sizes_of_kind(model, kind)
+    if band is None or sizes.size == 0:
+        return float("nan")
+    return _share(((sizes >= band.min_patients) & (sizes <= band.max_patients)).sum(), sizes.size)
+
+
 def model_reporters(kinds: list[str], only: list[str] | None = None) -> dict:
     """Reporter functions by column name, for mesa.DataCollector (all, or the month and those
     named in `only`)."""
@@ -217,6 +238,8 @@ def model_reporters(kinds: list[str], only: list[str] | None = None) -> dict:
         reporters[f"networks_{name}"] = partial(networks_of_kind, kind=index)
         reporters[f"coverage_{name}"] = partial(coverage_of_kind, kind=index)
         reporters[f"paid_coverage_{name}"] = partial(paid_coverage_of_kind, kind=index)
+        reporters[f"median_patients_{name}"] = partial(median_patients_of_kind, kind=index)
+        reporters[f"in_band_{name}"] = partial(in_band_of_kind, kind=index)
     for group in ROLE_GROUPS:
         reporters[f"roles_{group}_fte"] = partial(roles_group_fte, group=group)
     if only is None:

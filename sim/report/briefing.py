@@ -12,14 +12,22 @@ import pandas as pd
 
 from sim.report import html, pdf
 from sim.report.charts import CHARTS
+from sim.report.findings import (
+    Table,
+    comparison_findings,
+    equity_table,
+    importance_table,
+    interval_name,
+    run_findings,
+    years_table,
+)
+from sim.report.policies import changed_settings, flatten, plain_change
 from sim.results.folder import atomic_file
 from sim.results.outcomes import (
-    GROUPS,
-    HEADLINE,
-    MEASURES,
     YEARS,
-    format_value,
+    find_outcome,
     outcome_table,
+    start_up_months,
     year_months,
 )
 from sim.scenario.errors import InputError
@@ -38,21 +46,10 @@ LIMITS = [
     "With few replications the ends of the intervals are rough; more replications make them steadier.",
 ]
 # Settings every reader wants in the assumptions table, whether or not scenarios differ there.
-QUANTILES = ["median", "low", "high"]
 KEY_SETTINGS = ("start", "months", "seed", "replications", "population.practices", "population.mean_list_size")
 # The policy levers of each organisation kind and of the additional roles scheme.
 POLICY = re.compile(r"^organisations\.[^.]+\.(kind|opens|initial_coverage|band\..*|payments\..*)$"
                     r"|^additional_roles\.(start|employer|reimbursement_rate)$")
-
-
-@dataclass
-class Table:
-    """A captioned table: header and rows of text."""
-
-    caption: str
-    header: list[str]
-    rows: list[list[str]]
-    labels: int = 1  # leading columns that name the row rather than hold results
 
 
 @dataclass
@@ -61,7 +58,10 @@ class Briefing:
 
     Attributes:
         title, subtitle: the heading.
-        findings: plain-words sentences with numbers and intervals.
+        numbers: what the numbers are (medians and which interval).
+        policies: each scenario's heading, description and settings changed from the baseline in words.
+        warnings: what a reader must know before trusting the numbers (too few replications).
+        findings: plain-words sentences with numbers, intervals and verdicts.
         tables: result tables (outcomes by year, equity).
         charts: (caption, PNG path) pairs.
         assumptions: the scenario settings table.
@@ -70,6 +70,9 @@ class Briefing:
 
     title: str
     subtitle: str
+    numbers: str
+    policies: list[tuple[str, str, list[str]]]
+    warnings: list[str]
     findings: list[str]
     tables: list[Table]
     charts: list[tuple[str, Path]]
@@ -78,124 +81,10 @@ class Briefing:
     limits: list[str] = field(default_factory=lambda: list(LIMITS))
 
 
-def _interval(column: str, median: float, low: float, high: float, difference: bool = False) -> str:
-    return (f"{format_value(column, median, difference)} "
-            f"(90% interval {format_value(column, low, difference)} to {format_value(column, high, difference)})")
-
-
-def _bracketed(column: str, values, difference: bool = False) -> str:
-    median, low, high = (format_value(column, v, difference) for v in values)
-    return f"{median} [{low} to {high}]"
-
-
-def _direction(low: float, high: float, median: float) -> str:
-    if low == high == median == 0:
-        return "no difference"
-    if low > 0:
-        return "higher"
-    if high < 0:
-        return "lower"
-    return "no clear difference (the interval includes zero)"
-
-
-def comparison_findings(table: pd.DataFrame, baseline: str) -> list[str]:
-    """Plain-words findings at the last compared year, clear differences first.
-
-    Args:
-        table: comparison.csv as a frame.
-        baseline: the baseline scenario's label.
-    """
-    year = int(table["year"].max())
-    last = table[table["year"] == year]
-    month = last["month"].iloc[0]
-    findings = []
-    for name in [s for s in dict.fromkeys(last["scenario"]) if s != baseline]:
-        clear, unclear = [], []
-        for _, row in last[last["scenario"] == name].iterrows():
-            base = last[(last["scenario"] == baseline) & (last["outcome"] == row["outcome"])].iloc[0]
-            words = _direction(row["difference_low"], row["difference_high"], row["difference_median"])
-            column = row["outcome"]
-            ours, theirs = _interval(column, *row[QUANTILES]), _interval(column, *base[QUANTILES])
-            change = _interval(column, *row[[f"difference_{q}" for q in QUANTILES]], difference=True)
-            sentence = (f"{row['label']}: {ours} under {name} against {theirs} under {baseline}; "
-                        f"paired difference {change}: {words}.")
-            (clear if words in ("higher", "lower") else unclear).append(sentence)
-        findings.append(f"By year {year} ({month}), {name} differs clearly from {baseline} in {len(clear)} of "
-                        f"{len(clear) + len(unclear)} headline outcomes.")
-        findings.extend(clear + unclear)
-    return findings
-
-
-def run_findings(table: pd.DataFrame, name: str) -> list[str]:
-    """Plain-words findings of one run: each outcome at year 1 and at the last whole year."""
-    first, last = int(table["year"].min()), int(table["year"].max())
-    findings = []
-    for column, label, _ in HEADLINE:
-        rows = table[table["outcome"] == column].set_index("year")
-        start, end = rows.loc[first], rows.loc[last]
-        findings.append(f"{label}: {_interval(column, start['median'], start['low'], start['high'])} at year {first} "
-                        f"({start['month']}), {_interval(column, end['median'], end['low'], end['high'])} at year {last} "
-                        f"({end['month']}) under {name}.")
-    return findings
-
-
-def years_table(table: pd.DataFrame, baseline: str) -> Table:
-    """Outcomes by year: median [interval] per scenario and the paired difference from the baseline."""
-    scenarios = list(dict.fromkeys(table["scenario"]))
-    others = [s for s in scenarios if s != baseline]
-    header = ["Outcome", "Year"] + scenarios + [f"{s} minus {baseline}" for s in others]
-    rows = []
-    for (column, year), group in table.groupby(["outcome", "year"], sort=False):
-        by = group.set_index("scenario")
-        cells = [_bracketed(column, by.loc[s, QUANTILES]) for s in scenarios]
-        cells += [_bracketed(column, by.loc[s, [f"difference_{q}" for q in QUANTILES]], True) for s in others]
-        rows.append([group["label"].iloc[0], str(year)] + cells)
-    caption = "Outcomes at the end of years 1, 3, 5 and 10: median [90% interval] across replications"
-    if others:
-        caption += "; differences are paired by replication"
-    return Table(caption, header, rows, labels=2)
-
-
-def equity_table(equity: pd.DataFrame) -> Table:
-    """Each group against the rest at the last compared year, per scenario."""
-    year = int(equity["year"].max())
-    last = equity[equity["year"] == year]
-    scenarios = list(dict.fromkeys(last["scenario"]))
-    rows = []
-    for group in GROUPS:
-        for measure in MEASURES:
-            cells = []
-            for s in scenarios:
-                row = last[(last["scenario"] == s) & (last["group"] == group) & (last["measure"] == measure)].iloc[0]
-                cells.append(f"{format_value(measure, row['group_median'])} vs {format_value(measure, row['rest_median'])} "
-                             f"(gap {format_value(measure, row['gap_median'], True)})")
-            rows.append([GROUPS[group], MEASURES[measure]] + cells)
-    return Table(f"Equity at year {year}: the group against all other practices (medians across replications)",
-                 ["Group", "Measure"] + scenarios, rows, labels=2)
-
-
-def _flatten(data, prefix: str = "") -> dict[str, str]:
-    """Leaf settings of a scenario as 'dotted.key' -> readable text."""
-    if isinstance(data, dict):
-        flat = {}
-        for key, value in data.items():
-            flat.update(_flatten(value, f"{prefix}{key}."))
-        return flat or {prefix[:-1]: "none"}
-    if isinstance(data, list):
-        if all(isinstance(item, dict) for item in data) and data:
-            return {prefix[:-1]: "; ".join(", ".join(f"{k}: {v}" for k, v in _flatten(item).items()) for item in data)}
-        return {prefix[:-1]: ", ".join(map(str, data)) if data else "none"}
-    if data is None:
-        return {prefix[:-1]: "none"}
-    if isinstance(data, (int, float)) and not isinstance(data, bool):
-        return {prefix[:-1]: f"{data:,.0f}" if float(data).is_integer() else f"{data:,}"}
-    return {prefix[:-1]: str(data)}
-
-
 def assumptions_table(scenarios: dict[str, dict]) -> Table:
     """The settings readers need: key ones always, organisations and additional roles, dated
     changes, and anything else on which the scenarios differ."""
-    flat = {name: _flatten(data) for name, data in scenarios.items()}
+    flat = {name: flatten(data) for name, data in scenarios.items()}
     keys = list(dict.fromkeys(k for f in flat.values() for k in f))
     differs = {k for k in keys if len({f.get(k, "not set") for f in flat.values()}) > 1}
     shown = [k for k in keys if k in KEY_SETTINGS or k.startswith("changes") or POLICY.search(k)
@@ -249,6 +138,83 @@ def _read_csv(folder: Path, name: str) -> pd.DataFrame:
     return pd.read_csv(folder / name)
 
 
+def _title(entry: dict) -> str:
+    """A scenario's title (its name when it has none)."""
+    scenario = entry["scenario"]
+    return scenario.get("title") or scenario["name"]
+
+
+def _overrides(entry: dict) -> str:
+    return f" With --set {', '.join(entry['overrides'])}." if entry.get("overrides") else ""
+
+
+def _distinct_titles(entries: list[dict]) -> tuple[dict[str, str], list[str]]:
+    """Each label's title, with the label added where scenarios share a title; and a warning
+    naming the shared titles (a copied scenario that kept its original's title)."""
+    titles = {e["label"]: _title(e) for e in entries}
+    shared = sorted({t for t in titles.values() if list(titles.values()).count(t) > 1})
+    if not shared:
+        return titles, []
+    titles = {label: f"{title} ({label})" if title in shared else title for label, title in titles.items()}
+    return titles, [f"Scenarios share the title '{t}' although they differ (see Policies compared): each should have "
+                    f"its own name and title. They are told apart here by their labels." for t in shared]
+
+
+def policies(entries: list[dict], titles: dict[str, str] | None = None) -> list[tuple[str, str, list[str]]]:
+    """Each scenario's heading (title and label), description and, for all but the baseline,
+    the settings it changes from the baseline in plain words."""
+    base = entries[0]
+    found = []
+    for number, entry in enumerate(entries):
+        scenario = entry["scenario"]
+        role = "scenario" if len(entries) == 1 else ("baseline" if number == 0 else "policy")
+        description = " ".join((scenario.get("description") or "").split()) + _overrides(entry)
+        changes = [] if number == 0 else [plain_change(*c) for c in changed_settings(base["scenario"], scenario)]
+        title = _title(entry) if titles is None else titles[entry["label"]].removesuffix(f" ({entry['label']})")
+        found.append((f"{title} ({role}: {entry['label']})", description.strip(), changes))
+    return found
+
+
+def _warnings(replications: int, comparison: bool = True) -> list[str]:
+    if replications < 3 and comparison:
+        warning = (f"Only {replications} replication(s) per scenario: there is no interval to tell a difference from "
+                   f"chance, so no verdicts are given and the figures are for orientation only. Run at least 3 "
+                   f"replications, and 10 or more for steady intervals.")
+    elif replications < 3:
+        warning = (f"Only {replications} replication(s): the figures show {replications} possible future(s), with no "
+                   f"interval for chance. Run at least 3 replications, and 10 or more for steady intervals.")
+    elif replications < 10:
+        warning = (f"{replications} replications per scenario: the ends of the 90% intervals are rough; 10 or more "
+                   f"make them steadier.")
+    else:
+        return []
+    return [warning]
+
+
+def _numbers(replications: int) -> str:
+    if replications == 1:
+        return "Numbers are those of the single replication."
+    return (f"Numbers are medians across replications with their {interval_name(replications)} (in brackets: "
+            f"[low to high]); differences are paired by replication.")
+
+
+CAPTIONS = {"difference": "paired difference from the baseline, in multiples of the smallest difference that matters",
+            "network_sizes": "size of networks against the paid band",
+            "equity": "small, rural, deprived and isolated practices against the rest",
+            "coverage": "share of practices in a network", "continuity": "continuity of care",
+            "workforce": "GP workforce", "sustainability": "practices open, closing and in deficit"}
+
+
+def _charts(folder: Path, names: list[str]) -> list[tuple[str, Path]]:
+    charts, found = folder / "charts", []
+    for name in names:
+        outcome = find_outcome(name.removeprefix("outcome_"))
+        caption = CAPTIONS.get(name) or (f"{outcome.label} over time" if outcome else name.replace("_", " "))
+        if (charts / f"{name}.png").is_file():
+            found.append((caption, charts / f"{name}.png"))
+    return found
+
+
 def gather(folder: str | Path) -> Briefing:
     """Read a run or comparison folder and decide what the briefing says.
 
@@ -257,21 +223,27 @@ def gather(folder: str | Path) -> Briefing:
     """
     folder = Path(folder)
     manifest = _read_manifest(folder)
-    charts_dir = folder / "charts"
+    replications = int(manifest["replications"])
     if manifest.get("kind") == "comparison":
         table = _read_csv(folder, "comparison.csv")
-        baseline = manifest["baseline"]
-        names = [e["label"] for e in manifest["scenarios"]]
-        order = ["difference"] + [f"outcome_{c}" for c, _, _ in HEADLINE] + ["network_sizes", "equity"]
-        tables = [years_table(table, baseline), equity_table(_read_csv(folder, "equity.csv"))]
+        if "verdict" not in table or "headline" not in table:
+            raise InputError(folder / "comparison.csv", "verdict", "expected a comparison written by this version "
+                             "of gpsim (with verdict and headline columns); found an older one: run the comparison again")
+        baseline, entries = manifest["baseline"], manifest["scenarios"]
+        titles, shared = _distinct_titles(entries)
+        headline = list(dict.fromkeys(table.loc[table["headline"], "outcome"]))
+        others = [titles[e["label"]] for e in entries[1:]]
         return Briefing(
-            title=f"Briefing: {', '.join(names[1:])} compared with {baseline}",
-            subtitle=(f"{manifest['replications']} replication(s) per scenario, seed {manifest['seed']}, common random "
-                      f"numbers: the same random draws for the same practice and event in every scenario, so "
-                      f"differences come from the policy, not from noise."),
-            findings=comparison_findings(table, baseline), tables=tables,
-            charts=[(name.replace("_", " "), charts_dir / f"{name}.png") for name in order if (charts_dir / f"{name}.png").is_file()],
-            assumptions=assumptions_table({e["label"]: e["scenario"] for e in manifest["scenarios"]}),
+            title=f"Briefing: {'; '.join(others)} compared with {titles[baseline]}",
+            subtitle=(f"{replications} replication(s) per scenario, seed {manifest['seed']}, common random numbers: "
+                      f"the same random draws for the same practice and event in every scenario, so differences come "
+                      f"from the policy, not from noise.{_overrides(entries[0])}"),
+            numbers=_numbers(replications), policies=policies(entries, titles), warnings=shared + _warnings(replications),
+            findings=comparison_findings(table, baseline, titles, replications),
+            tables=[years_table(table, baseline, replications), importance_table(table),
+                    equity_table(_read_csv(folder, "equity.csv"), baseline, replications)],
+            charts=_charts(folder, ["difference"] + [f"outcome_{c}" for c in headline] + ["network_sizes", "equity"]),
+            assumptions=assumptions_table({e["label"]: e["scenario"] for e in entries}),
             provenance=provenance_table(manifest))
     timeseries = _read_csv(folder, "timeseries.csv")
     name = manifest["scenario"]["name"]
@@ -279,12 +251,14 @@ def gather(folder: str | Path) -> Briefing:
     if not years:
         raise InputError(folder, "timeseries.csv", "expected at least 12 months of results; found fewer")
     table = outcome_table({name: timeseries}, years)
-    title = manifest["scenario"].get("title") or name
+    entry = {**manifest, "label": name}
     return Briefing(
-        title=f"Briefing: {title}",
-        subtitle=f"Scenario {name}: {manifest['replications']} replication(s), seed {manifest['seed']}.",
-        findings=run_findings(table, name), tables=[years_table(table, name)],
-        charts=[(n.replace("_", " "), charts_dir / f"{n}.png") for n in CHARTS if (charts_dir / f"{n}.png").is_file()],
+        title=f"Briefing: {_title(entry)}",
+        subtitle=f"Scenario {name}: {replications} replication(s), seed {manifest['seed']}.{_overrides(entry)}",
+        numbers=_numbers(replications), policies=policies([entry]), warnings=_warnings(replications, comparison=False),
+        findings=run_findings(table, name, replications, start_up_months(manifest["scenario"])),
+        tables=[years_table(table, name, replications)],
+        charts=_charts(folder, list(CHARTS)),
         assumptions=assumptions_table({name: manifest["scenario"]}), provenance=provenance_table(manifest))
 
 

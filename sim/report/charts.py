@@ -2,14 +2,17 @@
 source note, and a colour-blind-safe palette (Okabe-Ito)."""
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from matplotlib.ticker import PercentFormatter
+import yaml
+from matplotlib.ticker import FuncFormatter, PercentFormatter
 
+from sim.results.outcomes import start_up_months
 from sim.scenario.loading import timeline
 
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
@@ -27,11 +30,74 @@ def source_note(fig, text: str) -> None:
     fig.text(0.01, 0.01, text, fontsize=9, color="#444444", ha="left", va="bottom")
 
 
-def _note(fig, results) -> None:
+# Published figures a history run is scored against (gpsim validate), drawn over its charts.
+TARGETS = Path(__file__).resolve().parents[1] / "data" / "validation_targets.yaml"
+
+
+def spread_words(replications: int) -> str:
+    """What the shading across N replications is: a 90% interval from 3 on, else no interval."""
+    return "90% interval" if replications >= 3 else f"5th-95th percentile of only {replications} replication(s)"
+
+
+def percent_axis(ax, which: str = "y") -> None:
+    """Label an axis of shares as percentages with as many decimals as the tick spacing needs
+    (25%, 27.5%, 30%; never 0.00% or 57.50%)."""
+    axis = ax.yaxis if which == "y" else ax.xaxis
+
+    def label(value: float, _) -> str:
+        ticks = np.diff(axis.get_majorticklocs()) * 100
+        step = float(ticks.min()) if ticks.size else 1.0
+        digits = next((d for d in range(3) if abs(round(step, d) - step) < 1e-6 * max(step, 1e-12)), 2)
+        return f"{value * 100:.{digits}f}%"
+
+    axis.set_major_formatter(FuncFormatter(label))
+
+
+def _note(fig, results, what: str = "") -> None:
     many = results.replications > 1
-    band = "Lines: median; shading: 90% interval across replications.\n" if many else ""
-    source_note(fig, f"{band}Source: gpsim simulation of a synthetic England, scenario '{results.scenario.name}', "
-                f"{results.replications} replication(s), seed {results.seed}. Assumptions: docs/ODD.md.")
+    band = what or (f"Lines: median; shading: {spread_words(results.replications)} across replications." if many else "")
+    title = results.scenario.title or results.scenario.name
+    changed = f" with --set {', '.join(results.overrides)}" if results.overrides else ""
+    source = (f"Source: gpsim simulation of a synthetic England, '{title}'{changed}, {results.replications} "
+              f"replication(s), seed {results.seed}. Assumptions: docs/ODD.md.")
+    # Wrapped to the figure's width (about 14 characters an inch at 9 points) so nothing is cut off.
+    width = int(fig.get_figwidth() * 14)
+    source_note(fig, "\n".join(textwrap.wrap(band, width) + textwrap.wrap(source, width)))
+
+
+# Practices in England in April 2013 (sim/data/validation_targets.yaml): published counts are
+# drawn only over a run of an England that size, not over a smaller or larger one.
+ENGLAND_PRACTICES = 8044
+COUNTS = ("practices", "patients", "closures_12m", "additional_roles_fte")
+
+
+def published(results, columns: tuple[str, ...]) -> dict[str, list[tuple[str, float]]]:
+    """Published figures (sim/data/validation_targets.yaml) of these columns within the run's
+    months: column -> [(month, value)]; counts only for a run of England's size."""
+    months = set(results.timeseries["month"])
+    first = results.timeseries.loc[results.timeseries["month"] == min(months), "practices"].median()
+    england = abs(first / ENGLAND_PRACTICES - 1) < 0.05
+    targets = yaml.safe_load(TARGETS.read_text(encoding="utf-8"))["targets"]
+    found: dict[str, list[tuple[str, float]]] = {}
+    for target in targets:
+        column = target["column"]
+        if (target["statistic"] == "value" and column in columns and str(target["month"]) in months
+                and (england or column not in COUNTS)):
+            found.setdefault(column, []).append((str(target["month"]), float(target["published"])))
+    return found
+
+
+def draw_published(ax, results, column: str, colour: str, label: str) -> bool:
+    """Draw the published figures of a column as black-edged diamonds; True when there were any."""
+    points = published(results, (column,)).get(column, [])
+    if points:
+        ax.plot(_months([m for m, _ in points]), [v for _, v in points], "D", color=colour, mec="#000000",
+                mew=1.5, ms=8, ls="none", label=f"published: {label}", zorder=5)
+    return bool(points)
+
+
+PUBLISHED_NOTE = ("Diamonds: what happened, as published (NHS Digital practice and workforce statistics; sources "
+                  "in sim/data/validation_targets.yaml and docs/validation.md); counts only for a run of England's size.")
 
 
 def _months(index) -> pd.DatetimeIndex:
@@ -59,8 +125,20 @@ def _band(ax, results, column: str, label: str, colour: str, scale: float = 1.0)
     band_line(ax, results.quantiles(column) * scale, label, colour, shade=results.replications > 1)
 
 
+def start_up(ax, results) -> None:
+    """Shade the start-up year of a run that draws its own population: its figures are still
+    settling from the drawn start, so comparisons give them no verdict."""
+    months = start_up_months(results.scenario)
+    if months:
+        first = pd.Period(results.timeseries["month"].min(), freq="M")
+        ax.axvspan(first.to_timestamp(), (first + months).to_timestamp(), facecolor="none", edgecolor="#BBBBBB",
+                   hatch="xx", lw=0, label="start-up year (not judged)")
+
+
 def _policy_marks(ax, results) -> None:
-    """Mark when each organisation kind opens and each dated change, so readers see causes."""
+    """Mark when each organisation kind opens and each dated change, so readers see causes; shade
+    the start-up year."""
+    start_up(ax, results)
     marks: dict[str, list[str]] = {}
     for name, organisation in results.scenario.organisations.items():
         if organisation.opens:
@@ -83,8 +161,7 @@ def _figure(title: str, results, ylabel: str, share: bool = False):
     ax.set_ylabel(ylabel)
     ax.set_xlabel("Month")
     if share:
-        ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-    _note(fig, results)
+        percent_axis(ax)
     return fig, ax
 
 
@@ -92,36 +169,74 @@ def coverage(results):
     """Share of practices in a network over time, overall and by kind."""
     fig, ax = _figure("Share of practices in a network", results, "Practices in a network (% of open practices)", share=True)
     _band(ax, results, "network_coverage_practices", "Any organisation", PALETTE[0])
+    shown = draw_published(ax, results, "network_coverage_practices", PALETTE[0], "in any organisation")
     for i, name in enumerate(results.scenario.organisations):
         _band(ax, results, f"coverage_{name}", f"{name}: member", PALETTE[(i + 1) % len(PALETTE)])
+        shown |= draw_published(ax, results, f"coverage_{name}", PALETTE[(i + 1) % len(PALETTE)], f"{name} member")
         if results.scenario.organisations[name].band is not None:
             _band(ax, results, f"paid_coverage_{name}", f"{name}: in a paid network", PALETTE[(i + 4) % len(PALETTE)])
     ax.set_ylim(0, 1.05)
     _policy_marks(ax, results)
-    ax.legend(loc="lower right", frameon=False)
+    _deduplicated_legend(ax, loc="lower right")
+    _note(fig, results, _band_words(results) + (PUBLISHED_NOTE if shown else ""))
     return fig
+
+
+def _band_words(results) -> str:
+    return f"Lines: median; shading: {spread_words(results.replications)}. " if results.replications > 1 else ""
+
+
+def _deduplicated_legend(ax, **options) -> None:
+    handles, labels = ax.get_legend_handles_labels()
+    unique = dict(zip(labels, handles))
+    ax.legend(unique.values(), unique.keys(), **{"fontsize": 10, "frameon": False, **options})
+
+
+def size_histogram(ax, networks: pd.DataFrame, replications: int, bands: dict, kinds: list[str],
+                   top: float | None = None) -> float:
+    """Outlined histograms of organisation sizes by kind (mean per replication), each kind's paid
+    band hatched behind them; sizes of `top` or more are counted in a last bar marked '≥'. Returns top.
+
+    Args:
+        ax: the axes.
+        networks: networks.csv rows of one run.
+        replications: replications in the run.
+        bands: kind -> its paid band in force at the end (None: not paid by size).
+        kinds: every kind in the order that sets its colour.
+        top: the size the last bar starts at (default: the larger of the 99th percentile and 1.2 times the top band).
+    """
+    if top is None:
+        widest = max([b.max_patients for b in bands.values() if b is not None] + [50_000.0])
+        top = max(float(networks["patients"].quantile(0.99)) if len(networks) else 0.0, 1.2 * widest)
+        top = float(np.ceil(top / 10_000) * 10_000)
+    step = top / 40
+    bins = np.append(np.arange(0, top + step / 2, step), top + step)
+    for kind, band in bands.items():
+        colour = PALETTE[kinds.index(kind) % len(PALETTE)]
+        sizes = networks.loc[networks["type"] == kind, "patients"].clip(upper=top + step / 2)
+        if band is not None:
+            ax.axvspan(band.min_patients, min(band.max_patients, top), facecolor=colour, alpha=0.10, hatch="//",
+                       edgecolor=colour, lw=0, label=f"{kind} paid band {band.min_patients:,.0f}-{band.max_patients:,.0f}")
+        ax.hist(sizes, bins=bins, weights=np.full(len(sizes), 1.0 / max(replications, 1)), histtype="step", lw=2.0,
+                color=colour, label=f"{kind} ({len(sizes) / max(replications, 1):,.0f} per run)")
+    ax.set_xlim(0, top + step)
+    ticks = [t for t in ax.get_xticks() if 0 <= t < 0.92 * top] + [top]  # room for the last bar's label
+    ax.set_xticks(ticks, [f"{t / 1000:,.0f}k" for t in ticks[:-1]] + [f"≥{top / 1000:,.0f}k"])
+    return top
 
 
 def network_sizes(results):
     """Size distribution of organisations at the end, against each kind's paid band then."""
     in_force_at_end = timeline(results.scenario)[-1][1]
     fig, ax = _figure("Size of networks at the end of the run, against the paid band", results, "Organisations")
-    table = results.networks
-    top = max(float(table["patients"].quantile(0.99)) if len(table) else 1.0, 60_000.0)
-    bins = np.linspace(0, top, 41)
-    for i, name in enumerate(results.scenario.organisations):
-        sizes = table.loc[table["type"] == name, "patients"].clip(upper=top)
-        weights = np.full(len(sizes), 1.0 / max(results.replications, 1))
-        ax.hist(sizes, bins=bins, weights=weights, alpha=0.6, color=PALETTE[i % len(PALETTE)],
-                label=f"{name} ({len(sizes) / max(results.replications, 1):,.0f} per run)")
-        band = in_force_at_end.organisations[name].band
-        if band is not None:
-            ax.axvspan(band.min_patients, band.max_patients, color=PALETTE[i % len(PALETTE)], alpha=0.12,
-                       label=f"{name} paid band {band.min_patients:,.0f}-{band.max_patients:,.0f}")
+    kinds = list(results.scenario.organisations)
+    top = size_histogram(ax, results.networks, results.replications,
+                         {k: in_force_at_end.organisations[k].band for k in kinds}, kinds)
     ax.set_xlabel("Registered patients of member practices")
-    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v / 1000:,.0f}k"))
     ax.set_ylabel("Organisations (mean per replication)")
     ax.legend(frameon=False)
+    _note(fig, results, f"Outlines: organisations by size at the end of the run, mean per replication; the last bar "
+                        f"(≥) counts every organisation of {top / 1000:,.0f}k patients or more. Hatched: paid band.")
     return fig
 
 
@@ -130,42 +245,59 @@ def continuity(results):
     fig, ax = _figure("Continuity of care: share of GP consultations with the usual GP", results,
                       "Consultations with usual GP (%)", share=True)
     _band(ax, results, "continuity", "Continuity (patient-weighted)", PALETTE[0])
+    shown = draw_published(ax, results, "continuity", PALETTE[0], "continuity")
+    _note(fig, results, _band_words(results) + (PUBLISHED_NOTE if shown else ""))
     _policy_marks(ax, results)
-    ax.legend(loc="lower left", frameon=False)
+    _deduplicated_legend(ax, loc="lower left")
     return fig
 
 
 def workforce(results):
-    """GP turnover, locum share and GP FTE per 1,000 patients."""
-    fig, ax = _figure("GP workforce: turnover and locum use", results, "Share (%)", share=True)
-    _band(ax, results, "gp_turnover_12m", "GP turnover, last 12 months (leavers / mean headcount)", PALETTE[5])
-    _band(ax, results, "locum_share", "Locum share of GP FTE", PALETTE[1])
-    right = ax.twinx()
-    _band(right, results, "gp_fte_per_1000", "GP FTE per 1,000 patients (right axis)", PALETTE[0])
-    right.set_ylabel("GP FTE per 1,000 patients")
-    right.grid(False)
-    lines = ax.get_legend_handles_labels()
-    more = right.get_legend_handles_labels()
-    ax.legend(lines[0] + more[0], lines[1] + more[1], loc="upper left", frameon=False, fontsize=10)
-    _policy_marks(ax, results)
+    """GP turnover and locum share (shares), and GP FTE per 1,000 patients, in two panels."""
+    with plt.rc_context(STYLE):
+        fig, (top, bottom) = plt.subplots(2, 1, figsize=(10, 7.5), sharex=True)
+    top.set_title("GP workforce: turnover, locum use and GPs per patient", loc="left", fontweight="bold")
+    _band(top, results, "gp_turnover_12m", "GP turnover, last 12 months (leavers / mean headcount)", PALETTE[5])
+    _band(top, results, "locum_share", "Locum share of GP FTE", PALETTE[1])
+    shown = (draw_published(top, results, "gp_turnover_12m", PALETTE[5], "GP turnover")
+             | draw_published(top, results, "locum_share", PALETTE[1], "locum share"))
+    top.set_ylabel("Share of GPs (%)")
+    top.set_ylim(bottom=0)
+    percent_axis(top)
+    _band(bottom, results, "gp_fte_per_1000", "GP FTE in post per 1,000 patients", PALETTE[0])
+    shown |= draw_published(bottom, results, "gp_fte_per_1000", PALETTE[0], "GP FTE per 1,000")
+    bottom.set_ylabel("GP FTE per 1,000 patients")
+    bottom.set_xlabel("Month")
+    for ax in (top, bottom):
+        _policy_marks(ax, results)
+        _deduplicated_legend(ax, loc="lower left")
+    _note(fig, results, _band_words(results) + (PUBLISHED_NOTE if shown else ""))
     return fig
 
 
 def sustainability(results):
-    """Practices open, and practices closing or in deficit, in two panels."""
+    """Practices open, practices closing or merging (a count), and practices in deficit (a
+    share), each in its own panel."""
     with plt.rc_context(STYLE):
-        fig, (top, bottom) = plt.subplots(2, 1, figsize=(10, 7.5), sharex=True)
-    top.set_title("Sustainability: practices open, closing and in deficit", loc="left", fontweight="bold")
-    _band(top, results, "practices", "Practices open", PALETTE[0])
-    top.set_ylabel("Practices open")
-    _band(bottom, results, "closures_12m", "Closed or merged in the last 12 months", PALETTE[5])
-    _band(bottom, results, "practices_in_deficit", "In deficit (negative reserves), per 1,000 practices", PALETTE[2], scale=1000.0)
-    bottom.set_ylabel("Practices")
-    bottom.set_xlabel("Month")
-    for ax in (top, bottom):
+        fig, axes = plt.subplots(3, 1, figsize=(10, 9.5), sharex=True)
+    axes[0].set_title("Sustainability: practices open, closing and in deficit", loc="left", fontweight="bold")
+    _band(axes[0], results, "practices", "Practices open", PALETTE[0])
+    shown = draw_published(axes[0], results, "practices", PALETTE[0], "practices open")
+    axes[0].set_ylabel("Practices open")
+    axes[0].yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    _band(axes[1], results, "closures_12m", "Closed or merged in the last 12 months", PALETTE[5])
+    shown |= draw_published(axes[1], results, "closures_12m", PALETTE[5], "closed or merged")
+    axes[1].set_ylabel("Practices a year")
+    axes[1].yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    _band(axes[2], results, "practices_in_deficit", "In deficit (negative reserves)", PALETTE[2])
+    axes[2].set_ylabel("Share of practices (%)")
+    axes[2].set_ylim(bottom=0)
+    percent_axis(axes[2])
+    axes[2].set_xlabel("Month")
+    for ax in axes:
         _policy_marks(ax, results)
-        ax.legend(loc="lower left", frameon=False, fontsize=10)
-    _note(fig, results)
+        _deduplicated_legend(ax, loc="best", fontsize=9, frameon=True, framealpha=0.85, edgecolor="none")
+    _note(fig, results, _band_words(results) + (PUBLISHED_NOTE if shown else ""))
     return fig
 
 
@@ -175,7 +307,8 @@ CHARTS = {"coverage": coverage, "network_sizes": network_sizes, "continuity": co
 
 def standard_charts(results, directory: str | Path | None = None) -> dict:
     """Draw every standard chart; with a directory, save each as PNG and SVG and close it."""
-    return finish({name: draw(results) for name, draw in CHARTS.items()}, directory)
+    feet = {"coverage": 0.1, "network_sizes": 0.1, "continuity": 0.1, "workforce": 0.08, "sustainability": 0.065}
+    return finish({name: draw(results) for name, draw in CHARTS.items()}, directory, foot=feet)
 
 
 def finish(figures: dict, directory: str | Path | None = None, foot: float | dict = 0.06) -> dict:

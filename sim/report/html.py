@@ -15,6 +15,8 @@ th, td { border: 1px solid #ccc; padding: 0.25rem 0.45rem; text-align: left; ver
 th { background: #eef4f9; } caption { text-align: left; font-weight: bold; padding: 0.3rem 0; }
 figure { margin: 1.4rem 0; } figure img { width: 100%; height: auto; border: 1px solid #ddd; }
 figcaption { color: #444; font-size: 0.85rem; }
+.warning { border-left: 4px solid #D55E00; background: #fdf0e6; padding: 0.5rem 0.8rem; font-weight: bold; }
+h3 { margin-bottom: 0.2rem; font-size: 1.05rem; }
 @media print { body { max-width: none; } figure, table { page-break-inside: avoid; } }
 """
 
@@ -28,7 +30,7 @@ def _table(table) -> str:
 def _image(caption: str, path) -> str:
     data = base64.b64encode(path.read_bytes()).decode("ascii")
     return (f'<figure><img alt="{escape(caption)} chart" src="data:image/png;base64,{data}">'
-            f"<figcaption>{escape(caption)} (also as SVG: charts/{escape(path.stem)}.svg)</figcaption></figure>")
+            f"<figcaption>Chart: {escape(caption)} (also as SVG: charts/{escape(path.stem)}.svg)</figcaption></figure>")
 
 
 def render(briefing) -> str:
@@ -40,9 +42,15 @@ def render(briefing) -> str:
     # A finding that opens a scenario's block ("By year ...") is shown as a lead line.
     findings = "".join(f'<li class="lead">{escape(f)}</li>' if f.startswith("By year ") else f"<li>{escape(f)}</li>"
                        for f in briefing.findings)
+    warnings = "".join(f"<p class='warning'>{escape(w)}</p>" for w in briefing.warnings)
+    policies = "".join(f"<h3>{escape(heading)}</h3><p>{escape(description)}</p>"
+                       + (f"<p>Differs from the baseline in:</p><ul>{''.join(f'<li>{escape(c)}</li>' for c in changes)}</ul>"
+                          if changes else "")
+                       for heading, description, changes in briefing.policies)
     parts = [
-        f"<h1>{escape(briefing.title)}</h1><p class='subtitle'>{escape(briefing.subtitle)}</p>",
-        f"<h2>Headline findings</h2><p>Numbers are medians with 90% intervals across replications.</p><ul>{findings}</ul>",
+        f"<h1>{escape(briefing.title)}</h1><p class='subtitle'>{escape(briefing.subtitle)}</p>{warnings}",
+        f"<h2>{'Policies compared' if len(briefing.policies) > 1 else 'The scenario'}</h2>{policies}",
+        f"<h2>Headline findings</h2><p>{escape(briefing.numbers)}</p><ul>{findings}</ul>",
         "<h2>Charts</h2>" + "".join(_image(caption, path) for caption, path in briefing.charts),
         "<h2>Results by year</h2>" + "".join(_table(t) for t in briefing.tables),
         "<h2>Scenario assumptions</h2>" + _table(briefing.assumptions),

@@ -30,7 +30,10 @@ class _Pack(FPDF):
         self.set_y(-11)
         self.set_font("DejaVu", "", 8)
         self.set_text_color(90, 90, 90)
-        self.cell(0, 5, f"{self.briefing_title}  ·  page {self.page_no()}", align="C")
+        title, page = self.briefing_title, f"  ·  page {self.page_no()}"
+        while self.get_string_width(title + page) > self.epw and len(title) > 10:  # a long title is shortened
+            title = title[:-8].rstrip() + "…"
+        self.cell(0, 5, title + page, align="C")
         self.set_text_color(0, 0, 0)
 
     def heading(self, text: str, size: float = 14) -> None:
@@ -51,12 +54,16 @@ class _Pack(FPDF):
         self.multi_cell(0, size * 0.5, text, align="L", new_x="LMARGIN", new_y="NEXT")
         self.ln(1.2)
 
-    def grid(self, table, size: float = 7.5) -> None:
-        if self.will_page_break(35):  # keep a caption with the start of its table
-            self.add_page()
-        self.paragraph(table.caption, size=9, bold=True)
-        self.set_font("DejaVu", "", size)
-        # The first columns are labels; the rest share what is left equally.
+    def _height(self, table, widths: list[float], size: float) -> float:
+        """About how tall a table will be (mm): each row as tall as its most wrapped cell."""
+        total = size * 0.5 * 3  # the caption
+        for row in [table.header, *table.rows]:
+            lines = max(-(-self.get_string_width(text) // max(w * self.epw - 2.5, 1.0)) or 1
+                        for text, w in zip(row, widths))
+            total += lines * size * 0.48 + 1.6
+        return total
+
+    def grid(self, table, size: float = 7.5, heading: str | None = None) -> None:
         # Label columns get fixed shares (a year needs little room); results share what is left.
         if table.labels == 2:
             labels = [0.26, 0.06] if table.header[1] == "Year" else [0.2, 0.18]
@@ -64,6 +71,17 @@ class _Pack(FPDF):
             labels = [0.3]
         rest = len(table.header) - len(labels)
         widths = labels + [(1 - sum(labels)) / rest] * rest
+        self.set_font("DejaVu", "", size)
+        height = self._height(table, widths, size)
+        # Keep a heading and caption with the start of their table, and a table that fits on a page
+        # on one page (so no row is left alone on the next).
+        height += 12 if heading else 0
+        if self.will_page_break(35) or (height < self.eph - 10 and self.will_page_break(height)):
+            self.add_page()
+        if heading:
+            self.heading(heading)
+        self.paragraph(table.caption, size=9, bold=True)
+        self.set_font("DejaVu", "", size)
         with self.table(width=self.epw, col_widths=widths, line_height=size * 0.48, text_align="LEFT", repeat_headings=1,
                         headings_style=FontFace(emphasis="BOLD", fill_color=(230, 239, 246)), padding=0.8) as grid:
             for row in [table.header, *table.rows]:
@@ -106,8 +124,21 @@ def render(briefing, path: Path) -> None:
     pdf.multi_cell(0, 8, briefing.title, align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(1)
     pdf.paragraph(briefing.subtitle, size=10)
+    for warning in briefing.warnings:
+        pdf.set_text_color(170, 60, 0)
+        pdf.paragraph(warning, size=10, bold=True)
+        pdf.set_text_color(0, 0, 0)
+    pdf.heading("Policies compared" if len(briefing.policies) > 1 else "The scenario")
+    for heading, description, changes in briefing.policies:
+        pdf.paragraph(heading, size=10, bold=True)
+        if description:
+            pdf.paragraph(description, size=9)
+        if changes:
+            pdf.paragraph("Differs from the baseline in:", size=9)
+        for change in changes:
+            pdf.paragraph(change, size=9, bullet=True)
     pdf.heading("Headline findings")
-    pdf.paragraph("Numbers are medians with 90% intervals across replications.", size=9)
+    pdf.paragraph(briefing.numbers, size=9)
     for finding in briefing.findings:
         lead = finding.startswith("By year ")
         pdf.paragraph(finding, size=10 if lead else 9, bold=lead, bullet=not lead)
@@ -118,11 +149,9 @@ def render(briefing, path: Path) -> None:
     pdf.heading("Results by year")
     for table in briefing.tables:
         pdf.grid(table)
-    pdf.heading("Scenario assumptions")
-    pdf.grid(briefing.assumptions)
+    pdf.grid(briefing.assumptions, heading="Scenario assumptions")
     pdf.heading("What the model cannot say")
     for limit in briefing.limits:
         pdf.paragraph(limit, size=9, bullet=True)
-    pdf.heading("Provenance")
-    pdf.grid(briefing.provenance)
+    pdf.grid(briefing.provenance, heading="Provenance")
     pdf.output(str(path))

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from sim.results.folder import write_run
-from sim.results.outcomes import HEADLINE
+from sim.results.outcomes import format_value, outcomes_for, with_derived
 from sim.results.seeds import replication_streams
 from sim.results.start import start_model, starting_practices
 from sim.scenario.loading import ResolvedScenario, resolve
@@ -72,11 +72,12 @@ class Results:
     def summary(self) -> pd.DataFrame:
         """Headline figures in the first and last month: median with 90% interval."""
         first, last = self.timeseries["month"].min(), self.timeseries["month"].max()
+        series = with_derived(self.timeseries)
         rows = []
-        for column, label, _ in HEADLINE:
-            row = {"outcome": column, "label": label}
+        for outcome in outcomes_for(self.timeseries):
+            row = {"outcome": outcome.column, "label": outcome.label, "unit": outcome.unit}
             for when, month in (("start", first), ("end", last)):
-                values = self.timeseries.loc[self.timeseries["month"] == month, column]
+                values = series.loc[series["month"] == month, outcome.column]
                 row[f"{when}_median"] = values.median()
                 row[f"{when}_low"], row[f"{when}_high"] = values.quantile(0.05), values.quantile(0.95)
             rows.append(row)
@@ -87,15 +88,17 @@ class Results:
         table = self.summary()
         first, last = self.timeseries["month"].min(), self.timeseries["month"].max()
         many = self.replications > 1
-        lines = [f"{self.scenario.title or self.scenario.name}: {self.replications} replication(s), seed {self.seed}",
-                 f"{'':40s} {first:>12s} {last:>28s}"]
-        for (column, label, fmt), (_, row) in zip(HEADLINE, table.iterrows()):
-            end = fmt.format(row["end_median"])
+        changed = f" (with --set {', '.join(self.overrides)})" if self.overrides else ""
+        lines = [f"{self.scenario.title or self.scenario.name}{changed}: {self.replications} replication(s), seed {self.seed}",
+                 f"{'':44s} {first:>12s} {last:>30s}"]
+        for _, row in table.iterrows():
+            end = format_value(row["unit"], row["end_median"])
             if many:
-                end += f" [{fmt.format(row['end_low'])}-{fmt.format(row['end_high'])}]"
-            lines.append(f"{label:40s} {fmt.format(row['start_median']):>12s} {end:>28s}")
+                end += f" [{format_value(row['unit'], row['end_low'])} to {format_value(row['unit'], row['end_high'])}]"
+            lines.append(f"{row['label']:44s} {format_value(row['unit'], row['start_median']):>12s} {end:>30s}")
         if many:
-            lines.append("End values: median [90% interval] across replications.")
+            lines.append(f"End values: median [{'90% interval' if self.replications >= 3 else '5th-95th percentile'}] "
+                         "across replications.")
         return "\n".join(lines)
 
     def save(self, directory: str | Path | None = None, force: bool = False,

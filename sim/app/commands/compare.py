@@ -5,7 +5,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .run import add_output_options, add_scenario_options, progress_bar
+from .run import (
+    add_output_options,
+    add_scenario_options,
+    progress_bar,
+    warn_duplicate_names,
+)
 
 
 def register(commands) -> None:
@@ -29,9 +34,14 @@ def handle(args: argparse.Namespace) -> int:
     scenarios = [first] + [resolve(path, args.set, **options) for path in args.scenarios[1:]]
     if args.out:
         check_destination(Path(args.out), args.force)
-    from sim.analysis.compare import (
-        compare,  # loads the model, so only once the input is known to be good
+    from sim.analysis.compare import (  # loads the model, so only once the input is known to be good
+        check_calendars,
+        compare,
     )
+
+    check_calendars(scenarios)
+    for entry in scenarios:
+        warn_duplicate_names(entry)
 
     months = sum(s.scenario.months for s in scenarios) * first.scenario.replications
     with progress_bar(months, "compare", args.quiet) as bar:

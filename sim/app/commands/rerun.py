@@ -57,6 +57,9 @@ def read_manifest(folder: Path) -> dict:
         raise InputError(path, "", "expected JSON of ordinary depth; found deeper nesting") from None
     if not isinstance(data, dict):
         raise InputError(path, "", f"expected a JSON object; found {type(data).__name__}")
+    if data.get("kind") == "comparison":
+        raise InputError(path, "kind", "expected the manifest of a run folder (gpsim rerun re-runs one scenario); found "
+                         "a comparison's: run gpsim compare again with its scenario files and seed")
     for key, kind, words in (("scenario", dict, "a mapping (the resolved scenario)"), ("seed", int, "a whole number"),
                              ("replications", int, "a whole number"), ("files", dict, "a mapping of file names to SHA-256")):
         if key not in data:

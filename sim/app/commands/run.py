@@ -56,6 +56,14 @@ def warn_of_data(warnings: list[str]) -> None:
         print(f"gpsim: warning: {text}", file=sys.stderr)
 
 
+def warn_duplicate_names(resolved) -> None:
+    """Warn on stderr when the scenario file reuses another scenario file's name or title."""
+    from sim.report.policies import duplicate_warnings
+
+    for warning in duplicate_warnings(resolved.source):
+        print(f"gpsim: warning: {warning}", file=sys.stderr)
+
+
 def handle(args: argparse.Namespace) -> int:
     from sim.scenario.loading import resolve
 
@@ -65,6 +73,7 @@ def handle(args: argparse.Namespace) -> int:
     from sim.app.api import run
     from sim.results.folder import check_destination, default_folder
 
+    warn_duplicate_names(resolved)
     scenario = resolved.scenario
     target = Path(args.out) if args.out else default_folder(scenario.name)
     check_destination(target, args.force)  # and holds its lock, so a second writer stops before simulating
