@@ -22,8 +22,9 @@ DEFAULT_SCENARIO = "history_2013_2023"  # a shipped scenario, by name
 ENV_SCENARIO = "GPSIM_DASHBOARD_SCENARIO"
 ENV_SET = "GPSIM_DASHBOARD_SET"
 ENV_SEED = "GPSIM_DASHBOARD_SEED"
-# The page works offline: no version check against the package index, no usage statistics.
-QUIET_SERVER = {"SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
+# The page works offline: no version check against the package index, no usage statistics; and
+# no "runs on Solara" banner over the charts.
+QUIET_SERVER = {"SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False", "SOLARA_THEME_SHOW_BANNER": "False"}
 
 
 def register(commands) -> None:

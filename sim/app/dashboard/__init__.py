@@ -19,3 +19,6 @@ import warnings
 # Solara's hook check flags a line of Mesa's own SolaraViz (a harmless early return); not ours to
 # fix. Set here, before any module of the dashboard imports mesa.visualization.
 warnings.filterwarnings("ignore", message=r".*ComponentsView: `use_state` found despite early return", category=UserWarning)
+# Solara warns on every page load that a session cookie served over plain http falls back to
+# SameSite=Lax: expected for a page served to this computer, and a dozen lines each time.
+warnings.filterwarnings("ignore", message=r"Cookies with samesite=none require https", category=UserWarning)

@@ -3,9 +3,19 @@ supply, practices) and the scenario overrides they become."""
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
-from sim.scenario.schema import Scenario
+from pydantic import BaseModel
+
+from sim.scenario.schema import (
+    AdditionalRoles,
+    Band,
+    Organisation,
+    Payments,
+    Population,
+    Scenario,
+)
 
 
 def paid_kind(scenario: Scenario) -> str | None:
@@ -146,7 +156,7 @@ def _split_incentive(scenario: Scenario, kind: str, total: float) -> list[str]:
 def lever_labels(scenario: Scenario) -> dict[str, str]:
     """What each lever is, in full, with its unit."""
     kind = paid_kind(scenario)
-    field, national = supply_field(scenario)
+    _field, national = supply_field(scenario)
     return {"incentive_per_patient": f"Incentive: {kind} payments, GBP per patient a year",
             "band_min_patients": f"Paid size band of {kind}: smallest network, patients",
             "band_max_patients": f"Paid size band of {kind}: largest network, patients",
@@ -156,3 +166,62 @@ def lever_labels(scenario: Scenario) -> dict[str, str]:
             "new_gps": "Workforce supply: new GPs a year" + (" (England)" if national else " per 1,000 patients"),
             "practices": "Practices at the start (fewer: a smaller England)"}
 
+
+def _schema_help(section: type[BaseModel], name: str) -> str:
+    """A schema field's meaning and source, in one line."""
+    info = section.model_fields[name]
+    source = (info.json_schema_extra or {}).get("source", "")
+    return f"{info.description} Source: {source}." if source else str(info.description)
+
+
+def lever_help(scenario: Scenario) -> dict[str, str]:
+    """One line per lever: what the scenario field it sets means, and where its value comes from."""
+    workforce = type(scenario.workforce)
+    return {"incentive_per_patient": "Network payments per patient a year, shared out as the scenario does: "
+                                     + _schema_help(Payments, "participation_per_weighted_patient"),
+            "band_min_patients": _schema_help(Band, "min_patients"),
+            "band_max_patients": _schema_help(Band, "max_patients"),
+            "network_opens": _schema_help(Organisation, "opens"),
+            "reimbursement_rate": _schema_help(AdditionalRoles, "reimbursement_rate"),
+            "commissioner_push": _schema_help(Organisation, "commissioner_push"),
+            "new_gps": _schema_help(workforce, supply_field(scenario)[0]),
+            "practices": _schema_help(Population, "practices") + " Fewer make a smaller, faster England."}
+
+
+@dataclass(frozen=True)
+class LeverField:
+    """How the page offers a lever: a number typed or stepped, with its unit, or a month."""
+    name: str
+    label: str
+    unit: str
+    step: float
+    low: float
+    high: float
+    integer: bool = False
+    months: tuple[str, ...] = ()   # the choices of a month lever
+
+
+def lever_fields(scenario: Scenario, months: tuple[str, ...] = ()) -> list[LeverField]:
+    """The levers this scenario offers, in the page's order, with steps a person can use:
+    pounds in 0.05, patients in 1,000s, shares in 0.05."""
+    defaults, (_, national) = lever_defaults(scenario), supply_field(scenario)
+    kind = paid_kind(scenario)
+    fields = []
+    if "incentive_per_patient" in defaults:
+        fields.append(LeverField("incentive_per_patient", f"{kind} payments", "£ per patient a year", 0.05, 0.0, 1000.0))
+    if "band_min_patients" in defaults:
+        fields.append(LeverField("band_min_patients", "Smallest paid network", "patients", 1000, 0, 1_000_000, integer=True))
+        fields.append(LeverField("band_max_patients", "Largest paid network", "patients", 1000, 1000, 1_000_000, integer=True))
+    if "network_opens" in defaults:
+        fields.append(LeverField("network_opens", f"{kind} networks open", "month", 0, 0, 0, months=months))
+    if "reimbursement_rate" in defaults:
+        fields.append(LeverField("reimbursement_rate", "Additional roles reimbursed", "share of cost, 0-1", 0.05, 0.0, 1.0))
+    if "commissioner_push" in defaults:
+        fields.append(LeverField("commissioner_push", "Commissioner support", "0-1", 0.05, 0.0, 1.0))
+    if national:
+        fields.append(LeverField("new_gps", "New GPs", "a year, England", 100, 0, 100_000, integer=True))
+    else:
+        fields.append(LeverField("new_gps", "New GPs", "a year per 1,000 patients", 0.001, 0.0, 10.0))
+    if "practices" in defaults:
+        fields.append(LeverField("practices", "Practices at the start", "practices", 100, 10, defaults["practices"], integer=True))
+    return fields
