@@ -164,6 +164,12 @@ def _lever_text(value: Any, field: LeverField | None = None) -> str:
     return str(value)
 
 
+def input_text(value: Any) -> str:
+    """A lever's value as the text of its input: exact enough that leaving it as shown changes
+    nothing (no thousands separators, which a number input refuses)."""
+    return f"{value:.10g}" if isinstance(value, float) else str(value)
+
+
 def _table(rows: list[tuple[str, ...]], header: tuple[str, ...]) -> str:
     cells = "".join(f"<th>{html.escape(h)}</th>" for h in header)
     body = "".join("<tr>" + f"<td>{html.escape(row[0])}</td>" + "".join(f'<td class="number">{html.escape(c)}</td>' for c in row[1:])
@@ -177,7 +183,7 @@ def LeverInput(board: Dashboard, field: LeverField, help_text: str, redraw):
     with its unit, marked while it differs from the run's value."""
     asked = board.asked.get(field.name)
     pending = asked != board.run.model.levers.get(field.name)
-    text, set_text = solara.use_state(_lever_text(asked, field).replace(",", ""), key=f"{field.name}-{board.run.model.scenario_path}")
+    text, set_text = solara.use_state(input_text(asked), key=f"{field.name}-{board.run.model.scenario_path}")
 
     def typed(value):
         set_text(value)
