@@ -178,15 +178,15 @@ def _table(rows: list[tuple[str, ...]], header: tuple[str, ...]) -> str:
 
 
 @solara.component
-def LeverInput(board: Dashboard, field: LeverField, help_text: str, redraw):
+def LeverInput(board: Dashboard, field: LeverField, help_text: str, redraw, tick: int):
     """One lever: its value as a number to type or step (arrow keys move by the field's step),
-    with its unit, marked while it differs from the run's value."""
+    with its unit, marked while it differs from the run's value. The page sends the field its
+    text once a run (sending back each value typed would race the keys that follow it)."""
     asked = board.asked.get(field.name)
     pending = asked != board.run.model.levers.get(field.name)
-    text, set_text = solara.use_state(input_text(asked), key=f"{field.name}-{board.run.model.scenario_path}")
+    first_text = solara.use_memo(lambda: input_text(asked), [board.run])
 
     def typed(value):
-        set_text(value)
         parsed, problem = parse_lever(field, value)
         if problem is None:
             board.asked[field.name] = parsed
@@ -201,7 +201,7 @@ def LeverInput(board: Dashboard, field: LeverField, help_text: str, redraw):
         solara.Select(label=label, value=asked, values=list(field.months), on_value=typed, classes=classes)
         solara.Text(help_text, style={"font-size": "11px", "color": "#555"})
         return
-    solara.v.TextField(label=label, v_model=text, on_v_model=typed, type="number", dense=True,
+    solara.v.TextField(label=label, v_model=first_text, on_v_model=typed, type="number", dense=True,
                        attributes={"step": str(field.step), "min": str(field.low), "max": str(field.high)},
                        hint=board.errors.get(field.name) or help_text, persistent_hint=True,
                        error=field.name in board.errors, class_=" ".join(classes))
@@ -217,12 +217,14 @@ def Layout(children=()):
 def Page():
     """The dashboard page: one run per browser session."""
     board = solara.use_memo(lambda: Dashboard(app_settings()), [])
-    tick = solara.use_reactive(0)
+    # Bumped to redraw: the run itself lives in `board`, so the components take the count as a
+    # prop (reacton redraws a child only when its props change).
+    tick, set_tick = solara.use_state(0)
     mode, set_mode = solara.use_state("stopped")   # stopped | play | to_end
     map_mode, set_map_mode = solara.use_state("paid")
 
     def redraw():
-        tick.value += 1
+        set_tick(lambda tick: tick + 1)
 
     def advance(cancel: threading.Event):
         """Play or Run to end, in a background thread until the end, Pause or Reset."""
@@ -243,7 +245,6 @@ def Page():
             redraw()
 
     solara.use_thread(advance, dependencies=[mode, board.run], intrusive_cancel=False)
-    tick.value  # noqa: B018  (read, so the page redraws when it changes)
     run = board.run
     model = run.model
     busy = mode != "stopped"
@@ -259,17 +260,17 @@ def Page():
             + ("Running..." if busy else "Finished." if not run.running else "")))
         with solara.Row(gap="16px", style={"align-items": "flex-start", "flex-wrap": "nowrap"}):
             with solara.Column(classes=["gpsim-controls"], gap="4px"):
-                Controls(board, mode, set_mode, redraw)
+                Controls(board, mode, set_mode, redraw, tick)
             with solara.Column(classes=["gpsim-main"], gap="0px", style={"flex-direction": "row"}):
                 with solara.Column(gap="2px", style={"flex": "0 1 440px", "min-width": "320px"}):
                     solara.ToggleButtonsSingle(value=map_mode, values=list(MAP_MODES), on_value=set_map_mode, dense=True)
                     solara.HTML(tag="div", unsafe_innerHTML=map_html)
                 solara.HTML(tag="div", classes=["gpsim-charts"], unsafe_innerHTML="".join(charts))
-        RunPanel(board)
+        RunPanel(board, tick)
 
 
 @solara.component
-def Controls(board: Dashboard, mode: str, set_mode, redraw):
+def Controls(board: Dashboard, mode: str, set_mode, redraw, tick: int):
     """Run buttons, scenario, replications, comparison and the levers."""
     run = board.run
     busy = mode != "stopped"
@@ -284,16 +285,13 @@ def Controls(board: Dashboard, mode: str, set_mode, redraw):
         redraw()
 
     with solara.Row(gap="4px", style={"flex-wrap": "wrap"}):
-        solara.Button("Reset", on_click=reset, color="primary" if board.pending() else None,
-                      title="Start a new run with the settings below")
-        solara.Button("Step", on_click=step, disabled=busy or not run.running, title="Run one month")
+        solara.Button("Reset", on_click=reset, color="primary" if board.pending() else None)
+        solara.Button("Step", on_click=step, disabled=busy or not run.running)
         if mode == "play":
             solara.Button("Pause", on_click=lambda: set_mode("stopped"))
         else:
-            solara.Button("Play", on_click=lambda: set_mode("play"), disabled=busy or not run.running,
-                          title="Run month by month, drawing every month")
-        solara.Button("Run to end", on_click=lambda: set_mode("to_end"), disabled=busy or not run.running,
-                      title="Run to the last month as fast as possible, drawing a few times a second")
+            solara.Button("Play", on_click=lambda: set_mode("play"), disabled=busy or not run.running)
+        solara.Button("Run to end", on_click=lambda: set_mode("to_end"), disabled=busy or not run.running)
     solara.Text("Step: one month. Play: month by month. Run to end: fastest. Reset: start again with the settings below.",
                 style={"font-size": "11px", "color": "#555"})
     pending = board.pending()
@@ -316,14 +314,13 @@ def Controls(board: Dashboard, mode: str, set_mode, redraw):
     solara.Select(label="Replications (more: a 90% band; slower)", value=str(board.replications),
                   values=[str(n) for n in REPLICATIONS], on_value=replications)
     with solara.Row(gap="4px"):
-        solara.Button("Pin as baseline", on_click=lambda: (board.pin(), redraw()), small=True, disabled=not run.model.months_run,
-                      title="Keep this run on the charts as a dashed line until unpinned")
+        solara.Button("Pin as baseline", on_click=lambda: (board.pin(), redraw()), small=True, disabled=not run.model.months_run)
         if board.pinned is not None:
             solara.Button("Unpin", on_click=lambda: (setattr(board, "pinned", None), redraw()), small=True)
     solara.Text("After Reset the earlier run stays on the charts as a dashed line.", style={"font-size": "11px", "color": "#555"})
     helps = lever_help(run.model.scenario)
     for field in board.fields:
-        LeverInput(board, field, helps[field.name], redraw)
+        LeverInput(board, field, helps[field.name], redraw, tick).key(f"{board.path}:{field.name}")
 
     def seed(value):
         board.seed = value
@@ -334,7 +331,7 @@ def Controls(board: Dashboard, mode: str, set_mode, redraw):
 
 
 @solara.component
-def RunPanel(board: Dashboard):
+def RunPanel(board: Dashboard, tick: int):
     """Headline figures, the levers in force, the equivalent command and the download."""
     run = board.run
     model = run.model
