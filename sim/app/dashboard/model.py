@@ -87,9 +87,10 @@ class DashboardModel(GPModel):
         self.settings = [*overrides, *extra]
         resolved = resolve(self.scenario_path, self.settings, seed=_seed(seed, self.notes))
         scenario = resolved.scenario
-        # The values in force, read back from the scenario run (a national supply as asked, before
-        # scaling to a smaller England).
-        self.levers = {**lever_defaults(scenario), "new_gps": changed_levers(base, levers).get("new_gps", self.lever_defaults["new_gps"])}
+        # The values in force: as asked, with a band maximum below the minimum raised to it.
+        self.levers = {**self.lever_defaults, **changed_levers(base, levers)}
+        if "band_max_patients" in self.levers:
+            self.levers["band_max_patients"] = max(self.levers["band_max_patients"], self.levers["band_min_patients"])
         super().__init__(scenario, replication=replication, start=starting_state(resolved, scenario.seed, replication))
         self.paid_kind = paid_kind(scenario)
         self.running = True

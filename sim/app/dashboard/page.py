@@ -158,7 +158,9 @@ class Dashboard:
 
 def _lever_text(value: Any, field: LeverField | None = None) -> str:
     if isinstance(value, float):
-        return f"{value:,.2f}" if field is not None and field.unit.startswith("£") else f"{value:,.3f}".rstrip("0").rstrip(".")
+        if field is not None and field.unit.startswith("£"):
+            return f"£{value:,.2f}" if round(value, 2) == round(value, 6) else f"£{value:,.3f}"
+        return f"{value:,.3f}".rstrip("0").rstrip(".")
     if isinstance(value, int):
         return f"{value:,}"
     return str(value)
