@@ -134,7 +134,7 @@ def test_reset_keeps_the_earlier_run_labelled_with_what_changed(small_file):
     for _ in range(24):
         board.step()
     board.asked["incentive_per_patient"] = 5.0
-    assert board.pending() == ["pcn payments"]
+    assert board.pending() == ["pcn payments £5.00"]
     board.reset()
     assert board.pending() == [] and board.run.model.levers["incentive_per_patient"] == 5.0
     trace, label = board.comparison()

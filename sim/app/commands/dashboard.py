@@ -1,4 +1,4 @@
-"""gpsim dashboard: explore a scenario in the browser (a Mesa SolaraViz app served by solara)."""
+"""gpsim dashboard: explore a scenario in the browser (a solara page over the model)."""
 from __future__ import annotations
 
 import argparse
@@ -28,7 +28,7 @@ QUIET_SERVER = {"SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False", "SOLARA_THEME_SHOW_
 
 
 def register(commands) -> None:
-    parser = commands.add_parser("dashboard", help="explore a scenario in the browser: sliders, play, step, live charts")
+    parser = commands.add_parser("dashboard", help="explore a scenario in the browser: levers, run to end, live charts and map, runs compared")
     parser.add_argument("scenario", nargs="?",
                         help="scenario YAML file or shipped scenario name (default: history_2013_2023)")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port to serve on (default: {DEFAULT_PORT})")

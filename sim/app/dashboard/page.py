@@ -104,11 +104,12 @@ class Dashboard:
     def pending(self) -> list[str]:
         """Settings asked for that the run does not have yet."""
         now = self.run.settings
-        waiting = [field.label for field in self.fields if self.asked.get(field.name) != now.levers.get(field.name)]
+        waiting = [f"{field.label} {_lever_text(self.asked.get(field.name), field)}" for field in self.fields
+                   if self.asked.get(field.name) != now.levers.get(field.name)]
         if self.replications != now.replications:
-            waiting.append("replications")
+            waiting.append(f"replications {self.replications}")
         if self.seed not in (None, "") and str(self.seed).strip() != str(now.seed):
-            waiting.append("seed")
+            waiting.append(f"seed {self.seed}")
         return waiting
 
     def reset(self) -> None:
@@ -244,7 +245,7 @@ def Page():
                 drawn = time.monotonic()
         if not cancel.is_set():
             set_mode("stopped")
-            redraw()
+        redraw()   # the month a Pause caught in progress
 
     solara.use_thread(advance, dependencies=[mode, board.run], intrusive_cancel=False)
     run = board.run
