@@ -214,3 +214,14 @@ def test_a_port_in_use_is_refused():
         busy.listen()
         done = gpsim("dashboard", "--port", busy.getsockname()[1])
     assert done.returncode == 2 and "expected a free port on 127.0.0.1" in done.stderr
+
+
+def test_a_smaller_england_reaches_a_run_that_starts_from_the_history():
+    forward = ROOT / "scenarios/status_quo_2024.yaml"
+    model = DashboardModel(forward, practices=300)
+    assert model.practices.size == 300, "the spin-up builds the smaller England"
+    assert all(setting.startswith("start_from.set.population.") for setting in model.settings)
+    for _ in range(12):
+        model.step()
+    expected = run(forward, replications=1, overrides=[*model.settings, "months=12"]).timeseries
+    pd.testing.assert_frame_equal(model.timeseries(), expected)

@@ -48,7 +48,8 @@ def supply_field(scenario: Scenario) -> tuple[str, bool]:
 def lever_defaults(scenario: Scenario) -> dict[str, Any]:
     """Each lever this scenario offers, at the scenario's own value."""
     levers: dict[str, Any] = {"new_gps": getattr(scenario.workforce, supply_field(scenario)[0])}
-    if scenario.population.source == "synthetic":
+    from_state = scenario.start_from is not None and scenario.start_from.state is not None
+    if scenario.population.source == "synthetic" and not from_state:   # a saved state fixes its England
         levers["practices"] = scenario.population.practices
     kind = paid_kind(scenario)
     if kind is not None:
@@ -108,18 +109,24 @@ def lever_overrides(scenario: Scenario, levers: dict[str, Any],
         practices = int(changed["practices"])
         fraction = practices / pop.practices
         areas = max(1, round(pop.commissioner_areas * fraction))
-        overrides += [f"population.practices={practices}",
-                      f"population.commissioner_areas={areas}",
-                      f"population.regions={min(pop.regions, areas)}",
-                      f"population.side_km={_number(round(max(pop.side_km * math.sqrt(fraction), 10.5), 3))}"]
+        smaller = [f"population.practices={practices}",
+                   f"population.commissioner_areas={areas}",
+                   f"population.regions={min(pop.regions, areas)}",
+                   f"population.side_km={_number(round(max(pop.side_km * math.sqrt(fraction), 10.5), 3))}"]
+        # A run that starts from another scenario's simulated month gets its England from that
+        # run: the smaller England is built there (start_from.set), and national totals scaled in both.
+        spun_up = scenario.start_from is not None
+        overrides += [f"start_from.set.{setting}" for setting in smaller] if spun_up else smaller
         roles = scenario.additional_roles
         if roles.start and "national_recruits_per_year" in type(roles).model_fields:
-            recruits = roles.national_recruits_per_year * fraction
-            overrides.append(f"additional_roles.national_recruits_per_year={_number(round(recruits, 3))}")
+            recruits = f"additional_roles.national_recruits_per_year={_number(round(roles.national_recruits_per_year * fraction, 3))}"
+            overrides += [recruits, f"start_from.set.{recruits}"] if spun_up else [recruits]
     field, national = supply_field(scenario)
     supply = float(wanted.get("new_gps", defaults["new_gps"]))
     if "new_gps" in changed or (national and "practices" in changed):
         overrides.append(f"workforce.{field}={_number(round(supply * (fraction if national else 1.0), 6))}")
+        if national and "practices" in changed and scenario.start_from is not None:
+            overrides.append(f"start_from.set.workforce.{field}={_number(round(supply * fraction, 6))}")
     kind = paid_kind(scenario)
     if kind is not None:
         prefix = f"organisations.{kind}"
