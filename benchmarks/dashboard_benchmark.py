@@ -30,7 +30,7 @@ import statistics
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -103,7 +103,7 @@ def main() -> None:
     clock = time.perf_counter()
     server = subprocess.Popen([sys.executable, "-m", "sim", "dashboard", "--port", str(port)], cwd=ROOT,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    result: dict = {"when": datetime.now(timezone.utc).isoformat(timespec="seconds"), "machine": platform.machine(),
+    result: dict = {"when": datetime.now(UTC).isoformat(timespec="seconds"), "machine": platform.machine(),
                     "cpus": os.cpu_count(), "load_average_at_start": round(os.getloadavg()[0], 2),
                     "scenario": "history_2013_2023 (8,044 practices, 133 months)"}
     try:

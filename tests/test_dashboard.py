@@ -14,16 +14,17 @@ import pytest
 
 pytest.importorskip("solara", reason="the dashboard extra is not installed")
 
-from sim.app.commands.dashboard import address  # noqa: E402
+from sim.app.commands.dashboard import address
 from sim.app.dashboard import charts as charts_module
-from sim.app.dashboard import controls, levers  # noqa: E402  (first: it quiets a hook warning about Mesa's own code)
-from sim.app.dashboard.model import DashboardModel  # noqa: E402
-from sim.app.dashboard.page import Dashboard, input_text
+from sim.app.dashboard import controls, levers
+from sim.app.dashboard.board import Dashboard
+from sim.app.dashboard.levers import input_text
+from sim.app.dashboard.model import DashboardModel
 from sim.app.dashboard.session import Run
-from sim.results.run import run  # noqa: E402
-from sim.scenario.loading import load  # noqa: E402
+from sim.results.run import run
+from sim.scenario.loading import load
 
-from .conftest import ROOT  # noqa: E402
+from .conftest import ROOT
 from .dashboard_checks import blank_charts, drawn
 
 
@@ -138,7 +139,7 @@ def test_reset_keeps_the_earlier_run_labelled_with_what_changed(small_file):
     board.reset()
     assert board.pending() == [] and board.run.model.levers["incentive_per_patient"] == 5.0
     trace, label = board.comparison()
-    assert label == "before: pcn payments £3.78"
+    assert label == "before: pcn payments £3.775"
     assert len(trace.series["network_coverage_practices"][0]) == 24
     for _ in range(3):
         board.step()

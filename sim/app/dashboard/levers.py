@@ -232,3 +232,20 @@ def lever_fields(scenario: Scenario, months: tuple[str, ...] = ()) -> list[Lever
     if "practices" in defaults:
         fields.append(LeverField("practices", "Practices at the start", "practices", 100, 10, defaults["practices"], integer=True))
     return fields
+
+
+def lever_text(value: Any, field: LeverField | None = None) -> str:
+    """A lever's value as the page shows it: pounds to the penny, patients with separators."""
+    if isinstance(value, float):
+        if field is not None and field.unit.startswith("£"):
+            return f"£{value:,.2f}" if round(value, 2) == round(value, 6) else f"£{value:,.3f}"
+        return f"{value:,.3f}".rstrip("0").rstrip(".")
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def input_text(value: Any) -> str:
+    """A lever's value as the text of its input: exact enough that leaving it as shown changes
+    nothing (no thousands separators, which a number input refuses)."""
+    return f"{value:.10g}" if isinstance(value, float) else str(value)

@@ -9,26 +9,41 @@ from __future__ import annotations
 import html
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import ipyvuetify as v
 import solara
 
-from sim.app.dashboard.charts import (
-    MAP_MODES,
-    map_view,
-    sizes_chart,
-    time_charts,
-    time_specs,
-)
-from sim.app.dashboard.controls import (
-    app_settings,
-    month_choices,
-    parse_lever,
-    shipped_scenarios,
-)
-from sim.app.dashboard.levers import LeverField, lever_fields, lever_help
-from sim.app.dashboard.session import Run, Trace, what_changed
-from sim.scenario.loading import scenario_file
+from sim.app.dashboard.controls import app_settings, parse_lever
+from sim.app.dashboard.levers import LeverField, input_text, lever_help, lever_text
+
+if TYPE_CHECKING:
+    from sim.app.dashboard.board import Dashboard
+
+
+def _warm_up(done: dict) -> None:
+    """Import the model (mesa, numba, matplotlib: seconds) and build the first session's run
+    while the server starts and the browser loads the page's front end."""
+    try:
+        from sim.app.dashboard.board import Dashboard
+
+        done["board"] = Dashboard(app_settings())
+    except Exception:  # noqa: BLE001  (the page builds its own and shows what is wrong)
+        done["board"] = None
+
+
+_WARM: dict = {}
+_WARMING = threading.Thread(target=_warm_up, args=(_WARM,), daemon=True)
+_WARMING.start()
+
+
+def new_board() -> Dashboard:
+    """The run for a new browser session: the one built at startup, once; then a new one."""
+    from sim.app.dashboard.board import Dashboard
+
+    _WARMING.join()
+    return _WARM.pop("board", None) or Dashboard(app_settings())
+
 
 REDRAW_SECONDS = 0.5     # Run to end: redraw at most this often
 PLAY_SECONDS = 0.15      # Play: at least this long between months, so each can be seen
@@ -72,107 +87,6 @@ HEADLINE = [("practices", "Practices open", "{:,.0f}"), ("network_coverage_pract
             ("closures_12m", "Closed or merged, 12 months", "{:,.0f}")]
 
 
-class Dashboard:
-    """One browser session: the run, the settings asked for the next run (shown as pending until
-    Reset), and the earlier run or pinned baseline it is compared with."""
-
-    def __init__(self, settings: dict[str, Any]):
-        self.given = settings
-        self.scenarios = shipped_scenarios(settings["scenario_path"])
-        self.given_path = self.path = str(scenario_file(settings["scenario_path"]).resolve())
-        self.lock = threading.Lock()
-        self.replications, self.seed = 1, settings["seed"]
-        self.previous: Trace | None = None
-        self.pinned: Trace | None = None
-        self.run = self._new_run({})
-        self.asked = dict(self.run.model.levers)
-        self.errors: dict[str, str] = {}
-
-    @property
-    def overrides(self) -> tuple[str, ...]:
-        """`gpsim dashboard --set` holds for the scenario it was given with."""
-        return self.given["overrides"] if self.path == self.given_path else ()
-
-    def _new_run(self, levers: dict[str, Any]) -> Run:
-        return Run(self.path, self.overrides, self.seed, levers, self.replications)
-
-    @property
-    def fields(self) -> list[LeverField]:
-        scenario = self.run.model.scenario
-        return lever_fields(scenario, tuple(month_choices(scenario, self.run.model.lever_defaults.get("network_opens", scenario.start))))
-
-    def pending(self) -> list[str]:
-        """Settings asked for that the run does not have yet."""
-        now = self.run.settings
-        waiting = [f"{field.label} {_lever_text(self.asked.get(field.name), field)}" for field in self.fields
-                   if self.asked.get(field.name) != now.levers.get(field.name)]
-        if self.replications != now.replications:
-            waiting.append(f"replications {self.replications}")
-        if self.seed not in (None, "") and str(self.seed).strip() != str(now.seed):
-            waiting.append(f"seed {self.seed}")
-        return waiting
-
-    def reset(self) -> None:
-        """A new run with the settings asked for; the old one (if it ran) becomes the comparison."""
-        old = self.run
-        changed = {name: value for name, value in self.asked.items() if value != old.model.lever_defaults.get(name)}
-        new = self._new_run(changed)
-        with self.lock:
-            if old.model.months_run and old.settings.period == new.settings.period:
-                self.previous = old.trace(self.columns())
-            elif old.settings.period != new.settings.period:
-                self.previous = None
-            self.run = new
-            self.asked = dict(new.model.levers)
-            self.errors = {}
-
-    def choose_scenario(self, path: str) -> None:
-        self.path = path
-        self.asked, self.pinned = {}, None
-        self.reset()
-
-    def columns(self) -> list[str]:
-        return [column for spec in time_specs(self.run.model) for column, _ in spec.lines]
-
-    def pin(self) -> None:
-        with self.lock:
-            self.pinned = self.run.trace(self.columns())
-
-    def comparison(self) -> tuple[Trace | None, str]:
-        """The run the charts compare with (pinned, else the previous) and its legend label."""
-        trace = self.pinned or self.previous
-        if trace is None or trace.settings.period != self.run.settings.period:
-            return None, ""
-        return trace, what_changed(trace.settings, self.run.settings, self.fields, "pinned" if self.pinned else "before")
-
-    def step(self) -> None:
-        with self.lock:
-            self.run.step()
-
-    def views(self, map_mode: str, detail: bool) -> tuple[list[str], str]:
-        """The charts and the map as HTML."""
-        with self.lock:
-            charts = time_charts(self.run, *self.comparison())
-            charts.insert(2, sizes_chart(self.run.model))
-            return charts, map_view(self.run.model, map_mode, detail)
-
-
-def _lever_text(value: Any, field: LeverField | None = None) -> str:
-    if isinstance(value, float):
-        if field is not None and field.unit.startswith("£"):
-            return f"£{value:,.2f}" if round(value, 2) == round(value, 6) else f"£{value:,.3f}"
-        return f"{value:,.3f}".rstrip("0").rstrip(".")
-    if isinstance(value, int):
-        return f"{value:,}"
-    return str(value)
-
-
-def input_text(value: Any) -> str:
-    """A lever's value as the text of its input: exact enough that leaving it as shown changes
-    nothing (no thousands separators, which a number input refuses)."""
-    return f"{value:.10g}" if isinstance(value, float) else str(value)
-
-
 def _table(rows: list[tuple[str, ...]], header: tuple[str, ...]) -> str:
     cells = "".join(f"<th>{html.escape(h)}</th>" for h in header)
     body = "".join("<tr>" + f"<td>{html.escape(row[0])}</td>" + "".join(f'<td class="number">{html.escape(c)}</td>' for c in row[1:])
@@ -183,11 +97,13 @@ def _table(rows: list[tuple[str, ...]], header: tuple[str, ...]) -> str:
 @solara.component
 def LeverInput(board: Dashboard, field: LeverField, help_text: str, redraw, tick: int):
     """One lever: its value as a number to type or step (arrow keys move by the field's step),
-    with its unit, marked while it differs from the run's value. The page sends the field its
-    text once a run (sending back each value typed would race the keys that follow it)."""
+    with its unit, marked while it differs from the run's value.
+
+    The text field is one widget kept for the session and updated in place: the page writes its
+    value only when a run starts, never while a person types (rewriting it on every redraw
+    would put back a value over the keys that follow)."""
     asked = board.asked.get(field.name)
     pending = asked != board.run.model.levers.get(field.name)
-    first_text = solara.use_memo(lambda: input_text(asked), [board.run])
 
     def typed(value):
         parsed, problem = parse_lever(field, value)
@@ -199,15 +115,40 @@ def LeverInput(board: Dashboard, field: LeverField, help_text: str, redraw, tick
         redraw()
 
     label = f"{field.label} ({field.unit})" + (" - changed, press Reset" if pending else "")
-    classes = ["gpsim-pending"] if pending else []
     if field.months:
-        solara.Select(label=label, value=asked, values=list(field.months), on_value=typed, classes=classes)
-        solara.Text(help_text, style={"font-size": "11px", "color": "#555"})
-        return
-    solara.v.TextField(label=label, v_model=first_text, on_v_model=typed, type="number", dense=True,
-                       attributes={"step": str(field.step), "min": str(field.low), "max": str(field.high)},
-                       hint=board.errors.get(field.name) or help_text, persistent_hint=True,
-                       error=field.name in board.errors, class_=" ".join(classes))
+        MonthInput(label, asked, field.months, typed, pending, help_text)
+    else:
+        NumberInput(board, field, asked, typed, label, pending, help_text)
+
+
+@solara.component
+def MonthInput(label: str, asked: str, months: tuple[str, ...], typed, pending: bool, help_text: str):
+    solara.Select(label=label, value=asked, values=list(months), on_value=typed, classes=["gpsim-pending"] if pending else [])
+    solara.Text(help_text, style={"font-size": "11px", "color": "#555"})
+
+
+@solara.component
+def NumberInput(board: Dashboard, field: LeverField, asked: Any, typed, label: str, pending: bool, help_text: str):
+    """The text field of a number lever (see LeverInput)."""
+    widget, shown = solara.use_memo(lambda: (v.TextField(
+        type="number", dense=True, persistent_hint=True, v_model=input_text(asked),
+        attributes={"step": str(field.step), "min": str(field.low), "max": str(field.high)}), {"run": board.run}), [])
+
+    def listen():
+        def changed(change):
+            typed(change["new"])
+        widget.observe(changed, "v_model")
+        return lambda: widget.unobserve(changed, "v_model")
+
+    solara.use_effect(listen, [])
+    if shown["run"] is not board.run:   # Reset: show the value the new run has
+        shown["run"] = board.run
+        widget.v_model = input_text(asked)
+    widget.label = label
+    widget.hint = board.errors.get(field.name) or help_text
+    widget.error = field.name in board.errors
+    widget.class_ = "gpsim-pending" if pending else ""
+    solara.Column(children=[widget], gap="0px")
 
 
 @solara.component
@@ -219,7 +160,9 @@ def Layout(children=()):
 @solara.component
 def Page():
     """The dashboard page: one run per browser session."""
-    board = solara.use_memo(lambda: Dashboard(app_settings()), [])
+    from sim.app.dashboard.charts import MAP_MODES
+
+    board = solara.use_memo(new_board, [])
     # Bumped to redraw: the run itself lives in `board`, so the components take the count as a
     # prop (reacton redraws a child only when its props change).
     tick, set_tick = solara.use_state(0)
@@ -346,7 +289,7 @@ def RunPanel(board: Dashboard, tick: int):
                 rows = [(label, fmt.format(run.series(column)[1][-1])) for column, label, fmt in HEADLINE]
                 solara.HTML(tag="div", unsafe_innerHTML=_table(rows, ("Now (median)", model.current_month)))
             rows = [(fields[name].label + f" ({fields[name].unit})" if name in fields else name,
-                     _lever_text(model.levers[name], fields.get(name)), _lever_text(model.lever_defaults[name], fields.get(name)))
+                     lever_text(model.levers[name], fields.get(name)), lever_text(model.lever_defaults[name], fields.get(name)))
                     for name in model.lever_defaults]
             solara.HTML(tag="div", unsafe_innerHTML=_table(rows, ("Lever", "This run", "Scenario")))
         for note in model.notes:

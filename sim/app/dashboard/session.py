@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.app.dashboard.levers import LeverField
+from sim.app.dashboard.levers import LeverField, lever_text
 from sim.app.dashboard.model import DashboardModel
 from sim.scenario.schema import month_number
 
@@ -101,21 +101,13 @@ class Trace:
     series: dict[str, tuple[np.ndarray, np.ndarray]]
 
 
-def _shown(value: Any, field: LeverField | None) -> str:
-    if isinstance(value, str):
-        return value
-    if field is not None and field.unit.startswith("£"):
-        return f"£{value:,.2f}"
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.3f}".rstrip("0")
-
-
 def what_changed(before: Settings, after: Settings, fields: list[LeverField], word: str = "before") -> str:
     """How an earlier run differs from the current one, in a few words for a legend: the
     scenario, each lever that moved (its old value), the seed, the replications."""
     if before.path != after.path:
         return f"{word}: {before.name}"
     by_name = {field.name: field for field in fields}
-    moved = [f"{by_name[name].label if name in by_name else name} {_shown(value, by_name.get(name))}"
+    moved = [f"{by_name[name].label if name in by_name else name} {lever_text(value, by_name.get(name))}"
              for name, value in before.levers.items() if after.levers.get(name) != value]
     if before.seed != after.seed:
         moved.append(f"seed {before.seed}")
