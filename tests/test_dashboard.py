@@ -146,6 +146,10 @@ def test_reset_keeps_the_earlier_run_labelled_with_what_changed(small_file):
     charts, _ = board.views("paid", detail=False)
     assert all('class="compare"' in chart for chart in charts if 'data-chart="sizes"' not in chart)
     assert label in charts[0]
+    board.reset()   # the same settings again: the comparison stays the run before them
+    assert board.comparison()[1] == "before: pcn payments £3.775"
+    for _ in range(3):
+        board.step()
     board.pin()
     board.replications = 2
     board.reset()

@@ -58,8 +58,8 @@ class Dashboard:
         changed = {name: value for name, value in self.asked.items() if value != old.model.lever_defaults.get(name)}
         new = self._new_run(changed)
         with self.lock:
-            if old.model.months_run and old.settings.period == new.settings.period:
-                self.previous = old.trace(self.columns())
+            if old.model.months_run and old.settings != new.settings and old.settings.period == new.settings.period:
+                self.previous = old.trace(self.columns())   # the same settings again keep the earlier comparison
             elif old.settings.period != new.settings.period:
                 self.previous = None
             self.run = new

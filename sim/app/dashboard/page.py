@@ -208,7 +208,7 @@ def Page():
             with solara.Column(classes=["gpsim-controls"], gap="4px"):
                 Controls(board, mode, set_mode, redraw, tick)
             with solara.Column(classes=["gpsim-main"], gap="0px", style={"flex-direction": "row"}):
-                with solara.Column(gap="2px", style={"flex": "0 1 440px", "min-width": "320px"}):
+                with solara.Column(gap="2px", style={"flex": "1 1 440px", "min-width": "320px", "max-width": "620px"}):
                     solara.ToggleButtonsSingle(value=map_mode, values=list(MAP_MODES), on_value=set_map_mode, dense=True)
                     solara.HTML(tag="div", unsafe_innerHTML=map_html)
                 solara.HTML(tag="div", classes=["gpsim-charts"], unsafe_innerHTML="".join(charts))
