@@ -79,8 +79,8 @@ def run_to_end(page) -> float:
 
 
 def reset_with_replications(page, replications: int) -> None:
-    page.get_by_label(re.compile("^Replications")).click(force=True)
-    page.get_by_role("option", name=str(replications), exact=True).click()
+    page.locator(".gpsim-replications").get_by_role("button", name=str(replications), exact=True).click()
+    page.get_by_text(re.compile(f"Changed, not yet run: replications {replications}")).wait_for()
     page.get_by_role("button", name="Reset").click()
     page.locator(".gpsim-status").get_by_text(f"{replications} replications").wait_for(timeout=120_000)
 

@@ -257,8 +257,9 @@ def Controls(board: Dashboard, mode: str, set_mode, redraw, tick: int):
         board.replications = int(value)
         redraw()
 
-    solara.Select(label="Replications (more: a 90% band; slower)", value=str(board.replications),
-                  values=[str(n) for n in REPLICATIONS], on_value=replications)
+    solara.Text("Replications (more: the median and a 90% band; slower)", style={"font-size": "12px", "color": "#555"})
+    solara.ToggleButtonsSingle(value=str(board.replications), values=[str(n) for n in REPLICATIONS], on_value=replications,
+                               dense=True, classes=["gpsim-replications"])
     with solara.Row(gap="4px"):
         solara.Button("Pin as baseline", on_click=lambda: (board.pin(), redraw()), small=True, disabled=not run.model.months_run)
         if board.pinned is not None:
