@@ -85,9 +85,12 @@ class Dashboard:
             return None, ""
         return trace, what_changed(trace.settings, self.run.settings, self.fields, "pinned" if self.pinned else "before")
 
-    def step(self) -> None:
+    def step(self, run: Run | None = None) -> None:
+        """A month of the run (of `run` only while it is still the current one: a Reset may come
+        while a month is being stepped in the background)."""
         with self.lock:
-            self.run.step()
+            if run is None or run is self.run:
+                self.run.step()
 
     def views(self, map_mode: str, detail: bool) -> tuple[list[str], str]:
         """The charts and the map as HTML."""

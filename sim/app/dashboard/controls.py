@@ -11,7 +11,7 @@ from typing import Any
 
 from sim.app.commands.dashboard import DEFAULT_SCENARIO, ENV_SCENARIO, ENV_SEED, ENV_SET
 from sim.app.dashboard.levers import LeverField
-from sim.scenario.loading import SCENARIO_FOLDERS, resolve, scenario_file
+from sim.scenario.loading import SCENARIO_FOLDERS, scenario_file
 from sim.scenario.schema import Scenario, month_number, year_month
 
 
@@ -37,11 +37,6 @@ def shipped_scenarios(current: str) -> dict[str, str]:
     if current not in found:
         found[current] = Path(current).stem
     return found
-
-
-def scenario_title(path: str, overrides: tuple[str, ...]) -> str:
-    scenario = resolve(path, list(overrides)).scenario
-    return scenario.title or scenario.name
 
 
 def parse_lever(field: LeverField, text: Any) -> tuple[Any, str | None]:

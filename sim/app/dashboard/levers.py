@@ -160,20 +160,6 @@ def _split_incentive(scenario: Scenario, kind: str, total: float) -> list[str]:
 
 
 
-def lever_labels(scenario: Scenario) -> dict[str, str]:
-    """What each lever is, in full, with its unit."""
-    kind = paid_kind(scenario)
-    _field, national = supply_field(scenario)
-    return {"incentive_per_patient": f"Incentive: {kind} payments, GBP per patient a year",
-            "band_min_patients": f"Paid size band of {kind}: smallest network, patients",
-            "band_max_patients": f"Paid size band of {kind}: largest network, patients",
-            "network_opens": f"Start date: {kind} networks open",
-            "reimbursement_rate": "Additional roles: share of cost reimbursed",
-            "commissioner_push": f"Commissioner support for {kind} (0-1)",
-            "new_gps": "Workforce supply: new GPs a year" + (" (England)" if national else " per 1,000 patients"),
-            "practices": "Practices at the start (fewer: a smaller England)"}
-
-
 def _schema_help(section: type[BaseModel], name: str) -> str:
     """A schema field's meaning and source, in one line."""
     info = section.model_fields[name]

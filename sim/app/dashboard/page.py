@@ -176,9 +176,9 @@ def Page():
         """Play or Run to end, in a background thread until the end, Pause or Reset."""
         if mode == "stopped":
             return
-        drawn = time.monotonic()
-        while board.run.running and not cancel.is_set():
-            board.step()
+        drawn, run = time.monotonic(), board.run
+        while run.running and not cancel.is_set():
+            board.step(run)
             if mode == "play":
                 redraw()
                 time.sleep(max(0.0, PLAY_SECONDS - (time.monotonic() - drawn)))
