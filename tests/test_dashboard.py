@@ -230,3 +230,9 @@ def test_a_smaller_england_reaches_a_run_that_starts_from_the_history():
         model.step()
     expected = run(forward, replications=1, overrides=[*model.settings, "months=12"]).timeseries
     pd.testing.assert_frame_equal(model.timeseries(), expected)
+
+
+def test_charts_use_the_reports_colours():
+    from sim.app.dashboard.svg import PALETTE
+    from sim.report.charts import PALETTE as REPORT
+    assert PALETTE == REPORT

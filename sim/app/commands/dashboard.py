@@ -81,7 +81,7 @@ def handle(args: argparse.Namespace) -> int:
     env = {**os.environ, **QUIET_SERVER}
     env.update({ENV_SCENARIO: str(scenario_path.resolve()), ENV_SET: json.dumps(list(args.set)),
                 ENV_SEED: "" if args.seed is None else str(args.seed)})
-    command = [sys.executable, "-m", "solara", "run", "sim.app.dashboard.page", "--host", args.host, "--port", str(args.port),
+    command = [sys.executable, "-m", "sim.app.dashboard.serve", "run", "sim.app.dashboard.page", "--host", args.host, "--port", str(args.port),
                "--production", "--no-open", "--no-check-version", "--log-level", "warning"]
     url = address(args.host, args.port)
     print(f"Starting the dashboard for {scenario_path} ...", flush=True)

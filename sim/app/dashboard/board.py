@@ -27,6 +27,7 @@ class Dashboard:
         self.run = self._new_run({})
         self.asked = dict(self.run.model.levers)
         self.errors: dict[str, str] = {}
+        self._drawn: tuple = (None, None, None)
 
     @property
     def overrides(self) -> tuple[str, ...]:
@@ -93,8 +94,12 @@ class Dashboard:
                 self.run.step()
 
     def views(self, map_mode: str, detail: bool) -> tuple[list[str], str]:
-        """The charts and the map as HTML."""
+        """The charts and the map as HTML (drawn again only when something they show changed)."""
         with self.lock:
-            charts = time_charts(self.run, *self.comparison())
-            charts.insert(2, sizes_chart(self.run.model))
-            return charts, map_view(self.run.model, map_mode, detail)
+            shown = (self.run, self.pinned, self.previous)   # held, so their ids stay theirs
+            key = (*map(id, shown), self.run.model.months_run, map_mode, detail)
+            if self._drawn[0] != key:
+                charts = time_charts(self.run, *self.comparison())
+                charts.insert(2, sizes_chart(self.run.model))
+                self._drawn = (key, (charts, map_view(self.run.model, map_mode, detail)), shown)
+            return self._drawn[1]

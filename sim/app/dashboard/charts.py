@@ -12,9 +12,8 @@ import numpy as np
 
 from sim.app.dashboard.model import DashboardModel
 from sim.app.dashboard.session import Run, Trace
-from sim.app.dashboard.svg import Band, Chart, Line, histogram, time_chart
+from sim.app.dashboard.svg import PALETTE, Band, Chart, Line, histogram, time_chart
 from sim.model.networks import paid
-from sim.report.charts import PALETTE
 from sim.scenario.schema import month_number
 
 NONE_COLOUR = "#BBBBBB"

@@ -14,7 +14,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.app.api import Results
 from sim.app.commands.dashboard import DEFAULT_SCENARIO
 from sim.app.dashboard.levers import (
     changed_levers,
@@ -152,6 +151,10 @@ class DashboardModel(GPModel):
     def results(self, others: tuple[DashboardModel, ...] = ()):
         """The run so far as Results, the same object `gpsim run` writes, with the replications
         of `others` (the same settings, replications 1, 2, ...) after this one's."""
+        from sim.app.api import (
+            Results,  # with the report's charts: imported when a download is asked for
+        )
+
         tables = [model._tables() for model in (self, *others)]
         now = datetime.now(UTC).isoformat(timespec="seconds")
         scenario = self.scenario.model_copy(update={"seed": self.root_seed, "replications": len(tables)})

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import ipyvuetify as v
 import solara
 
+from sim.app.dashboard import warm
 from sim.app.dashboard.controls import app_settings, parse_lever
 from sim.app.dashboard.levers import LeverField, input_text, lever_help, lever_text
 
@@ -21,28 +22,12 @@ if TYPE_CHECKING:
     from sim.app.dashboard.board import Dashboard
 
 
-def _warm_up(done: dict) -> None:
-    """Import the model (mesa, numba, matplotlib: seconds) and build the first session's run
-    while the server starts and the browser loads the page's front end."""
-    try:
-        from sim.app.dashboard.board import Dashboard
-
-        done["board"] = Dashboard(app_settings())
-    except Exception:  # noqa: BLE001  (the page builds its own and shows what is wrong)
-        done["board"] = None
-
-
-_WARM: dict = {}
-_WARMING = threading.Thread(target=_warm_up, args=(_WARM,), daemon=True)
-_WARMING.start()
-
-
 def new_board() -> Dashboard:
-    """The run for a new browser session: the one built at startup, once; then a new one."""
+    """The run for a new browser session: the one built while the server started, once; then a
+    new one."""
     from sim.app.dashboard.board import Dashboard
 
-    _WARMING.join()
-    return _WARM.pop("board", None) or Dashboard(app_settings())
+    return warm.first_board() or Dashboard(app_settings())
 
 
 REDRAW_SECONDS = 0.5     # Run to end: redraw at most this often

@@ -13,6 +13,9 @@ import numpy as np
 WIDTH, HEIGHT = 380, 200  # the viewBox; the chart scales to the width of its column
 LEFT, RIGHT, TOP, BOTTOM = 46, 10, 8, 24  # plot margins: room for "100%" and the year labels
 GREY = "#888888"
+# The Okabe-Ito colours of the report's charts (sim.report.charts.PALETTE, which loads pyplot: the
+# page starts faster without it).
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 
 
 @dataclass
