@@ -187,6 +187,9 @@ def test_dashboard_in_a_browser(dashboard, tmp_path):
         wait_for_month(page, MONTHS)
         page.wait_for_timeout(500)
         check_drawn(page, "finished run")
+        hover = page.locator(".gpsim-map circle.practice title").first   # what hovering shows, once the run stands still
+        hover.wait_for(state="attached")
+        assert re.match(r"Practice \d+: [\d,]+ patients\nGPs: ", hover.text_content()), hover.text_content()
         page.screenshot(path=tmp_path / "dashboard-1366.png", full_page=True)
 
         # The download holds the run's results, the same numbers as the command it shows.

@@ -33,6 +33,7 @@ def new_board() -> Dashboard:
 REDRAW_SECONDS = 0.5     # Run to end: redraw at most this often
 PLAY_SECONDS = 0.15      # Play: at least this long between months, so each can be seen
 REPLICATIONS = [1, 3, 5, 10]
+DETAIL_SECONDS = 0.8     # a still run's map gains its hover details after this long
 
 CSS = """
 .gpsim-page { font-size: 13px; padding: 8px 12px; max-width: 2400px; }
@@ -179,7 +180,17 @@ def Page():
     run = board.run
     model = run.model
     busy = mode != "stopped"
-    charts, map_html = board.views(map_mode, detail=not busy)
+    # The map's hover details (about 2 MB at full size) come a moment after the month is shown,
+    # once the run stands still: a Step shows its month at once.
+    now = (id(run), model.months_run)
+    detailed, set_detailed = solara.use_state(None)
+
+    def add_details(cancel: threading.Event):
+        if not busy and detailed != now and not cancel.wait(DETAIL_SECONDS):
+            set_detailed(now)
+
+    solara.use_thread(add_details, dependencies=[now, busy, detailed], intrusive_cancel=False)
+    charts, map_html = board.views(map_mode, detail=not busy and detailed == now)
     solara.Style(CSS)
     solara.Title(f"gpsim: {model.scenario.title or model.scenario.name}")
     with solara.Column(classes=["gpsim-page"], gap="6px"):
