@@ -1,6 +1,7 @@
 """The dashboard page: the run's controls and levers on the left; the map and the charts (SVG,
 drawn by the browser) on the right; the headline figures, the levers in force and the command
-that gives the same numbers below. `gpsim dashboard` serves this module with `solara run`.
+that gives the same numbers below. `gpsim dashboard` serves this module with `solara run` (see
+serve.py).
 
 Play draws every month; Run to end steps in a background thread and redraws a few times a
 second, so a decade at full size takes seconds."""
@@ -229,7 +230,7 @@ def Controls(board: Dashboard, mode: str, set_mode, redraw, tick: int):
     with solara.Row(gap="4px", style={"flex-wrap": "wrap"}):
         solara.Button("Reset", on_click=reset, color="primary" if board.pending() else None)
         solara.Button("Step", on_click=step, disabled=busy or not run.running)
-        if mode == "play":
+        if busy:
             solara.Button("Pause", on_click=lambda: set_mode("stopped"))
         else:
             solara.Button("Play", on_click=lambda: set_mode("play"), disabled=busy or not run.running)
