@@ -20,11 +20,6 @@ from sim.scenario.loading import merge, validate  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def pytest_addoption(parser):
-    parser.addoption("--refresh-docs-picture", action="store_true",
-                     help="save the browser test's picture of the finished run as docs/dashboard.png")
-
-
 SCRATCH = pytest.StashKey[Path]()
 
 # Tests that take more than a few seconds (2.5 s or more on 2 shared cores, `--durations=40`),

@@ -3,7 +3,6 @@ scenario's own values add none, a dashboard run is `gpsim run`'s replication 0, 
 refuses bad input before serving anything."""
 from __future__ import annotations
 
-import inspect
 import io
 import socket
 import subprocess
@@ -15,15 +14,18 @@ import pytest
 
 pytest.importorskip("solara", reason="the dashboard extra is not installed")
 
-from mesa.visualization.solara_viz import _check_model_params  # noqa: E402
+from sim.app.commands.dashboard import address
+from sim.app.dashboard import charts as charts_module
+from sim.app.dashboard import controls, levers
+from sim.app.dashboard.board import Dashboard
+from sim.app.dashboard.levers import input_text
+from sim.app.dashboard.model import DashboardModel
+from sim.app.dashboard.session import Run
+from sim.results.run import run
+from sim.scenario.loading import load
 
-from sim.app.commands.dashboard import address  # noqa: E402
-from sim.app.dashboard import charts, controls, levers  # noqa: E402  (first: it quiets a hook warning about Mesa's own code)
-from sim.app.dashboard.model import DashboardModel  # noqa: E402
-from sim.results.run import run  # noqa: E402
-from sim.scenario.loading import load  # noqa: E402
-
-from .conftest import ROOT  # noqa: E402
+from .conftest import ROOT
+from .dashboard_checks import blank_charts, drawn
 
 
 def gpsim(*args):
@@ -31,9 +33,11 @@ def gpsim(*args):
 
 
 def test_scenario_values_add_no_override_and_match_gpsim_run(small_file):
-    params = controls.model_params({"scenario_path": str(small_file), "overrides": (), "seed": None})
-    levers = {name: value["value"] if isinstance(value, dict) else value for name, value in params.items()}
-    model = DashboardModel(**levers)
+    scenario = load(small_file)
+    fields = levers.lever_fields(scenario, tuple(controls.month_choices(scenario, "2019-07")))
+    shown = {field.name: controls.parse_lever(field, input_text(value))[0]
+             for field, value in ((f, levers.lever_defaults(scenario)[f.name]) for f in fields)}
+    model = DashboardModel(small_file, **shown)
     assert model.settings == [] and model.notes == []
     assert model.command() == f"gpsim run {small_file} --seed 7 --replications 1"
     model.run()
@@ -76,6 +80,7 @@ def test_band_max_below_min_is_raised_and_said(small_file):
     model = DashboardModel(small_file, band_min_patients=80000, band_max_patients=50000)
     assert model.scenario.organisations["pcn"].band.max_patients == 80000
     assert model.notes == ["Largest paid network raised to the smallest (80,000 patients)."]
+    assert model.levers["band_max_patients"] == 80000, "the levers in force are the run's, not the ones asked"
 
 
 def test_bad_seed_falls_back_to_the_scenarios_and_says_so(small_file):
@@ -92,31 +97,96 @@ def test_shipped_scenarios_offer_the_levers_they_have():
     assert "band_min_patients" not in without and "reimbursement_rate" not in without
 
 
-def test_controls_fit_mesa_and_start_at_the_scenarios_values():
-    params = controls.model_params({"scenario_path": str(ROOT / "scenarios/history_2013_2023.yaml"), "overrides": (), "seed": None})
-    _check_model_params(DashboardModel.__init__, params)
-    assert set(params) <= set(inspect.signature(DashboardModel.__init__).parameters)
+def test_levers_are_typed_numbers_with_units_steps_and_an_explanation():
     scenario = load(ROOT / "scenarios/history_2013_2023.yaml")
-    sliders = {name: control for name, control in params.items() if isinstance(control, dict) and "step" in control}
-    for name, control in sliders.items():
-        assert control["min"] <= control["value"] <= control["max"], name
-        # The browser shows a slider on its grid; that value is still the scenario's.
-        shown = control["min"] + round((control["value"] - control["min"]) / control["step"]) * control["step"]
-        resolution = {name: control["step"]}
-        assert levers.lever_overrides(scenario, {name: shown}, resolution) == ([], []), name
-        moved = shown + control["step"] if shown + control["step"] <= control["max"] else shown - control["step"]
-        assert levers.lever_overrides(scenario, {name: moved}, resolution)[0], f"{name}: one step is a change"
-    assert params["practices"]["value"] == 8044 and params["practices"]["min"] < 200
-    assert params["incentive_per_patient"]["value"] == pytest.approx(3.775) and params["incentive_per_patient"]["min"] == 0
+    fields = {field.name: field for field in levers.lever_fields(scenario, ("2019-07",))}
+    assert set(fields) == set(levers.lever_defaults(scenario))
+    assert fields["incentive_per_patient"].step == 0.05 and fields["incentive_per_patient"].unit == "£ per patient a year"
+    assert fields["band_min_patients"].step == 1000 and fields["band_min_patients"].unit == "patients"
+    helps = levers.lever_help(scenario)
+    assert all("Source:" in helps[name] and len(helps[name]) > 30 for name in fields), helps
+    assert helps["band_min_patients"].startswith("Smallest network that is paid.")
+    band = fields["band_min_patients"]
+    assert controls.parse_lever(band, "40000") == (40000, None)
+    assert controls.parse_lever(band, "40,000") == (40000, None)
+    assert controls.parse_lever(band, "40000.5") == (None, "a whole number")
+    assert controls.parse_lever(band, "lots") == (None, "type a number")
+    assert controls.parse_lever(fields["incentive_per_patient"], "£2.05") == (2.05, None)
+    assert controls.parse_lever(fields["commissioner_push"], "1.5") == (None, "from 0 to 1")
+    assert controls.parse_lever(fields["network_opens"], "2019-07") == ("2019-07", None)
 
 
-def test_charts_and_download(small_file):
+def test_replications_give_gpsim_runs_numbers_and_a_band(small_file):
+    together = Run(str(small_file), (), None, {"commissioner_push": 0.2}, replications=3)
+    while together.running:
+        together.step()
+    assert together.model.months_run == 48
+    archive = zipfile.ZipFile(io.BytesIO(together.results_zip()))
+    expected = run(small_file, replications=3, overrides=together.model.settings).timeseries
+    pd.testing.assert_frame_equal(pd.read_csv(archive.open("small/timeseries.csv")),
+                                  pd.read_csv(io.StringIO(expected.to_csv(index=False))))
+    assert "--replications 3" in together.command()
+    years, median, low, high = together.series("network_coverage_practices")
+    assert len(years) == 48 and (low <= median).all() and (median <= high).all() and (high - low).max() > 0.005
+
+
+def test_reset_keeps_the_earlier_run_labelled_with_what_changed(small_file):
+    board = Dashboard({"scenario_path": str(small_file), "overrides": (), "seed": None})
+    for _ in range(24):
+        board.step()
+    board.asked["incentive_per_patient"] = 5.0
+    assert board.pending() == ["pcn payments £5.00"]
+    board.reset()
+    assert board.pending() == [] and board.run.model.levers["incentive_per_patient"] == 5.0
+    trace, label = board.comparison()
+    assert label == "before: pcn payments £3.775"
+    assert len(trace.series["network_coverage_practices"][0]) == 24
+    for _ in range(3):
+        board.step()
+    charts, _ = board.views("paid", detail=False)
+    assert all('class="compare"' in chart for chart in charts if 'data-chart="sizes"' not in chart)
+    assert label in charts[0]
+    board.reset()   # the same settings again: the comparison stays the run before them
+    assert board.comparison()[1] == "before: pcn payments £3.775"
+    for _ in range(3):
+        board.step()
+    board.pin()
+    board.replications = 2
+    board.reset()
+    assert board.comparison()[1] == "pinned: 1 replication", "the pinned run had the same levers, one replication"
+    board.step()
+    board.step()
+    assert 'class="band"' in board.views("paid", detail=False)[0][0]
+
+
+def test_charts_and_map_draw_the_run_and_a_blank_chart_fails_the_check(small_file):
+    board = Dashboard({"scenario_path": str(small_file), "overrides": (), "seed": None})
+    empty = board.views("paid", detail=False)
+    assert set(blank_charts("".join(empty[0]))) == set(drawn("".join(empty[0]))[0]) - {"sizes"}, \
+        "before the first month every time chart is blank, and the check says so"
+    for _ in range(14):
+        board.step()
+    charts, map_html = board.views("paid", detail=True)
+    marks, _ = drawn("".join(charts))
+    assert set(marks) == {"coverage", "networks", "sizes", "continuity", "workforce", "deficit", "closures"}
+    assert blank_charts("".join(charts)) == [], marks
+    assert marks["coverage"] >= 14 * 3, "three coverage lines, one point a month"
+    mutant = "".join(charts).replace('class="data"', 'class="hidden"')
+    assert sorted(blank_charts(mutant)) == sorted(marks), "a chart with no data drawn fails the check"
+    model = board.run.model
+    assert drawn(map_html)[1] == model.practices.open.sum()
+    assert map_html.count("<title>Practice ") == model.practices.open.sum(), "every practice can be inspected"
+    assert "Synthetic geography" in map_html and " km</text>" in map_html and "15,000 patients" in map_html
+    for mode in ("size", "deficit", "continuity"):
+        colours, legend = charts_module.map_classes(model, mode)
+        assert len(set(colours[model.practices.open])) >= 2 and legend, mode
+    assert "<title>" not in board.views("paid", detail=False)[1], "while running the map leaves out the details"
+
+
+def test_download(small_file):
     model = DashboardModel(small_file, practices=200)
     for _ in range(14):
         model.step()
-    for draw in (charts.coverage_figure, charts.networks_figure, charts.care_figure, charts.sustainability_figure,
-                 lambda m: charts.map_figure(m, "pcn"), lambda m: charts.map_figure(m, "federation")):
-        assert charts.png(draw(model)).startswith(b"\x89PNG")
     archive = zipfile.ZipFile(io.BytesIO(model.results_zip(charts=False)))
     assert {"small/timeseries.csv", "small/networks.csv", "small/practices.parquet", "small/manifest.json",
             "small/command.txt"} <= set(archive.namelist())
@@ -149,3 +219,20 @@ def test_a_port_in_use_is_refused():
         busy.listen()
         done = gpsim("dashboard", "--port", busy.getsockname()[1])
     assert done.returncode == 2 and "expected a free port on 127.0.0.1" in done.stderr
+
+
+def test_a_smaller_england_reaches_a_run_that_starts_from_the_history():
+    forward = ROOT / "scenarios/status_quo_2024.yaml"
+    model = DashboardModel(forward, practices=300)
+    assert model.practices.size == 300, "the spin-up builds the smaller England"
+    assert all(setting.startswith("start_from.set.population.") for setting in model.settings)
+    for _ in range(12):
+        model.step()
+    expected = run(forward, replications=1, overrides=[*model.settings, "months=12"]).timeseries
+    pd.testing.assert_frame_equal(model.timeseries(), expected)
+
+
+def test_charts_use_the_reports_colours():
+    from sim.app.dashboard.svg import PALETTE
+    from sim.report.charts import PALETTE as REPORT
+    assert PALETTE == REPORT

@@ -48,7 +48,6 @@ from sim.results.seeds import STREAMS
 from sim.scenario.errors import InputError
 from sim.scenario.loading import resolve
 from sim.scenario.overrides import combined
-from sim.scenario.schema import Scenario
 
 
 @dataclass

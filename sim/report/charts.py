@@ -5,12 +5,11 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import yaml
-from matplotlib.ticker import FuncFormatter, PercentFormatter
+from matplotlib.ticker import FuncFormatter
 
 from sim.results.outcomes import start_up_months
 from sim.scenario.loading import timeline

@@ -1,4 +1,4 @@
-"""gpsim dashboard: explore a scenario in the browser (a Mesa SolaraViz app served by solara)."""
+"""gpsim dashboard: explore a scenario in the browser (a solara page over the model)."""
 from __future__ import annotations
 
 import argparse
@@ -23,12 +23,13 @@ DEFAULT_SCENARIO = "history_2013_2023"  # a shipped scenario, by name
 ENV_SCENARIO = "GPSIM_DASHBOARD_SCENARIO"
 ENV_SET = "GPSIM_DASHBOARD_SET"
 ENV_SEED = "GPSIM_DASHBOARD_SEED"
-# The page works offline: no version check against the package index, no usage statistics.
-QUIET_SERVER = {"SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
+# The page works offline: no version check against the package index, no usage statistics; and
+# no "runs on Solara" banner over the charts.
+QUIET_SERVER = {"SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False", "SOLARA_THEME_SHOW_BANNER": "False"}
 
 
 def register(commands) -> None:
-    parser = commands.add_parser("dashboard", help="explore a scenario in the browser: sliders, play, step, live charts")
+    parser = commands.add_parser("dashboard", help="explore a scenario in the browser: levers, run to end, live charts and map, runs compared")
     parser.add_argument("scenario", nargs="?",
                         help="scenario YAML file or shipped scenario name (default: history_2013_2023)")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port to serve on (default: {DEFAULT_PORT})")
@@ -95,7 +96,7 @@ def handle(args: argparse.Namespace) -> int:
     env = {**os.environ, **QUIET_SERVER}
     env.update({ENV_SCENARIO: str(scenario_path.resolve()), ENV_SET: json.dumps(list(args.set)),
                 ENV_SEED: "" if args.seed is None else str(args.seed)})
-    command = [sys.executable, "-m", "solara", "run", "sim.app.dashboard.page", "--host", args.host, "--port", str(args.port),
+    command = [sys.executable, "-m", "sim.app.dashboard.serve", "run", "sim.app.dashboard.page", "--host", args.host, "--port", str(args.port),
                "--production", "--no-open", "--no-check-version", "--log-level", "warning"]
     url = address(args.host, args.port)
     print(f"Starting the dashboard for {scenario_path} ...", flush=True)

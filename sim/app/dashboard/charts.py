@@ -1,206 +1,259 @@
-"""The dashboard's charts: small matplotlib figures drawn afresh each month (the page must render
-without reaching any CDN)."""
+"""The dashboard's charts and map as SVG (see svg.py): the national series of a run, its 90% band
+across replications and an earlier run to compare, the sizes of networks against the paid band,
+and the practices on the map coloured by what matters."""
 from __future__ import annotations
 
+import base64
+import html
 import io
+from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from sim.app.dashboard.model import DashboardModel
-from sim.model.model import GPModel
+from sim.app.dashboard.session import Run, Trace
+from sim.app.dashboard.svg import PALETTE, Band, Chart, Line, histogram, time_chart
 from sim.model.networks import paid
-from sim.report.charts import PALETTE, STYLE
 from sim.scenario.schema import month_number
 
-NETWORK_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#8C564B",
-                   "#7F7F7F", "#BCBD22", "#17BECF", "#9467BD", "#F0A0A0"]
-NOT_A_MEMBER = "#B0B0B0"
+NONE_COLOUR = "#BBBBBB"
+MAP_SIZE = 500  # viewBox units per side of the map
 
 
-def _new_figure(width: float, height: float, panels: int = 1, bottom: float = 0.12):
-    """A figure with its panels side by side and fixed margins (fast to draw every month)."""
-    from matplotlib import rc_context
-    from matplotlib.figure import Figure
-
-    with rc_context({**STYLE, "font.size": 8.5, "axes.titlesize": 10}):
-        fig = Figure(figsize=(width, height), dpi=100)
-        axes = fig.subplots(1, panels, squeeze=False)[0]
-    fig.subplots_adjust(left=0.1, right=0.98, top=0.88, bottom=bottom, wspace=0.4)
-    return fig, list(axes)
-
-
-def _years(months: pd.Series | list[str]) -> np.ndarray:
-    """YYYY-MM as decimal years (mid-month), for time axes."""
-    return np.array([(month_number(m) + 0.5) / 12 for m in months])
+@dataclass(frozen=True)
+class Spec:
+    """One time chart: which columns it plots (column, legend label) and how."""
+    name: str
+    title: str
+    ylabel: str
+    lines: tuple[tuple[str, str], ...]
+    percent: bool = False
+    full_scale: bool = False   # a share drawn from 0% to 100%, so small moves look small
 
 
-def _series(model: GPModel) -> pd.DataFrame:
-    frame = model.datacollector.get_model_vars_dataframe()
-    return frame.assign(year=_years(frame["month"])) if len(frame) else frame
+def time_specs(model: DashboardModel) -> list[Spec]:
+    """The time charts, for the organisation kinds of this scenario."""
+    paid_kind = model.paid_kind
+    coverage = [("network_coverage_practices", "in any organisation")]
+    coverage += [(f"coverage_{kind}", f"member of a {kind}") for kind in model.kinds]
+    if paid_kind is not None and model.scenario.organisations[paid_kind].band is not None:
+        coverage.append((f"paid_coverage_{paid_kind}", f"in a paid {paid_kind}"))
+    return [
+        Spec("coverage", "Network coverage", "Open practices", tuple(coverage), percent=True, full_scale=True),
+        Spec("networks", "Number of networks", "Networks", tuple((f"networks_{kind}", kind) for kind in model.kinds)),
+        Spec("continuity", "Continuity of care", "Seen by usual GP", (("continuity", "patients seen by their usual GP"),),
+             percent=True, full_scale=True),
+        Spec("workforce", "GP turnover and locums", "Share of GPs",
+             (("gp_turnover_12m", "GPs who left, last 12 months"), ("locum_share", "locum share of GP FTE, this month")),
+             percent=True),
+        Spec("deficit", "Practices in deficit", "Open practices", (("practices_in_deficit", "reserves below zero"),),
+             percent=True),
+        Spec("closures", "Closures and mergers", "Practices, 12 months",
+             (("closures_12m", "closed or merged"), ("contracts_handed_back_12m", "of which handed back"))),
+    ]
 
 
-def _time_axis(ax, model: DashboardModel, title: str, ylabel: str, share: bool = False) -> None:
-    from matplotlib.ticker import MaxNLocator, PercentFormatter
+def _marker(model: DashboardModel) -> tuple[float, str] | None:
+    """When the paid kind's networks open, if during the run."""
+    if model.paid_kind is None:
+        return None
+    opens = model.organisation(model.kinds.index(model.paid_kind)).opens
+    return ((month_number(opens) / 12), f"{model.paid_kind} opens") if opens else None
 
-    first, last = month_number(model.scenario.start) / 12, month_number(model.scenario.end) / 12
-    ax.set_xlim(first, last)
-    ax.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
-    ax.set_title(title, loc="left", fontweight="bold")
-    ax.set_ylabel(ylabel)
-    if share:
-        ax.yaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 5, 10]))
-        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-    opens = model.organisation(model.kinds.index(model.paid_kind)).opens if model.paid_kind else None
-    if opens:
-        at = month_number(opens) / 12
-        ax.axvline(at, color="#666666", ls="--", lw=0.9)
-        ax.annotate(f"{model.paid_kind} opens", (at, 0.98), xycoords=("data", "axes fraction"), rotation=90,
-                    xytext=(-2, 0), textcoords="offset points", ha="right", va="top", fontsize=7, color="#444444")
+
+def time_charts(run: Run, compare: Trace | None = None, compare_label: str = "") -> list[str]:
+    """Every time chart of a run as HTML, with its band across replications and an earlier run
+    (dashed, labelled `compare_label`)."""
+    model = run.model
+    x_range = (month_number(model.scenario.start) / 12, month_number(model.scenario.end) / 12)
     now = (model.start_month + model.month) / 12
-    ax.axvspan(now, last, color="#F2F2F2", lw=0, zorder=0)  # months still to come
+    shown = []
+    for spec in time_specs(model):
+        chart = Chart(spec.name, spec.title, spec.ylabel, x_range, percent=spec.percent, marker=_marker(model), now=now,
+                      y_range=(0.0, 1.0) if spec.full_scale else None, compare_label=compare_label)
+        for i, (column, label) in enumerate(spec.lines):
+            colour = PALETTE[i % len(PALETTE)]
+            years, median, low, high = run.series(column)
+            chart.lines.append(Line(label, colour, years, median))
+            if run.replications > 1 and len(years):
+                chart.bands.append(Band(colour, years, low, high))
+            if compare is not None and column in compare.series:
+                chart.compare.append(Line(label, colour, *compare.series[column]))
+        shown.append(time_chart(chart))
+    return shown
 
 
-def _line(ax, frame: pd.DataFrame, column: str, label: str, colour: str) -> None:
-    if column in frame and len(frame):
-        ax.plot(frame["year"], frame[column], color=colour, lw=1.8, label=label,
-                marker="o" if len(frame) < 3 else None, ms=3)
-
-
-def _legend(ax, frame: pd.DataFrame, where: str = "upper left", room: float = 0.45) -> None:
-    """A legend, with room made for it above the lines when it sits at the top."""
-    if len(frame):
-        if where.startswith("upper") and room:
-            low, high = ax.get_ylim()
-            ax.set_ylim(low, high + (high - low) * room)
-        ax.legend(loc=where, fontsize=7.5, frameon=False)
-
-
-def map_figure(model: DashboardModel, kind: str):
-    """Practices on the map, coloured by their network of one kind and sized by list, over the
-    commissioner areas (tinted by region, with their borders)."""
-    from matplotlib.colors import to_rgb
-    from matplotlib.lines import Line2D
-
-    fig, (ax,) = _new_figure(4.7, 5.8)
-    fig.subplots_adjust(left=0.02, right=0.98, top=0.94, bottom=0.1)
-    (x0, x1), (y0, y1) = model.map_extent()
-    areas = model.area_map()
-    region_of_area = np.zeros(int(areas.max()) + 1, dtype=int)
-    region_of_area[model.practices.area] = model.practices.region
-    tints = np.array([to_rgb(c) for c in PALETTE[:7]]) * 0.16 + 0.84
-    image = tints[region_of_area[areas] % len(tints)]
-    border = np.zeros(areas.shape, dtype=bool)
-    border[:, 1:] |= areas[:, 1:] != areas[:, :-1]
-    border[1:, :] |= areas[1:, :] != areas[:-1, :]
-    image[border] = image[border] * 0.78
-    ax.imshow(image, origin="lower", extent=(x0, x1, y0, y1), interpolation="nearest")
-
-    state, index = model.practices, model.kinds.index(kind)
-    slot = state.membership[index]
-    member = state.open & (slot >= 0)
-    paid_network = paid(model, index)
-    paid_member = member & paid_network[np.maximum(slot, 0)] if len(paid_network) else np.zeros_like(member)
-    unpaid, loose = member & ~paid_member, state.open & ~member
-    size = state.list_size / max(float(state.list_size[state.open].mean()), 1.0) * float(np.clip(25_000 / state.size, 3.0, 40.0))
-    colours = np.array(NETWORK_COLOURS)[(np.maximum(slot, 0) * 7) % len(NETWORK_COLOURS)]
-    ax.scatter(state.x_km[loose], state.y_km[loose], s=size[loose], c=NOT_A_MEMBER, lw=0)
-    ax.scatter(state.x_km[unpaid], state.y_km[unpaid], s=size[unpaid], facecolors="none",
-               edgecolors=colours[unpaid], linewidths=0.7)
-    ax.scatter(state.x_km[paid_member], state.y_km[paid_member], s=size[paid_member], c=colours[paid_member], lw=0)
-    ax.set_xlim(x0, x1)
-    ax.set_ylim(y0, y1)
-    ax.set_aspect("equal")
-    ax.set_xticks([])
-    ax.set_yticks([])
-    ax.grid(False)
-    ax.set_title(f"Practices by {kind} network, {model.current_month}", loc="left", fontweight="bold")
-    ax.set_xlabel(f"{member.sum():,} of {state.open.sum():,} open practices in a {kind} network "
-                  f"({paid_member.sum():,} paid). Colour: network; size: list.\n"
-                  f"Tinted shapes: commissioner areas, shaded by region.", fontsize=8)
-    legend = [Line2D([], [], ls="", marker="o", color=PALETTE[0], label="in a paid network"),
-              Line2D([], [], ls="", marker="o", mfc="none", color=PALETTE[0], label="in an unpaid network"),
-              Line2D([], [], ls="", marker="o", color=NOT_A_MEMBER, label="not a member")]
-    ax.legend(handles=legend, loc="upper right", fontsize=7.5, framealpha=0.9)
-    return fig
-
-
-def coverage_figure(model: DashboardModel):
-    """Share of practices in a network: any kind, each kind, and the paid kind's paid networks."""
-    fig, (ax,) = _new_figure(6.6, 3.0)
-    frame = _series(model)
-    _line(ax, frame, "network_coverage_practices", "any organisation", PALETTE[0])
-    for i, kind in enumerate(model.kinds):
-        _line(ax, frame, f"coverage_{kind}", f"{kind}: member", PALETTE[(i + 1) % len(PALETTE)])
-    if model.paid_kind is not None:
-        _line(ax, frame, f"paid_coverage_{model.paid_kind}", f"{model.paid_kind}: in a paid network", PALETTE[5])
-    ax.set_ylim(0, 1.05)
-    _time_axis(ax, model, "Network coverage", "Open practices", share=True)
-    _legend(ax, frame, "lower right", room=0)
-    return fig
-
-
-def networks_figure(model: DashboardModel):
-    """Number of networks of each kind over time, and their sizes now against the paid band."""
-    fig, (count, sizes) = _new_figure(6.6, 3.0, panels=2, bottom=0.16)
-    frame = _series(model)
-    for i, kind in enumerate(model.kinds):
-        _line(count, frame, f"networks_{kind}", kind, PALETTE[(i + 1) % len(PALETTE)])
-    _time_axis(count, model, "Number of networks", "Networks")
-    _legend(count, frame)
+def sizes_chart(model: DashboardModel) -> str:
+    """Networks of each kind by registered patients now, against the paid band in force."""
     table = model.network_table()
-    band = model.organisation(model.kinds.index(model.paid_kind)).band if model.paid_kind else None  # in force now
+    band = model.organisation(model.kinds.index(model.paid_kind)).band if model.paid_kind else None
     top = max(float(table["patients"].quantile(0.98)) if len(table) else 0.0, band.max_patients * 1.6 if band else 0.0, 60_000.0)
-    bins = np.linspace(0, top, 31)
-    for i, kind in enumerate(model.kinds):
-        values = table.loc[table["type"] == kind, "patients"].clip(upper=top)
-        sizes.hist(values, bins=bins, histtype="stepfilled", alpha=0.7, color=PALETTE[(i + 1) % len(PALETTE)],
-                   label=f"{kind} ({len(values):,})")
-    if band is not None:
-        sizes.axvspan(band.min_patients, band.max_patients, color=PALETTE[5], alpha=0.15, zorder=0,
-                      label=f"paid band {band.min_patients / 1000:,.0f}k-{band.max_patients / 1000:,.0f}k")
-    sizes.set_xlim(0, top)
-    sizes.xaxis.set_major_formatter(_thousands())
-    sizes.set_title(f"Network size, {model.current_month}", loc="left", fontweight="bold")
-    sizes.set_xlabel("Registered patients")
-    sizes.set_ylabel("Networks")
-    sizes.legend(loc="upper right", fontsize=7.5, frameon=False)
-    return fig
+    groups = [(f"{kind} ({(table['type'] == kind).sum():,})", PALETTE[i % len(PALETTE)],
+               table.loc[table["type"] == kind, "patients"].to_numpy()) for i, kind in enumerate(model.kinds)]
+    shaded = (band.min_patients, band.max_patients,
+              f"paid band {band.min_patients / 1000:,.0f}k-{band.max_patients / 1000:,.0f}k") if band else None
+    return histogram("sizes", f"Network sizes, {model.current_month}", "registered patients", groups, top, shaded)
 
 
-def _thousands():
-    from matplotlib.ticker import FuncFormatter
-    return FuncFormatter(lambda v, _: f"{v / 1000:,.0f}k")
+# -- the map ----------------------------------------------------------------------------------
+MAP_MODES = {"paid": "Paid or not", "size": "Network size against the band", "deficit": "In deficit",
+             "continuity": "Continuity"}
+CONTINUITY_SCALE = (0.3, 0.8)  # the colour scale's ends, fixed so colours compare across months and runs
 
 
-def care_figure(model: DashboardModel):
-    """Continuity of care and GP turnover over time."""
-    fig, (left, right) = _new_figure(5.6, 2.9, panels=2)
-    frame = _series(model)
-    _line(left, frame, "continuity", "continuity", PALETTE[0])
-    _time_axis(left, model, "Continuity of care", "Seen by usual GP", share=True)
-    _line(right, frame, "gp_turnover_12m", "GP turnover", PALETTE[5])
-    _line(right, frame, "locum_share", "locum share of GP FTE", PALETTE[1])
-    _time_axis(right, model, "GP turnover", "Last 12 months", share=True)
-    _legend(right, frame)
-    return fig
+def _area_picture(model: DashboardModel) -> str:
+    """The commissioner areas, tinted by region with their borders, as a PNG data URI (made
+    once per model: sites never move)."""
+    if getattr(model, "_area_picture", None) is None:
+        from matplotlib.colors import to_rgb
+        from matplotlib.image import imsave
+
+        areas = model.area_map()
+        region_of_area = np.zeros(int(areas.max()) + 1, dtype=int)
+        region_of_area[model.practices.area] = model.practices.region
+        tints = np.array([to_rgb(c) for c in PALETTE[:7]]) * 0.12 + 0.88
+        image = tints[region_of_area[areas] % len(tints)]
+        border = np.zeros(areas.shape, dtype=bool)
+        border[:, 1:] |= areas[:, 1:] != areas[:, :-1]
+        border[1:, :] |= areas[1:, :] != areas[:-1, :]
+        image[border] = image[border] * 0.85
+        buffer = io.BytesIO()
+        imsave(buffer, image[::-1], format="png")
+        model._area_picture = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+    return model._area_picture
 
 
-def sustainability_figure(model: DashboardModel):
-    """Practices in deficit and practices closing or merging."""
-    fig, (left, right) = _new_figure(5.6, 2.9, panels=2)
-    frame = _series(model)
-    _line(left, frame, "practices_in_deficit", "in deficit", PALETTE[2])
-    _time_axis(left, model, "Practices in deficit", "Open practices", share=True)
-    _line(right, frame, "closures_12m", "closed or merged", PALETTE[5])
-    _line(right, frame, "contracts_handed_back_12m", "of which handed back", PALETTE[3])
-    _time_axis(right, model, "Closures and mergers", "Practices, last 12 months")
-    _legend(right, frame)
-    return fig
+def _network_patients(model: DashboardModel) -> np.ndarray:
+    """Patients of each practice's network of the paid kind, else of its largest other
+    organisation; 0 for a practice in none."""
+    state, patients = model.practices, model.networks.patients
+    sizes = np.zeros(state.size)
+    order = sorted(range(len(model.kinds)), key=lambda k: model.kinds[k] == model.paid_kind)  # the paid kind last: it wins
+    for kind in order:
+        slot = state.membership[kind]
+        member = slot >= 0
+        sizes[member] = patients[slot[member]]
+    return sizes
 
 
-def png(fig) -> bytes:
-    """A figure as PNG bytes."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
-    return buffer.getvalue()
+def _continuity_colour(values: np.ndarray, shades: int = 50) -> np.ndarray:
+    """Continuity on a fixed viridis scale (CONTINUITY_SCALE), in `shades` steps."""
+    from matplotlib import colormaps
+    from matplotlib.colors import to_hex
+
+    low, high = CONTINUITY_SCALE
+    palette = np.array([to_hex(c) for c in colormaps["viridis"](np.linspace(0, 1, shades))])
+    return palette[np.round(np.clip((values - low) / (high - low), 0, 1) * (shades - 1)).astype(int)]
+
+
+def map_classes(model: DashboardModel, mode: str) -> tuple[np.ndarray, list[tuple[str, str]]]:
+    """Colour of every practice slot, and the legend (colour, label) for a colouring mode."""
+    state = model.practices
+    kind = model.paid_kind
+    if mode == "continuity":
+        low, high = CONTINUITY_SCALE
+        return _continuity_colour(state.continuity), [(c, f"{v:.0%}") for c, v in
+                                                       zip(_continuity_colour(np.linspace(low, high, 6)), np.linspace(low, high, 6))]
+    if mode == "deficit":
+        legend = [("#D55E00", "in deficit: reserves below zero"), ("#9CC7E4", "reserves zero or above")]
+        return np.where(state.reserves < 0, legend[0][0], legend[1][0]), legend
+    any_member = (state.membership >= 0).any(axis=0)
+    colours = np.full(state.size, NONE_COLOUR, dtype=object)
+    if mode == "size":
+        band = model.organisation(model.kinds.index(kind)).band if kind is not None else None
+        if band is None:
+            return colours, [(NONE_COLOUR, "this scenario has no paid size band")]
+        sizes = _network_patients(model)
+        legend = [("#E69F00", f"network below {band.min_patients:,.0f} patients"),
+                  ("#009E73", f"within the band, {band.min_patients:,.0f}-{band.max_patients:,.0f}"),
+                  ("#CC79A7", f"above {band.max_patients:,.0f}"), (NONE_COLOUR, "in no organisation")]
+        colours[any_member & (sizes < band.min_patients)] = legend[0][0]
+        colours[any_member & (sizes >= band.min_patients) & (sizes <= band.max_patients)] = legend[1][0]
+        colours[any_member & (sizes > band.max_patients)] = legend[2][0]
+        return colours, legend
+    others = [name for name in model.kinds if name != kind]
+    legend = []
+    if kind is not None:
+        index = model.kinds.index(kind)
+        slot = state.membership[index]
+        member = slot >= 0
+        paid_slots = paid(model, index)
+        paid_member = member & (paid_slots[np.maximum(slot, 0)] if len(paid_slots) else False)
+        has_band = model.scenario.organisations[kind].band is not None
+        legend = [("#0072B2", f"in a paid {kind}" if has_band else f"in a {kind}"),
+                  ("#E69F00", f"in a {kind} not paid (outside the band or not yet open)")][:2 if has_band else 1]
+        colours[member & ~paid_member] = legend[-1][0]
+        colours[paid_member] = legend[0][0]
+        any_member = any_member & ~member
+    if others:
+        legend.append(("#009E73", f"in a {' or '.join(others)} only" if kind else f"in a {' or '.join(others)}"))
+        colours[any_member] = legend[-1][0]
+    legend.append((NONE_COLOUR, "in no organisation"))
+    return colours, legend
+
+
+def _inspect_text(model: DashboardModel, practice: int, network_sizes: np.ndarray) -> str:
+    """What hovering over a practice shows: list, staff, networks, reserves, continuity."""
+    state = model.practices
+    networks = "; ".join(f"{kind} #{state.membership[k, practice]}" for k, kind in enumerate(model.kinds)
+                         if state.membership[k, practice] >= 0) or "no network"
+    return (f"Practice {practice}: {state.list_size[practice]:,.0f} patients\n"
+            f"GPs: {state.partners[practice]} partners, {state.salaried[practice]} salaried; "
+            f"nurses {state.nurse_fte[practice]:.1f}, other clinical {state.direct_care_fte[practice]:.1f}, "
+            f"admin {state.admin_fte[practice]:.1f} FTE\n"
+            f"Network: {networks} ({network_sizes[practice]:,.0f} patients)\n"
+            f"Reserves: £{state.reserves[practice]:,.0f}; continuity {state.continuity[practice]:.0%}")
+
+
+def _scale_bar(km_per_unit: float) -> str:
+    """A distance scale of a round number of km, about a fifth of the map wide."""
+    target = MAP_SIZE / 5 * km_per_unit
+    length = next(n for n in (5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 10_000) if n >= target * 0.6)
+    width, y = length / km_per_unit, MAP_SIZE - 12
+    return (f'<g class="scale"><line x1="12" x2="{12 + width:.1f}" y1="{y}" y2="{y}" stroke="#333" stroke-width="2"/>'
+            f'<text x="{12 + width / 2:.1f}" y="{y - 5}" text-anchor="middle">{length:,} km</text></g>')
+
+
+def _radius(list_size, spacing: float, mean_list: float):
+    return 0.33 * spacing * np.sqrt(np.asarray(list_size, dtype=float) / mean_list)
+
+
+def map_view(model: DashboardModel, mode: str = "paid", detail: bool = True) -> str:
+    """The practices as an SVG map over the commissioner areas, coloured by `mode` (MAP_MODES),
+    sized by list, with a legend, a distance and list-size scale, and (with `detail`) a
+    description of each practice shown on hover."""
+    state = model.practices
+    (x0, x1), (y0, _y1) = model.map_extent()
+    scale = MAP_SIZE / (x1 - x0)
+    open_ = np.flatnonzero(state.open)
+    xs, ys = (state.x_km[open_] - x0) * scale, MAP_SIZE - (state.y_km[open_] - y0) * scale
+    spacing = MAP_SIZE / np.sqrt(max(state.size, 1))
+    mean_list = max(float(state.list_size[open_].mean()) if len(open_) else 1.0, 1.0)
+    radii = _radius(state.list_size[open_], spacing, mean_list)
+    colours, legend = map_classes(model, mode)
+    sizes = _network_patients(model) if detail else None
+    dots = []
+    for colour in dict.fromkeys(colours[open_]):
+        chosen = np.flatnonzero(colours[open_] == colour)
+        circles = []
+        for i in chosen:
+            tip = f"<title>{html.escape(_inspect_text(model, int(open_[i]), sizes))}</title>" if detail else ""
+            circles.append(f'<circle class="practice" cx="{xs[i]:.1f}" cy="{ys[i]:.1f}" r="{radii[i]:.2f}">{tip}</circle>')
+        dots.append(f'<g fill="{colour}" fill-opacity="0.9">{"".join(circles)}</g>')
+    keys = [(5_000, MAP_SIZE - 72), (15_000, MAP_SIZE - 52)]
+    size_key = "".join(f'<circle cx="20" cy="{y}" r="{float(_radius(n, spacing, mean_list)):.2f}" fill="none" stroke="#333"/>'
+                       f'<text x="30" y="{y + 4}">{n:,} patients</text>' for n, y in keys)
+    size_key = f'<rect x="4" y="{MAP_SIZE - 88}" width="120" height="84" fill="white" fill-opacity="0.8"/>' + size_key
+    svg = (f'<svg viewBox="0 0 {MAP_SIZE} {MAP_SIZE}" role="img" aria-label="Map of practices">'
+           f'<image href="{_area_picture(model)}" x="0" y="0" width="{MAP_SIZE}" height="{MAP_SIZE}" preserveAspectRatio="none"/>'
+           f'{"".join(dots)}<g class="size-key">{size_key}</g>{_scale_bar(1 / scale)}</svg>')
+    keys_html = "".join(f'<span><i class="key-dot" style="background:{c}"></i>{html.escape(label)}</span>' for c, label in legend)
+    synthetic = model.scenario.population.source == "synthetic" or not model.scenario.population.coordinates
+    where = ("Synthetic geography: practice sites, commissioner areas (tinted by region) and distances are generated, "
+             "not real places." if synthetic else "Practice sites from the scenario's coordinates file.")
+    member = int((state.membership[:, open_] >= 0).any(axis=0).sum())
+    caption = (f"{len(open_):,} open practices, {member:,} in an organisation. Colour: {MAP_MODES[mode].lower()}; "
+               f"size: list. {'Hover over a practice for its details. ' if detail else ''}{where}")
+    return (f'<figure class="gpsim-map" data-mode="{mode}"><figcaption>Practices, {model.current_month}: '
+            f'{html.escape(MAP_MODES[mode].lower())}</figcaption>{svg}<div class="legend">{keys_html}</div>'
+            f'<p class="caption">{html.escape(caption)}</p></figure>')

@@ -1,15 +1,17 @@
-"""The page's controls: a slider or choice for each lever at the scenario's value, and the
-settings (scenario, overrides, seed) that `gpsim dashboard` passes through the environment."""
+"""The page's settings: the scenario, overrides and seed `gpsim dashboard` passes through the
+environment, the scenarios on offer, the months a network contract may open, and typed lever
+values checked."""
 from __future__ import annotations
 
 import json
 import math
 import os
+from pathlib import Path
 from typing import Any
 
 from sim.app.commands.dashboard import DEFAULT_SCENARIO, ENV_SCENARIO, ENV_SEED, ENV_SET
-from sim.app.dashboard.levers import lever_defaults, lever_labels, supply_field
-from sim.scenario.loading import resolve
+from sim.app.dashboard.levers import LeverField
+from sim.scenario.loading import SCENARIO_FOLDERS, scenario_file
 from sim.scenario.schema import Scenario, month_number, year_month
 
 
@@ -21,22 +23,6 @@ def app_settings() -> dict[str, Any]:
             "overrides": tuple(overrides), "seed": seed}
 
 
-def _slider(label: str, value: float, low: float, high: float, step: float, integer: bool = False) -> dict:
-    """A slider that starts at the scenario's value. The browser keeps a slider on its grid
-    (min + k * step): whole-number sliders move their minimum onto the value's grid; others take
-    a finer step where one puts the value on the grid, and otherwise show it to the nearest step
-    (DashboardModel counts a lever within half a step of the scenario's value as unchanged)."""
-    if integer:
-        low = value - math.floor((value - min(low, value)) / step) * step
-        high = low + math.floor((max(high, value) - low) / step) * step
-        return {"type": "SliderInt", "label": label, "value": int(value), "min": int(low), "max": int(high), "step": int(step)}
-    step = next((s for s in (step, step / 10, step / 100)
-                 if math.isclose(round((value - low) / s) * s, value - low, abs_tol=1e-9)), step)
-    high = low + math.floor((max(high, value) - low) / step + 1e-9) * step
-    return {"type": "SliderFloat", "label": label, "value": round(float(value), 9), "min": round(float(low), 9) + 0.0,
-            "max": round(high, 9), "step": step}
-
-
 def month_choices(scenario: Scenario, default: str) -> list[str]:
     """Months a network contract may open: quarterly over the run, plus the scenario's own."""
     first = month_number(scenario.start)
@@ -44,43 +30,27 @@ def month_choices(scenario: Scenario, default: str) -> list[str]:
     return sorted(months)
 
 
-def lever_controls(scenario: Scenario) -> dict[str, dict]:
-    """A SolaraViz control for each lever the scenario offers, at the scenario's value, with a
-    short label (the run panel lists every lever in full)."""
-    defaults = lever_defaults(scenario)
-    controls: dict[str, dict] = {}
-    if "incentive_per_patient" in defaults:
-        value = defaults["incentive_per_patient"]
-        controls["incentive_per_patient"] = _slider("Incentive £/patient", value, 0.0, max(10.0, 3 * value), 0.05)
-    if "band_min_patients" in defaults:
-        low, high = defaults["band_min_patients"], defaults["band_max_patients"]
-        top = max(200_000.0, 2 * high)
-        controls["band_min_patients"] = _slider("Band min", low, 0, top, 5000, integer=True)
-        controls["band_max_patients"] = _slider("Band max", high, 0, top, 5000, integer=True)
-    if "network_opens" in defaults:
-        controls["network_opens"] = {"type": "Select", "label": lever_labels(scenario)["network_opens"],
-                                     "value": defaults["network_opens"],
-                                     "values": month_choices(scenario, defaults["network_opens"])}
-    if "reimbursement_rate" in defaults:
-        controls["reimbursement_rate"] = _slider("Roles reimbursed", defaults["reimbursement_rate"], 0.0, 1.0, 0.05)
-    if "commissioner_push" in defaults:
-        controls["commissioner_push"] = _slider("Commissioner push", defaults["commissioner_push"], 0.0, 1.0, 0.05)
-    supply = defaults["new_gps"]
-    if supply_field(scenario)[1]:
-        controls["new_gps"] = _slider("New GPs a year", supply, 0, max(6000, 2 * supply), 100, integer=True)
-    else:
-        controls["new_gps"] = _slider("New GPs /1,000", supply, 0.0, max(0.15, 2 * supply), 0.002)
-    if "practices" in defaults:
-        practices = defaults["practices"]
-        controls["practices"] = _slider("Practices", practices, min(practices, 100), practices,
-                                        100 if practices >= 2000 else 10, integer=True)
-    return controls
+def shipped_scenarios(current: str) -> dict[str, str]:
+    """Scenario files the page offers, by path: the shipped scenarios and the one given."""
+    found = {str(path.resolve()): path.stem for folder in SCENARIO_FOLDERS[:1] for path in sorted(folder.glob("*.yaml"))}
+    current = str(scenario_file(current).resolve())
+    if current not in found:
+        found[current] = Path(current).stem
+    return found
 
 
-def model_params(settings: dict[str, Any]) -> dict[str, Any]:
-    """SolaraViz model parameters: the fixed settings, the seed, and a control for each lever."""
-    scenario = resolve(settings["scenario_path"], list(settings["overrides"])).scenario
-    return {"scenario_path": settings["scenario_path"], "overrides": settings["overrides"],
-            "seed": {"type": "InputText", "label": "Seed", "value": str(settings["seed"] or scenario.seed)},
-            **lever_controls(scenario)}
-
+def parse_lever(field: LeverField, text: Any) -> tuple[Any, str | None]:
+    """A typed value for a lever: (value, None) or (None, what is wrong, in a few words)."""
+    if field.months:
+        return (text, None) if text in field.months else (None, "choose a month")
+    try:
+        value = float(str(text).replace(",", "").replace("£", "").strip())
+    except ValueError:
+        return None, "type a number"
+    if not math.isfinite(value) or not field.low <= value <= field.high:
+        return None, f"from {field.low:,g} to {field.high:,g}"
+    if field.integer:
+        if not value.is_integer():
+            return None, "a whole number"
+        return int(value), None
+    return value, None

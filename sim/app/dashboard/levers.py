@@ -3,9 +3,19 @@ supply, practices) and the scenario overrides they become."""
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
-from sim.scenario.schema import Scenario
+from pydantic import BaseModel
+
+from sim.scenario.schema import (
+    AdditionalRoles,
+    Band,
+    Organisation,
+    Payments,
+    Population,
+    Scenario,
+)
 
 
 def paid_kind(scenario: Scenario) -> str | None:
@@ -38,7 +48,8 @@ def supply_field(scenario: Scenario) -> tuple[str, bool]:
 def lever_defaults(scenario: Scenario) -> dict[str, Any]:
     """Each lever this scenario offers, at the scenario's own value."""
     levers: dict[str, Any] = {"new_gps": getattr(scenario.workforce, supply_field(scenario)[0])}
-    if scenario.population.source == "synthetic":
+    from_state = scenario.start_from is not None and scenario.start_from.state is not None
+    if scenario.population.source == "synthetic" and not from_state:   # a saved state fixes its England
         levers["practices"] = scenario.population.practices
     kind = paid_kind(scenario)
     if kind is not None:
@@ -98,18 +109,24 @@ def lever_overrides(scenario: Scenario, levers: dict[str, Any],
         practices = int(changed["practices"])
         fraction = practices / pop.practices
         areas = max(1, round(pop.commissioner_areas * fraction))
-        overrides += [f"population.practices={practices}",
-                      f"population.commissioner_areas={areas}",
-                      f"population.regions={min(pop.regions, areas)}",
-                      f"population.side_km={_number(round(max(pop.side_km * math.sqrt(fraction), 10.5), 3))}"]
+        smaller = [f"population.practices={practices}",
+                   f"population.commissioner_areas={areas}",
+                   f"population.regions={min(pop.regions, areas)}",
+                   f"population.side_km={_number(round(max(pop.side_km * math.sqrt(fraction), 10.5), 3))}"]
+        # A run that starts from another scenario's simulated month gets its England from that
+        # run: the smaller England is built there (start_from.set), and national totals scaled in both.
+        spun_up = scenario.start_from is not None
+        overrides += [f"start_from.set.{setting}" for setting in smaller] if spun_up else smaller
         roles = scenario.additional_roles
         if roles.start and "national_recruits_per_year" in type(roles).model_fields:
-            recruits = roles.national_recruits_per_year * fraction
-            overrides.append(f"additional_roles.national_recruits_per_year={_number(round(recruits, 3))}")
+            recruits = f"additional_roles.national_recruits_per_year={_number(round(roles.national_recruits_per_year * fraction, 3))}"
+            overrides += [recruits, f"start_from.set.{recruits}"] if spun_up else [recruits]
     field, national = supply_field(scenario)
     supply = float(wanted.get("new_gps", defaults["new_gps"]))
     if "new_gps" in changed or (national and "practices" in changed):
         overrides.append(f"workforce.{field}={_number(round(supply * (fraction if national else 1.0), 6))}")
+        if national and "practices" in changed and scenario.start_from is not None:
+            overrides.append(f"start_from.set.workforce.{field}={_number(round(supply * fraction, 6))}")
     kind = paid_kind(scenario)
     if kind is not None:
         prefix = f"organisations.{kind}"
@@ -143,16 +160,78 @@ def _split_incentive(scenario: Scenario, kind: str, total: float) -> list[str]:
 
 
 
-def lever_labels(scenario: Scenario) -> dict[str, str]:
-    """What each lever is, in full, with its unit."""
-    kind = paid_kind(scenario)
-    field, national = supply_field(scenario)
-    return {"incentive_per_patient": f"Incentive: {kind} payments, GBP per patient a year",
-            "band_min_patients": f"Paid size band of {kind}: smallest network, patients",
-            "band_max_patients": f"Paid size band of {kind}: largest network, patients",
-            "network_opens": f"Start date: {kind} networks open",
-            "reimbursement_rate": "Additional roles: share of cost reimbursed",
-            "commissioner_push": f"Commissioner support for {kind} (0-1)",
-            "new_gps": "Workforce supply: new GPs a year" + (" (England)" if national else " per 1,000 patients"),
-            "practices": "Practices at the start (fewer: a smaller England)"}
+def _schema_help(section: type[BaseModel], name: str) -> str:
+    """A schema field's meaning and source, in one line."""
+    info = section.model_fields[name]
+    source = (info.json_schema_extra or {}).get("source", "")
+    return f"{info.description} Source: {source}." if source else str(info.description)
 
+
+def lever_help(scenario: Scenario) -> dict[str, str]:
+    """One line per lever: what the scenario field it sets means, and where its value comes from."""
+    workforce = type(scenario.workforce)
+    return {"incentive_per_patient": "Network payments per patient a year, shared out as the scenario does: "
+                                     + _schema_help(Payments, "participation_per_weighted_patient"),
+            "band_min_patients": _schema_help(Band, "min_patients"),
+            "band_max_patients": _schema_help(Band, "max_patients"),
+            "network_opens": _schema_help(Organisation, "opens"),
+            "reimbursement_rate": _schema_help(AdditionalRoles, "reimbursement_rate"),
+            "commissioner_push": _schema_help(Organisation, "commissioner_push"),
+            "new_gps": _schema_help(workforce, supply_field(scenario)[0]),
+            "practices": _schema_help(Population, "practices") + " Fewer make a smaller, faster England."}
+
+
+@dataclass(frozen=True)
+class LeverField:
+    """How the page offers a lever: a number typed or stepped, with its unit, or a month."""
+    name: str
+    label: str
+    unit: str
+    step: float
+    low: float
+    high: float
+    integer: bool = False
+    months: tuple[str, ...] = ()   # the choices of a month lever
+
+
+def lever_fields(scenario: Scenario, months: tuple[str, ...] = ()) -> list[LeverField]:
+    """The levers this scenario offers, in the page's order, with steps a person can use:
+    pounds in 0.05, patients in 1,000s, shares in 0.05."""
+    defaults, (_, national) = lever_defaults(scenario), supply_field(scenario)
+    kind = paid_kind(scenario)
+    fields = []
+    if "incentive_per_patient" in defaults:
+        fields.append(LeverField("incentive_per_patient", f"{kind} payments", "£ per patient a year", 0.05, 0.0, 1000.0))
+    if "band_min_patients" in defaults:
+        fields.append(LeverField("band_min_patients", "Smallest paid network", "patients", 1000, 0, 1_000_000, integer=True))
+        fields.append(LeverField("band_max_patients", "Largest paid network", "patients", 1000, 1000, 1_000_000, integer=True))
+    if "network_opens" in defaults:
+        fields.append(LeverField("network_opens", f"{kind} networks open", "month", 0, 0, 0, months=months))
+    if "reimbursement_rate" in defaults:
+        fields.append(LeverField("reimbursement_rate", "Additional roles reimbursed", "share of cost, 0-1", 0.05, 0.0, 1.0))
+    if "commissioner_push" in defaults:
+        fields.append(LeverField("commissioner_push", "Commissioner support", "0-1", 0.05, 0.0, 1.0))
+    if national:
+        fields.append(LeverField("new_gps", "New GPs", "a year, England", 100, 0, 100_000, integer=True))
+    else:
+        fields.append(LeverField("new_gps", "New GPs", "a year per 1,000 patients", 0.001, 0.0, 10.0))
+    if "practices" in defaults:
+        fields.append(LeverField("practices", "Practices at the start", "practices", 100, 10, defaults["practices"], integer=True))
+    return fields
+
+
+def lever_text(value: Any, field: LeverField | None = None) -> str:
+    """A lever's value as the page shows it: pounds to the penny, patients with separators."""
+    if isinstance(value, float):
+        if field is not None and field.unit.startswith("£"):
+            return f"£{value:,.2f}" if round(value, 2) == round(value, 6) else f"£{value:,.3f}"
+        return f"{value:,.3f}".rstrip("0").rstrip(".")
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def input_text(value: Any) -> str:
+    """A lever's value as the text of its input: exact enough that leaving it as shown changes
+    nothing (no thousands separators, which a number input refuses)."""
+    return f"{value:.10g}" if isinstance(value, float) else str(value)

@@ -7,16 +7,14 @@ import os
 import shlex
 import tempfile
 import zipfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from sim.app.api import Results
 from sim.app.commands.dashboard import DEFAULT_SCENARIO
-from sim.app.dashboard.controls import lever_controls
 from sim.app.dashboard.levers import (
     changed_levers,
     lever_defaults,
@@ -51,7 +49,7 @@ class DashboardModel(GPModel):
 
     Every lever is None or a value; a value that differs from the scenario's becomes a scenario
     override (see lever_overrides), so the run is the same as `gpsim run SCENARIO --set ...
-    --seed SEED` (replication 0). The model stops itself at the end of the scenario.
+    --seed SEED` (replication `replication`). The model stops itself at the end of the scenario.
 
     Args:
         scenario_path: the scenario YAML file.
@@ -68,6 +66,7 @@ class DashboardModel(GPModel):
         commissioner_push: the paid kind's commissioner encouragement (0-1).
         new_gps: supply of new GPs, in the units of the scenario's workforce field (see
             supply_field: per 1,000 patients a year, or a national total a year).
+        replication: which replication of `gpsim run` this is (its own random draws).
     """
 
     def __init__(self, scenario_path: str | os.PathLike | None = None, overrides: tuple[str, ...] | list[str] = (),
@@ -75,21 +74,23 @@ class DashboardModel(GPModel):
                  incentive_per_patient: float | None = None, band_min_patients: float | None = None,
                  band_max_patients: float | None = None, network_opens: str | None = None,
                  reimbursement_rate: float | None = None, commissioner_push: float | None = None,
-                 new_gps: float | None = None):
+                 new_gps: float | None = None, replication: int = 0):
         given = resolve(scenario_path or DEFAULT_SCENARIO, list(overrides))
         self.scenario_path, base = given.source, given.scenario
         levers = {"practices": practices, "incentive_per_patient": incentive_per_patient,
                   "band_min_patients": band_min_patients, "band_max_patients": band_max_patients,
                   "network_opens": network_opens, "reimbursement_rate": reimbursement_rate,
                   "commissioner_push": commissioner_push, "new_gps": new_gps}
-        steps = {name: control["step"] for name, control in lever_controls(base).items() if "step" in control}
-        extra, self.notes = lever_overrides(base, levers, steps)
+        extra, self.notes = lever_overrides(base, levers)
         self.lever_defaults = lever_defaults(base)
-        self.levers = {**self.lever_defaults, **changed_levers(base, levers, steps)}  # the values in force
         self.settings = [*overrides, *extra]
         resolved = resolve(self.scenario_path, self.settings, seed=_seed(seed, self.notes))
         scenario = resolved.scenario
-        super().__init__(scenario, replication=0, start=starting_state(resolved, scenario.seed, 0))
+        # The values in force: as asked, with a band maximum below the minimum raised to it.
+        self.levers = {**self.lever_defaults, **changed_levers(base, levers)}
+        if "band_max_patients" in self.levers:
+            self.levers["band_max_patients"] = max(self.levers["band_max_patients"], self.levers["band_min_patients"])
+        super().__init__(scenario, replication=replication, start=starting_state(resolved, scenario.seed, replication))
         self.paid_kind = paid_kind(scenario)
         self.running = True
         self._areas: np.ndarray | None = None
@@ -108,11 +109,12 @@ class DashboardModel(GPModel):
         """The month just simulated, YYYY-MM (the month before the start if none yet)."""
         return year_month(self.start_month + self.month - 1)
 
-    def command(self) -> str:
-        """The `gpsim run` command that gives the same numbers as replication 0."""
+    def command(self, replications: int = 1) -> str:
+        """The `gpsim run` command that gives the same numbers as replications 0 to
+        `replications` - 1 of this model's settings."""
         path = Path(self.scenario_path).resolve()
         shown = path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path
-        words = ["gpsim", "run", str(shown), "--seed", str(self.root_seed), "--replications", "1"]
+        words = ["gpsim", "run", str(shown), "--seed", str(self.root_seed), "--replications", str(replications)]
         for setting in self.settings:
             words += ["--set", setting]
         return shlex.join(words)
@@ -138,30 +140,39 @@ class DashboardModel(GPModel):
             self._areas = labels[np.arange(len(labels)), votes.argmax(axis=1)].reshape(AREA_GRID, AREA_GRID)
         return self._areas
 
-    def results(self):
-        """The run so far as Results, the same object `gpsim run` writes."""
+    def _tables(self) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+        """This replication so far: national series, networks now, practice snapshots."""
         snapshots = [self.practice_table()] if self.snapshots else []
         last = year_month(self.start_month + self.month - 1)
         if not self.snapshots or self.snapshots[-1]["month"][0] != last:
             snapshots.append(self.snapshot().assign(month=last))
-        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        scenario = self.scenario.model_copy(update={"seed": self.root_seed, "replications": 1})
-        return Results(scenario=scenario, seed=self.root_seed, timeseries=self.timeseries(),
-                       networks=self.network_table(), practices=pd.concat(snapshots, ignore_index=True),
-                       started=now, finished=now, seconds=0.0, source=self.scenario_path,
+        return self.timeseries(), self.network_table(), pd.concat(snapshots, ignore_index=True)
+
+    def results(self, others: tuple[DashboardModel, ...] = ()):
+        """The run so far as Results, the same object `gpsim run` writes, with the replications
+        of `others` (the same settings, replications 1, 2, ...) after this one's."""
+        from sim.app.api import (
+            Results,  # with the report's charts: imported when a download is asked for
+        )
+
+        tables = [model._tables() for model in (self, *others)]
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        scenario = self.scenario.model_copy(update={"seed": self.root_seed, "replications": len(tables)})
+        timeseries, networks, practices = (pd.concat(parts, ignore_index=True) for parts in zip(*tables))
+        return Results(scenario=scenario, seed=self.root_seed, timeseries=timeseries, networks=networks,
+                       practices=practices, started=now, finished=now, seconds=0.0, source=self.scenario_path,
                        overrides=list(self.settings))
 
-    def results_zip(self, charts: bool = True) -> bytes:
+    def results_zip(self, charts: bool = True, others: tuple[DashboardModel, ...] = ()) -> bytes:
         """The run so far as a zipped results folder, laid out as `gpsim run` writes it, with
         the equivalent command in command.txt."""
-        results = self.results()
+        results = self.results(others)
         with tempfile.TemporaryDirectory() as work:
             folder = results.save(Path(work) / "run", charts=charts)
-            (folder / "command.txt").write_text(self.command() + "\n", encoding="utf-8")
+            (folder / "command.txt").write_text(self.command(1 + len(others)) + "\n", encoding="utf-8")
             buffer = io.BytesIO()
             with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
                 for path in sorted(folder.rglob("*")):
                     if path.is_file():
                         archive.write(path, f"{self.scenario.name}/{path.relative_to(folder).as_posix()}")
         return buffer.getvalue()
-
