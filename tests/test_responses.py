@@ -87,6 +87,8 @@ def test_observed_direction():
     assert observed_direction([100.0, 90.0, 90.5, 80.0], 1.0) == "down"
     assert observed_direction([0.07, 0.09, 0.06, 0.05], 0.002) == "mixed"
     assert observed_direction([1000.0, 1005.0], 1.0) == "flat"  # under 1% of the outcome's size
+    assert observed_direction([2417.0, 2413.0, 2401.0, 2428.0], 1.0) == "up"  # the one step that counts
+    assert observed_direction([0.10, 0.1015, 0.103, 0.1045], 0.002) == "up"  # small steps, a range that counts
 
 
 def test_the_lever_data_names_real_outcomes():

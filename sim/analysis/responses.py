@@ -100,16 +100,17 @@ def observed_direction(medians: Sequence[float], resolution: float) -> str:
     """How an outcome moves as a lever rises, from its medians at each level (lowest first):
     "flat" when no step and not the whole range moves by more than the tolerance (the
     resolution, or 1% of the outcome's size if larger); "up" or "down" when every step that
-    does is that way; "mixed" otherwise."""
+    does is that way (or, with none, the whole range) and the whole range does not go the other
+    way; "mixed" otherwise."""
     tolerance = max(resolution, RELATIVE_SIZE * max(abs(m) for m in medians))
     steps = [b - a for a, b in zip(medians, medians[1:])]
     moving = [step for step in steps if abs(step) > tolerance]
     overall = medians[-1] - medians[0]
-    if not moving and abs(overall) <= tolerance:
-        return "flat"
-    if all(step > 0 for step in moving) and overall > tolerance:
+    if not moving:
+        return "flat" if abs(overall) <= tolerance else ("up" if overall > 0 else "down")
+    if all(step > 0 for step in moving) and overall >= 0:
         return "up"
-    if all(step < 0 for step in moving) and overall < -tolerance:
+    if all(step < 0 for step in moving) and overall <= 0:
         return "down"
     return "mixed"
 
