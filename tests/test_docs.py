@@ -19,7 +19,7 @@ def test_every_scenario_field_is_in_the_odd_table():
     from sim.scenario.reference import _rows, model_of
     from sim.scenario.schema import Scenario
     table = (ROOT / "docs/ODD.md").read_text()
-    for key, model, _ in _rows(Scenario, ""):
+    for key, model, _, _ in _rows(Scenario, ""):
         prefix = "" if key == "(top level)" else key + "."
         for name, field in model.model_fields.items():
             if model_of(field.annotation) is None:

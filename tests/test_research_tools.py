@@ -163,7 +163,8 @@ def test_a_shortened_run_leaves_out_policies_after_its_end_with_a_note(tmp_path)
     shortened = resolve("history_2013_2023", {"months": 36, **TINY})
     assert shortened.beyond_end == ("2019-07 organisations.pcn.opens (after the run's end)",
                                     "2019-07 additional_roles.start (after the run's end)",
-                                    "2020-04 changes.1 (after the run's end)")
+                                    "2020-04 changes.1 (after the run's end)", "2021-04 changes.2 (after the run's end)",
+                                    "2022-04 changes.3 (after the run's end)", "2023-04 changes.4 (after the run's end)")
     result = sim.evaluate(months=36, overrides=TINY, outcomes=["coverage_year_2", "continuity_year_10", "pcn_coverage_end"])
     assert 0 < result["coverage_year_2"] < 1 and np.isnan(result["continuity_year_10"]) and result["pcn_coverage_end"] == 0
     assert resolve("history_2013_2023").beyond_end == ()

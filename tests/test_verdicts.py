@@ -121,7 +121,8 @@ def test_briefing_names_policies_by_title_with_what_they_change(titled_compariso
 
 def test_plain_change_of_a_dated_setting():
     assert plain_change("additional_roles.reimbursement_rate from 2025-04", "0.7", "0") == \
-        "additional roles › reimbursement rate (share of cost the scheme pays), from 2025-04: 0.7 → 0"
+        ("additional roles › reimbursement rate (share of a post's cost the scheme pays; the employing network's "
+         "members pay the rest), from 2025-04: 0.7 → 0")
 
 
 def test_a_copied_scenario_that_keeps_another_files_name_is_warned_about(tmp_path):

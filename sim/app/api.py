@@ -16,7 +16,7 @@ from typing import Any
 from sim.report.charts import standard_charts
 from sim.report.notebook import drawn, html_table
 from sim.results import run as running
-from sim.results.outcomes import HEADLINE
+from sim.results.outcomes import format_value
 from sim.scenario.overrides import combined
 
 
@@ -36,12 +36,18 @@ class Results(running.Results):
     def _repr_html_(self) -> str:
         table = self.summary()
         first, last = self.timeseries["month"].min(), self.timeseries["month"].max()
-        rows = [{"outcome": label, first: fmt.format(row["start_median"]),
-                 last: fmt.format(row["end_median"]) + (f" [{fmt.format(row['end_low'])}-{fmt.format(row['end_high'])}]"
-                                                        if self.replications > 1 else "")}
-                for (_, label, fmt), (_, row) in zip(HEADLINE, table.iterrows())]
+        many = self.replications > 1
+
+        def end(row) -> str:
+            value = format_value(row["unit"], row["end_median"])
+            interval = f" [{format_value(row['unit'], row['end_low'])} to {format_value(row['unit'], row['end_high'])}]"
+            return value + (interval if many else "")
+
+        rows = [{"outcome": row["label"], first: format_value(row["unit"], row["start_median"]), last: end(row)}
+                for _, row in table.iterrows()]
         import pandas as pd
-        notes = [f"{self.replications} replication(s), seed {self.seed}" + ("; end: median [90% interval]" if self.replications > 1 else "")]
+        spread = "90% interval" if self.replications >= 3 else "5th-95th percentile"
+        notes = [f"{self.replications} replication(s), seed {self.seed}" + (f"; end: median [{spread}]" if many else "")]
         return html_table(self.scenario.title or self.scenario.name, notes, pd.DataFrame(rows))
 
 

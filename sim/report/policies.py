@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 
 from sim.scenario.loading import SCENARIO_FOLDERS
-from sim.scenario.reference import _model_of
+from sim.scenario.reference import model_of
 from sim.scenario.schema import Scenario
 
 # Fields that name a scenario or size its run rather than set its policy.
@@ -62,7 +62,7 @@ def meaning(key: str) -> str:
         if field is None:
             words.append(part)  # an organisation kind's name, say
             continue
-        model = _model_of(field.annotation)
+        model = model_of(field.annotation)
         described = field.description or ""
     text = described if model is None and described else ""
     return text.rstrip(".") or " ".join(words).replace("_", " ")
