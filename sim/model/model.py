@@ -6,7 +6,16 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
-from sim.model import closure, continuity, demand, entry, money, networks, roles, workforce
+from sim.model import (
+    closure,
+    continuity,
+    demand,
+    entry,
+    money,
+    networks,
+    roles,
+    workforce,
+)
 from sim.model.agents import Network, Practice
 from sim.model.checkpoint import SavedState, capture, read_state, write_state
 from sim.model.in_force import InForce

@@ -8,13 +8,13 @@ from statistics import NormalDist
 import numpy as np
 
 from sim.model.in_force import InForce
+from sim.model.networks.choice import stake
 from sim.model.networks.membership import (
     add_network,
     join_one,
     set_membership,
     update_sizes,
 )
-from sim.model.networks.choice import stake
 from sim.model.networks.payment import smallest_worth_founding
 from sim.model.networks.search import AreaNetworks, willing_neighbours
 from sim.model.streams import Streams
