@@ -14,6 +14,7 @@ from sim.model.networks.choice import money_value, stake
 from sim.model.networks.founding import band_aim, target_size
 from sim.model.workforce import gp_fte
 from sim.scenario.schema import month_number
+from sim.state import ROLE_GROUPS
 
 from .conftest import small, small_model_in_month
 
@@ -160,7 +161,7 @@ def test_members_share_roles_staff_cost_and_gp_time_by_list(model):
     # shares follow this month's lists; the network's count of patients is last month's
     assert practices.roles_fte[members].sum() == pytest.approx(networks.roles_fte[slot], rel=2e-3)
     groups = model.in_force.additional_roles.groups
-    cost = sum(networks.view(f"roles_{name}_fte")[slot] * getattr(groups, name).cost_per_fte for name in groups.model_fields)
+    cost = sum(networks.view(f"roles_{name}_fte")[slot] * getattr(groups, name).cost_per_fte for name in ROLE_GROUPS)
     assert practices.roles_cost_gbp[members].sum() == pytest.approx(cost, rel=2e-3)
     shares = practices.roles_fte[members] / practices.list_size[members]
     assert shares == pytest.approx(np.full(shares.size, shares[0]))
