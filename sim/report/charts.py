@@ -149,7 +149,8 @@ def _policy_marks(ax, results) -> None:
     for row, (when, texts) in enumerate(sorted(marks.items())):
         x = pd.to_datetime(when, format="%Y-%m")
         ax.axvline(x, color="#666666", ls="--", lw=1)
-        ax.annotate(", ".join(texts), (x, 1.0), xycoords=("data", "axes fraction"), xytext=(3, -12 - 12 * (row % 2)),
+        # Three staggered rows, so the labels of changes a few months apart do not overprint.
+        ax.annotate(", ".join(texts), (x, 1.0), xycoords=("data", "axes fraction"), xytext=(3, -12 - 12 * (row % 3)),
                     textcoords="offset points", fontsize=9, color="#444444")
 
 
