@@ -50,6 +50,7 @@ class PracticeState:
     isolation_km: np.ndarray        # distance to the third nearest practice at the start
     n_kinds: int = 1
     starting_networks: dict | None = None   # kind name -> group label per practice (-1: none), from data
+    starting_network_months: dict | None = None   # kind name -> months each practice had been a member at the start (-1: unknown)
     open: np.ndarray = field(init=False)
     status: np.ndarray = field(init=False)
     ended_month: np.ndarray = field(init=False)

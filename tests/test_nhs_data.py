@@ -168,6 +168,26 @@ def test_pcn_memberships_at_the_start_become_the_networks():
     assert (model.networks.view("members") == [len(found[slot]) for slot in range(model.networks.count)]).all()
 
 
+def test_pcns_from_the_file_are_as_old_as_their_earliest_membership(tmp_path):
+    model = GPModel(load(SCENARIO))
+    kind = model.kinds.index("pcn")
+    pcns = model.networks.view("kind") == kind
+    # Every PCN in the file began on 1 July 2019: 45 months before the April 2023 start.
+    assert (model.networks.view("formed")[pcns] == -45).all()
+    # A PCN whose members all joined in April 2021 is 24 months old at the start.
+    data = tmp_path / "data"
+    shutil.copytree(FIXTURES, data)
+    path = data / "pcn-core-partner-details.csv"
+    text = path.read_text(encoding="utf-8").splitlines()
+    text = [line.replace("U00004,PCN U00004,2019-07-01", "U00004,PCN U00004,2021-04-01") for line in text]
+    path.write_text("\n".join(text) + "\n", encoding="utf-8")
+    moved = GPModel(load(data / "scenario.yaml"))
+    network = moved.practices.membership[kind][slot("A00023")]
+    assert moved.networks.formed[network] == -24
+    others = (moved.networks.view("kind") == kind) & (np.arange(moved.networks.count) != network)
+    assert (moved.networks.view("formed")[others] == -45).all()
+
+
 def test_region_keeps_only_that_icbs_practices():
     _, state = population(["population.region=QBB"])
     wanted = [code for code in EXPECTED if ICB[code] == "QBB"]

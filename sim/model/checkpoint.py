@@ -35,7 +35,7 @@ FORMAT_VERSION = 1
 _SOURCES = (Path(__file__).resolve().parent, Path(__file__).resolve().parents[1] / "state.py",
             Path(__file__).resolve().parents[1] / "population" / "geography.py",
             Path(__file__).resolve().parents[1] / "scenario" / "schema.py")
-_SKIPPED = ("derived", "starting_networks")   # a cache, and labels used only to form the first networks
+_SKIPPED = ("derived", "starting_networks", "starting_network_months")   # a cache, and data used only to form the first networks
 
 
 def gpsim_version() -> str:

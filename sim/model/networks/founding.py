@@ -83,13 +83,16 @@ def join_or_found(practices: PracticeState, networks: NetworkState, geography: G
 def form_initial(practices: PracticeState, networks: NetworkState, geography: Geography, in_force: InForce,
                  streams: Streams) -> None:
     """At set-up, create the networks the data name, or found networks of each kind until its
-    initial coverage is reached; all are given the age of mature organisations."""
+    initial coverage is reached. Networks the data date are as old as their earliest member's
+    membership; the rest are given the age of mature organisations."""
     month = 0
     given = practices.starting_networks or {}
+    since = practices.starting_network_months or {}
+    ages: dict[int, int] = {}
     for kind, organisation in enumerate(in_force.organisations()):
         name = in_force.kinds[kind]
         if name in given:
-            _networks_from_labels(practices, networks, kind, np.asarray(given[name]), month)
+            ages.update(_networks_from_labels(practices, networks, kind, np.asarray(given[name]), since.get(name), month))
             continue
         if organisation.initial_coverage <= 0:
             continue
@@ -107,11 +110,15 @@ def form_initial(practices: PracticeState, networks: NetworkState, geography: Ge
                                     nearby, month)
         update_sizes(practices, networks, month)
     networks.view("formed")[:] = -in_force.behaviour.initial_network_age_months
+    for slot, age in ages.items():
+        networks.formed[slot] = -age
 
 
 def _networks_from_labels(practices: PracticeState, networks: NetworkState, kind: int, labels: np.ndarray,
-                          month: int) -> None:
-    """One network per distinct label (>= 0), led by its largest member practice."""
+                          months_a_member: np.ndarray | None, month: int) -> dict[int, int]:
+    """One network per distinct label (>= 0), led by its largest member practice; returns the age
+    in months of each network whose members' membership dates are known (the earliest)."""
+    ages = {}
     for label in np.unique(labels[labels >= 0]):
         members = np.flatnonzero((labels == label) & practices.open)
         if members.size == 0:
@@ -120,4 +127,7 @@ def _networks_from_labels(practices: PracticeState, networks: NetworkState, kind
         total = float(practices.list_size[members].sum())
         slot = add_network(practices, networks, kind=kind, lead=lead, target_patients=total, month=month)
         set_membership(practices, networks, kind, members, slot)
+        if months_a_member is not None and (np.asarray(months_a_member)[members] >= 0).any():
+            ages[slot] = int(np.asarray(months_a_member)[members].max())
     update_sizes(practices, networks, month)
+    return ages

@@ -218,6 +218,7 @@ def _add_memberships(result: Assembly, table: pd.DataFrame, files: DataFiles, on
     _note_reading(result, "pcn_membership", memberships)
     plausible.check_memberships(findings, files.pcn_membership, info)
     table["network"] = memberships["pcn"].reindex(table.index).fillna("").to_numpy()
+    table["network_start"] = memberships["start"].reindex(table.index).fillna(0).astype(np.int64).to_numpy()
     result.counts["pcns"] = int(table.loc[table["network"] != "", "network"].nunique())
     result.counts["in_pcn"] = int((table["network"] != "").sum())
     result.missing[f"in no PCN at {result.start}"] = list(table.index[table["network"] == ""])

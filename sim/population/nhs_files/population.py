@@ -16,6 +16,7 @@ from sim.population.places import (
     towns,
 )
 from sim.scenario.errors import InputError
+from sim.scenario.schema import month_number
 
 
 def _sites(result: Assembly, pop, rng: np.random.Generator, area: np.ndarray, region: np.ndarray) -> np.ndarray:
@@ -84,6 +85,17 @@ def population_from_files(scenario, rng: np.random.Generator):
         list_size=list_size, partners=partners, salaried=salaried, nurse_fte=nurse, direct_care_fte=direct_care,
         admin_fte=admin, reserves=reserves(rng, scenario, list_size, partners, salaried, nurse, direct_care, admin),
         starting_networks={pop.network_kind: labels},
+        starting_network_months={pop.network_kind: _months_a_member(table, scenario.start)},
     )
+
+
+def _months_a_member(table, start: str) -> np.ndarray:
+    """Months each practice had been in its PCN at the start, from the membership's start date
+    (YYYYMMDD) in the PCN file; -1 where not known."""
+    if "network_start" not in table:
+        return np.full(len(table), -1, dtype=np.int64)
+    joined = table["network_start"].to_numpy(dtype=np.int64)
+    months = month_number(start) - ((joined // 10000) * 12 + (joined // 100) % 100 - 1)
+    return np.where((joined > 0) & (table["network"] != "").to_numpy(), np.maximum(months, 0), -1)
 
 
