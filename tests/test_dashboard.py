@@ -4,6 +4,8 @@ refuses bad input before serving anything."""
 from __future__ import annotations
 
 import io
+import json
+import shlex
 import socket
 import subprocess
 import sys
@@ -195,6 +197,8 @@ def test_download(small_file):
     practices = pd.read_parquet(io.BytesIO(archive.read("small/practices.parquet")))
     assert practices["month"].iloc[-1] == "2018-05", "the download includes the practices as they are now"
     assert archive.read("small/command.txt").decode().strip() == model.command()
+    manifest = json.loads(archive.read("small/manifest.json"))
+    assert shlex.join(manifest["command"]) == model.command() and manifest["command"][:2] == ["gpsim", "run"]
 
 
 def test_address_names_this_computer():

@@ -189,7 +189,7 @@ def manifest(results, extra: dict | None = None) -> dict:
         "started": results.started,
         "finished": results.finished,
         "seconds": round(results.seconds, 3),
-        "command": command_line(),
+        "command": getattr(results, "command", None) or command_line(),
         "scenario": results.scenario.model_dump(mode="json"),
     }
     found.update(extra or {})

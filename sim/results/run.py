@@ -37,6 +37,8 @@ class Results:
             run ('YYYY-MM key.path (changes.N)', see sim.scenario.validation.hold_overrides).
         data_warnings: what reading the NHS files found: lines skipped, encodings other than
             UTF-8, implausible values allowed (sim.population.nhs_files.plausible).
+        command: the gpsim command that gives these results, where another program made them
+            (the dashboard); else the manifest records the running gpsim command, if any.
     """
 
     scenario: Scenario
@@ -51,6 +53,7 @@ class Results:
     overrides: list[str] = field(default_factory=list)
     dropped_changes: list[str] = field(default_factory=list)
     data_warnings: list[str] = field(default_factory=list)
+    command: list[str] | None = None
 
     @property
     def replications(self) -> int:

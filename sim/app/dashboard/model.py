@@ -167,6 +167,7 @@ class DashboardModel(GPModel):
         """The run so far as a zipped results folder, laid out as `gpsim run` writes it, with
         the equivalent command in command.txt."""
         results = self.results(others)
+        results.command = shlex.split(self.command(1 + len(others)))
         with tempfile.TemporaryDirectory() as work:
             folder = results.save(Path(work) / "run", charts=charts)
             (folder / "command.txt").write_text(self.command(1 + len(others)) + "\n", encoding="utf-8")
