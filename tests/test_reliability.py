@@ -351,3 +351,13 @@ def test_only_a_gpsim_command_is_recorded_as_the_command(monkeypatch):
     assert command_line() == [str(ROOT / "sim" / "__main__.py"), "run", "x.yaml"]
     monkeypatch.setattr(sys, "argv", ["/usr/local/bin/gpsim", "run", "x.yaml"])
     assert command_line() == ["/usr/local/bin/gpsim", "run", "x.yaml"]
+
+
+def test_compare_takes_allow_implausible_as_run_does():
+    from sim.app.cli import parser
+    from sim.app.commands.run import settings
+
+    for words in (["run", "a.yaml"], ["compare", "a.yaml", "b.yaml"]):
+        args = parser().parse_args([*words, "--set", "seed=3", "--allow-implausible"])
+        assert settings(args) == ["seed=3", "population.allow_implausible=true"]
+        assert settings(parser().parse_args([*words, "--set", "seed=3"])) == ["seed=3"]

@@ -7,8 +7,10 @@ from pathlib import Path
 
 from .run import (
     add_output_options,
+    add_plausibility_option,
     add_scenario_options,
     progress_bar,
+    settings,
     warn_duplicate_names,
 )
 
@@ -18,6 +20,7 @@ def register(commands) -> None:
     parser.add_argument("scenarios", nargs="+", metavar="scenario", help="scenario YAML files; the first is the baseline")
     add_scenario_options(parser)
     add_output_options(parser)
+    add_plausibility_option(parser)
     parser.set_defaults(handler=handle)
 
 
@@ -29,9 +32,9 @@ def handle(args: argparse.Namespace) -> int:
     if len(args.scenarios) < 2:
         raise InputError("scenarios", "", f"expected at least two scenario files to compare; found {len(args.scenarios)}")
     # Resolve every file first, so bad input fails before any simulation runs.
-    first = resolve(args.scenarios[0], args.set, seed=args.seed, replications=args.replications)
+    first = resolve(args.scenarios[0], settings(args), seed=args.seed, replications=args.replications)
     options = {"seed": first.scenario.seed, "replications": first.scenario.replications}
-    scenarios = [first] + [resolve(path, args.set, **options) for path in args.scenarios[1:]]
+    scenarios = [first] + [resolve(path, settings(args), **options) for path in args.scenarios[1:]]
     if args.out:
         check_destination(Path(args.out), args.force)
     from sim.analysis.compare import (  # loads the model, so only once the input is known to be good

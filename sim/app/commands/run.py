@@ -21,10 +21,20 @@ def register(commands) -> None:
     parser.add_argument("scenario", help="scenario YAML file")
     add_scenario_options(parser)
     add_output_options(parser)
+    add_plausibility_option(parser)
+    parser.set_defaults(handler=handle)
+
+
+def add_plausibility_option(parser: argparse.ArgumentParser) -> None:
+    """--allow-implausible, for the commands that read NHS data files and write results."""
     parser.add_argument("--allow-implausible", action="store_true",
                         help="run even when NHS data files hold figures outside the plausible ranges (docs/data.md); "
                              "each is printed as a warning and recorded in manifest.json")
-    parser.set_defaults(handler=handle)
+
+
+def settings(args: argparse.Namespace) -> list[str]:
+    """The --set overrides, with --allow-implausible as the setting it stands for."""
+    return list(args.set) + (["population.allow_implausible=true"] if args.allow_implausible else [])
 
 
 def add_output_options(parser: argparse.ArgumentParser) -> None:
@@ -67,8 +77,7 @@ def warn_duplicate_names(resolved) -> None:
 def handle(args: argparse.Namespace) -> int:
     from sim.scenario.loading import resolve
 
-    overrides = list(args.set) + (["population.allow_implausible=true"] if args.allow_implausible else [])
-    resolved = resolve(args.scenario, overrides, seed=args.seed, replications=args.replications)
+    resolved = resolve(args.scenario, settings(args), seed=args.seed, replications=args.replications)
     note_dropped_changes(resolved)
     from sim.app.api import run
     from sim.results.folder import check_destination, default_folder
