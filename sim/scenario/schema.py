@@ -79,7 +79,7 @@ class Population(Section):
     coordinates: str | None = P(None, "file path", "user-supplied: practice code with latitude and longitude, or easting and northing", "Practice locations; optional, else practices are placed synthetically within their commissioner area.")
     region: Annotated[list[str], BeforeValidator(_as_code_list)] = P([], "ICB or sub-ICB codes", "scenario", "Keep only practices in these ICBs or sub-ICB locations (codes as in the files); empty keeps all of England.")
     network_kind: str = P("pcn", "organisation kind name", "scenario", "The organisations kind that the PCN memberships in pcn_membership become.", min_length=1)
-    allow_implausible: bool = P(False, "yes/no", "scenario", "Run even when the NHS files hold figures outside the plausible ranges of docs/data.md (each is then a warning, recorded in manifest.json); set by gpsim run --allow-implausible.")
+    allow_implausible: bool = P(False, "yes/no", "scenario", "Run even when the NHS files hold figures outside the plausible ranges of docs/data.md (each is then a warning, recorded in manifest.json); set by gpsim run or compare --allow-implausible.")
     practices: int = P(8044, "practices", "evidence: Practices and patients / practices in England, Apr 2013", "Open GP practices at the start.", gt=0, le=50_000)
     mean_list_size: float = P(6967.0, "patients", "evidence: Practices and patients / mean registered list, Apr 2013", "Mean registered list per practice at the start.", gt=0, le=100_000)
     list_size_sigma: float = P(0.667, "log patients", "assumption: lognormal fitted to 6.2% under 2,000 and 23.1% at 2,000-3,999 (evidence: list-size distribution 2013)", "Spread of the lognormal list-size distribution.", gt=0, le=3)
