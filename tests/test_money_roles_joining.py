@@ -49,12 +49,6 @@ def test_affordable_gp_time_is_partners_plus_what_is_left_over_at_salaried_cost(
     assert 1.1 < ratio < 2.0
 
 
-def test_poorer_practices_recruit_fewer_gps_and_buy_fewer_locums():
-    rich, poor = (GPModelRun(small(money={"global_sum_per_weighted_patient": value})) for value in (89.88, 60.0))
-    assert poor.gp_fte < rich.gp_fte - 0.02 * rich.gp_fte
-    assert poor.locum_fte < rich.locum_fte
-
-
 class GPModelRun:
     """GP FTE and locum FTE of a small England after 24 months."""
 
@@ -65,6 +59,12 @@ class GPModelRun:
             model.step()
         self.gp_fte = float(gp_fte(model.practices, model.in_force).sum())
         self.locum_fte = float(model.practices.locum_fte.sum())
+
+
+def test_poorer_practices_recruit_fewer_gps_and_buy_fewer_locums():
+    rich, poor = (GPModelRun(small(money={"global_sum_per_weighted_patient": value})) for value in (89.88, 60.0))
+    assert poor.gp_fte < rich.gp_fte - 0.02 * rich.gp_fte
+    assert poor.locum_fte < rich.locum_fte
 
 
 def test_running_costs_per_patient_rise_with_list_size():
