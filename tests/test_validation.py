@@ -24,14 +24,14 @@ def small_targets(tmp_path):
     baseline = run(tmp_path / "small.yaml")
     frame = baseline.timeseries.set_index("month")
     targets = {
-        "version": 1, "scenario": "small.yaml",
+        "version": 1, "scenario": "small.yaml", "calibration_ends": "2020-03",
         "targets": [
             {"id": "practices", "label": "practices", "source": "test", "statistic": "value", "column": "practices",
-             "month": "2020-03", "published": float(frame.loc["2020-03", "practices"]), "tolerance": 15, "reason": "test"},
+             "month": "2020-03", "published": float(frame.loc["2020-03", "practices"]), "tolerance": 15, "reason": "test", "fitted": True},
             {"id": "fte_change", "label": "fte", "source": "test", "statistic": "relative_change", "column": "gp_fte_per_1000",
              "month_from": "2017-04", "month": "2020-03",
              "published": float(frame.loc["2020-03", "gp_fte_per_1000"] / frame.loc["2017-04", "gp_fte_per_1000"] - 1),
-             "tolerance": 0.03, "reason": "test"},
+             "tolerance": 0.03, "reason": "test", "fitted": True},
             {"id": "turnover_p75", "label": "p75", "source": "test", "statistic": "snapshot_quantile", "column": "gp_turnover_12m",
              "month": "2019-03", "quantile": 0.75, "published": 0.12, "tolerance": 0.2, "reason": "test"},
         ],
@@ -71,7 +71,7 @@ def test_scorecard_passes_the_model_it_was_set_from_and_fails_a_broken_one(small
     assert not broken.set_index("target").loc["practices", "pass"]
     assert misfit(broken) > misfit(good)
     assert list(good.columns) == ["target", "label", "source", "published", "simulated_median", "simulated_low",
-                                  "simulated_high", "tolerance", "pass"]
+                                  "simulated_high", "tolerance", "pass", "fitted"]
 
 
 def test_validate_command_exit_status_and_files(small_targets, tmp_path):

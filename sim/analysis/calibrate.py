@@ -18,7 +18,8 @@ from sim.scenario.calibrated import SEARCH_SPACE, calibrated_defaults
 
 
 def misfit(card) -> float:
-    """Sum over targets of (simulated median - published) / tolerance, squared."""
+    """Sum over the fitted (in-sample) targets of (simulated median - published) / tolerance, squared."""
+    card = card[card["fitted"]] if "fitted" in card else card
     error = (card["simulated_median"] - card["published"]) / card["tolerance"]
     return float(np.sum(error.to_numpy() ** 2))
 

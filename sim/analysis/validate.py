@@ -11,7 +11,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from sim.report.charts import PALETTE, STYLE, _band, _months, _note
 from sim.results.run import Results, run
@@ -40,6 +40,8 @@ class Target(BaseModel):
     published: float
     tolerance: float = Field(gt=0)
     reason: str
+    fitted: bool = Field(False, description="True where calibration is fitted to this target (in sample).")
+    measured_as: str = Field("", description="How the model quantity measures what the published figure measures.")
 
 
 class TargetFile(BaseModel):
@@ -48,9 +50,18 @@ class TargetFile(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     version: int
     scenario: str
+    calibration_ends: YearMonth | None = Field(None, description="Last month calibration sees: fitted targets end by then.")
     counterfactual: str | None = None
     notes: str = ""
     targets: list[Target]
+
+    @model_validator(mode="after")
+    def _fitted_within_calibration(self) -> "TargetFile":
+        for target in self.targets:
+            if target.fitted and (self.calibration_ends is None or target.month > self.calibration_ends):
+                raise ValueError(f"target '{target.id}' is fitted but its month {target.month} is after "
+                                 f"calibration_ends ({self.calibration_ends})")
+        return self
 
 
 def load_targets(path: str | Path | None = None) -> TargetFile:
@@ -99,6 +110,7 @@ def scorecard(results: Results, targets: TargetFile) -> pd.DataFrame:
             "published": target.published, "simulated_median": median,
             "simulated_low": float(np.quantile(values, 0.05)), "simulated_high": float(np.quantile(values, 0.95)),
             "tolerance": target.tolerance, "pass": bool(abs(median - target.published) <= target.tolerance),
+            "fitted": target.fitted,
         })
     return pd.DataFrame(rows)
 

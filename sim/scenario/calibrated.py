@@ -3,6 +3,7 @@ schema's defaults for the parameters calibration fits, and SEARCH_SPACE gives th
 searched over (shown in the parameter reference). `gpsim calibrate` writes a new file."""
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import yaml
@@ -34,3 +35,13 @@ def calibrated_defaults(path: Path = CALIBRATED_FILE) -> dict[str, float]:
     """The calibrated parameter values by key path (a missing file is an error: gpsim never runs
     on the uncalibrated priors without saying so)."""
     return dict(yaml.safe_load(path.read_text(encoding="utf-8")).get("parameters", {}))
+
+
+def ensemble(path: Path | None = None) -> list[dict[str, float]]:
+    """The calibration ensemble: parameter sets (key path -> value) consistent with the in-sample
+    targets, in the order `gpsim calibrate` wrote them (sim/data/calibration_ensemble.csv; the
+    columns 'set' and 'misfit' describe a set and are not parameters)."""
+    path = path or data_file("calibration_ensemble.csv")
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    return [{key: float(value) for key, value in row.items() if key not in ("set", "misfit")} for row in rows]

@@ -48,12 +48,15 @@ def P(default: Any, unit: str, source: str, description: str, **constraints: Any
 
 
 _CALIBRATED = calibrated_defaults()
+PRIORS: dict[str, float] = {}
+"""Each calibrated parameter's uncalibrated prior, by key path (filled as the schema is defined)."""
 
 
 def C(path: str, prior: float, unit: str, reason: str, description: str, **constraints: Any) -> Any:
     """A calibrated parameter: its default comes from sim/data/calibrated.yaml (the prior, with
     its reason, is where the search started)."""
     value = _CALIBRATED.get(path, prior)
+    PRIORS[path] = prior
     return P(value, unit, f"calibration: sim/data/calibrated.yaml (prior {prior:g}: {reason})", description, **constraints)
 
 
