@@ -11,6 +11,9 @@ def register(commands) -> None:
     parser = commands.add_parser("validate", help="run the 2013-2023 history and score it against published figures")
     parser.add_argument("--replications", type=int, default=5, help="replications of each scenario (default 5)")
     parser.add_argument("--seed", type=int, help="root random seed (default: the scenario's)")
+    parser.add_argument("--uncalibrated", action="store_true",
+                        help="also score the model with every calibrated parameter at its uncalibrated prior "
+                             "(validation_uncalibrated.csv) and print both scorecards' pass counts")
     add_target_options(parser, "override a scenario field", "validation.csv, patterns.csv and charts", "validation")
     parser.set_defaults(handler=handle)
 
@@ -27,6 +30,7 @@ def add_target_options(parser: argparse.ArgumentParser, set_help: str, written: 
 
 def handle(args: argparse.Namespace) -> int:
     from sim.analysis.validate import (
+        comparison,
         format_scorecard,
         load_targets,
         markdown_report,
@@ -44,18 +48,32 @@ def handle(args: argparse.Namespace) -> int:
     targets = load_targets(args.targets)
     target = Path(args.out) if args.out else default_folder("validation")
     check_destination(target, args.force)
-    runs = 2 if targets.counterfactual else 1
+    runs = (2 if targets.counterfactual else 1) + args.uncalibrated
+    uncalibrated = None
     with progress_bar(120 * args.replications * runs, "validate", args.quiet) as bar:
         card, found, history, _ = validate(args.replications, args.seed, tuple(args.set), args.targets, progress=bar.update)
+        if args.uncalibrated:
+            uncalibrated = validate(args.replications, history.seed, tuple(args.set), args.targets, progress=bar.update,
+                                    uncalibrated=True, counterfactual=False)[0]
     with atomic_folder(target, args.force) as work:
         card.to_csv(work / "validation.csv", index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
+        if uncalibrated is not None:
+            uncalibrated.to_csv(work / "validation_uncalibrated.csv", index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
         found.to_csv(work / "patterns.csv", index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
         validation_chart(history, targets, work)
-        (work / "validation.md").write_text(markdown_report(card, found, history, targets), encoding="utf-8")
+        (work / "validation.md").write_text(markdown_report(card, found, history, targets, uncalibrated), encoding="utf-8")
         write_manifest(work, {"targets_version": targets.version, "seed": history.seed,
-                              "replications": history.replications, "overrides": list(args.set)})
+                              "replications": history.replications, "overrides": list(args.set),
+                              "uncalibrated_scored": uncalibrated is not None})
+    print("Calibrated model")
     print(format_scorecard(card))
     print()
+    if uncalibrated is not None:
+        print("Uncalibrated model (every calibrated setting at its prior; validation_uncalibrated.csv)")
+        print(format_scorecard(uncalibrated))
+        print()
+        print(comparison(card, uncalibrated))
+        print()
     print("Emergent patterns (not tuned to):")
     for _, row in found.iterrows():
         print(f"  {'yes' if row['reproduced'] else 'NO '}  {row['pattern']}: {row['value']:g} (vs {row['comparison']:g})")
