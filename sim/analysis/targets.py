@@ -124,6 +124,10 @@ class TargetFile(BaseModel):
             if target.fitted and (self.calibration_ends is None or target.month > self.calibration_ends):
                 raise ValueError(f"target '{target.id}' is fitted but its month {target.month} is after "
                                  f"calibration_ends ({self.calibration_ends})")
+            change = target.change_measured
+            if not target.fitted and change is not None and target.tolerance > change / 2 + 1e-9:
+                raise ValueError(f"target '{target.id}': tolerance {target.tolerance:g} is more than half the change it "
+                                 f"measures ({change:g}); a tolerance that wide cannot tell the change from none")
             late = [m for m, _ in (target.naive.points if target.naive else []) if self.calibration_ends and m > self.calibration_ends]
             if late:
                 raise ValueError(f"target '{target.id}': its naive benchmark uses {late[0]}, after calibration_ends "

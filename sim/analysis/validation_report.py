@@ -64,20 +64,24 @@ def comparison(calibrated: pd.DataFrame, uncalibrated: pd.DataFrame) -> str:
             f"Uncalibrated model (every calibrated setting at its prior): {pass_counts(uncalibrated)}.")
 
 
+def _has_naive(part: pd.DataFrame) -> bool:
+    return "naive" in part and bool(part["naive"].notna().any())
+
+
 def format_scorecard(card: pd.DataFrame) -> str:
     """The scorecard as plain-text tables: in sample, then out of sample with the straight line."""
-    header = (f"{'target':26s} {'published':>12s} {'simulated [90% interval]':>36s} {'tolerance':>10s}  result"
-              f"  {'straight line':>13s}  result")
     lines = []
     for title, part in zip((IN_SAMPLE, OUT_OF_SAMPLE), _split(card)):
         if part.empty:
             continue
-        lines += [title, header]
+        line = _has_naive(part)
+        lines += [title, f"{'target':26s} {'published':>12s} {'simulated [90% interval]':>36s} {'tolerance':>10s}  result"
+                  + (f"  {'straight line':>13s}  result" if line else "")]
         for _, row in part.iterrows():
             n = _numbers(row)
             simulated = f"{n['simulated_median']} [{n['simulated_low']} to {n['simulated_high']}]"
-            lines.append(f"{row['target']:26s} {n['published']:>12s} {simulated:>36s} {n['tolerance']:>10s}  "
-                         f"{_result(row['pass']):6s}  {n.get('naive', '-'):>13s}  {_result(row.get('naive_pass'))}")
+            text = f"{row['target']:26s} {n['published']:>12s} {simulated:>36s} {n['tolerance']:>10s}  {_result(row['pass']):6s}"
+            lines.append((text + f"  {n['naive']:>13s}  {_result(row['naive_pass'])}") if line else text.rstrip())
         lines += [f"{_passes(part)} within tolerance", ""]
     lines.append(f"In all, {pass_counts(card)}.")
     if "naive" in card:
