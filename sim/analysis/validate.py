@@ -165,11 +165,21 @@ def validation_chart(results: Results, targets: TargetFile, directory: Path) -> 
         x = _months([t.month for t in points])
         ax.errorbar(x, [t.published for t in points], yerr=[t.tolerance for t in points], fmt="o", color="black",
                     capsize=4, label="published, with tolerance")
+        lined = [t for t in points if t.naive is not None]
+        if lined:
+            months = [lined[0].naive.points[0][0], max(t.month for t in lined)]
+            ax.plot(_months(months), [lined[0].naive.at(m) for m in months], linestyle="--", color=PALETTE[1],
+                    label="straight line from figures to Mar 2019")
         ax.set_title(column.replace("_", " "), loc="left", fontsize=12, fontweight="bold")
         ax.tick_params(labelsize=9)
     for ax in axes.ravel()[len(columns):]:
         ax.set_visible(False)
-    axes[0, 0].legend(frameon=False, fontsize=9)
+    for ax in axes.ravel()[:len(columns)]:
+        if len(ax.get_legend_handles_labels()[0]) == 3:  # the first panel with the straight line explains all three
+            ax.legend(frameon=False, fontsize=9)
+            break
+    else:
+        axes[0, 0].legend(frameon=False, fontsize=9)
     fig.suptitle("History run against published figures, 2013-2023", x=0.01, ha="left", fontsize=15, fontweight="bold")
     _note(fig, results)
     fig.tight_layout(rect=(0, 0.04, 1, 0.97))

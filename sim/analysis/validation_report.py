@@ -90,14 +90,17 @@ def format_scorecard(card: pd.DataFrame) -> str:
 
 
 def _table(part: pd.DataFrame) -> list[str]:
-    lines = ["| figure | published | simulated (90% interval) | tolerance | result | straight line | line result | source |",
-             "|---|---|---|---|---|---|---|---|"]
+    line = _has_naive(part)
+    extra = (" model off by | straight line | line off by | line result |", "---|---|---|---|") if line else ("", "")
+    lines = [f"| figure | published | simulated (90% interval) | tolerance | result |{extra[0]} source |",
+             f"|---|---|---|---|---|{extra[1]}---|"]
     for _, row in part.iterrows():
         n = _numbers(row)
+        against = (f" {n['error']} | {n['naive']} | {n['naive_error']} | {_result(row['naive_pass'], 'fail')} |"
+                   if line else "")
         lines.append(f"| {row['label']} | {n['published']} | {n['simulated_median']} "
                      f"({n['simulated_low']} to {n['simulated_high']}) | {n['tolerance']} | "
-                     f"{_result(row['pass'], '**fail**')} | {n.get('naive', '-')} | "
-                     f"{_result(row.get('naive_pass'), 'fail')} | {row['source'].removeprefix('evidence: ')} |")
+                     f"{_result(row['pass'], '**fail**')} |{against} {row['source'].removeprefix('evidence: ')} |")
     return lines
 
 
@@ -106,7 +109,8 @@ def markdown_report(card: pd.DataFrame, found: pd.DataFrame, results: Results, t
     """The two scorecards, the straight-line benchmark, the uncalibrated pass counts and the
     emergent patterns as a Markdown page."""
     inside, outside = _split(card)
-    ends = targets.calibration_ends or "the end of the run"
+    ends = (pd.Period(targets.calibration_ends, freq="M").strftime("%B %Y") if targets.calibration_ends
+            else "the end of the run")
     lines = ["# Validation against 2013-2023", "",
              (f"`gpsim validate --replications {results.replications}` (seed {results.seed}, targets version "
              f"{targets.version}): **{pass_counts(card)}.** Simulated values are the median and 90% interval across "
