@@ -7,6 +7,7 @@ import pandas as pd
 
 from sim.analysis.targets import TargetFile
 from sim.results.run import Results
+from sim.scenario.reference import linked
 
 IN_SAMPLE = "In sample: figures the calibration was fitted to"
 OUT_OF_SAMPLE = "Out of sample: figures the calibration never saw (a test of the model)"
@@ -100,7 +101,7 @@ def _table(part: pd.DataFrame) -> list[str]:
                    if line else "")
         lines.append(f"| {row['label']} | {n['published']} | {n['simulated_median']} "
                      f"({n['simulated_low']} to {n['simulated_high']}) | {n['tolerance']} | "
-                     f"{_result(row['pass'], '**fail**')} |{against} {row['source'].removeprefix('evidence: ')} |")
+                     f"{_result(row['pass'], '**fail**')} |{against} {linked(row['source'])} |")
     return lines
 
 
