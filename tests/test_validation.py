@@ -43,7 +43,7 @@ def small_targets(tmp_path):
 
 def test_shipped_targets_are_complete_and_name_real_columns():
     targets = load_targets()
-    columns = set(model_reporters(["pcn", "federation"])) | {"gp_turnover_12m"}
+    columns = set(model_reporters(["pcn", "federation"])) | {"gp_turnover_12m", "gp_practice_turnover_12m"}
     assert len(targets.targets) >= 20
     for target in targets.targets:
         assert target.column in columns, target.id
