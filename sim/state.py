@@ -66,8 +66,10 @@ class PracticeState:
     distress_months: np.ndarray = field(init=False)
     membership: np.ndarray = field(init=False)     # (kinds, practices) network slot or NO_NETWORK
     leavers_by_month: np.ndarray = field(init=False)   # (12, practices) GP leavers, ring buffer
+    movers_by_month: np.ndarray = field(init=False)    # (12, practices) GPs who moved to another practice
     heads_by_month: np.ndarray = field(init=False)     # (12, practices) GP headcount, ring buffer
     leavers_12m: np.ndarray = field(init=False)        # sums of the ring buffers, kept current
+    movers_12m: np.ndarray = field(init=False)
     heads_12m: np.ndarray = field(init=False)
     derived: dict[tuple, np.ndarray] = field(init=False, repr=False)   # see fixed()
 
@@ -91,6 +93,8 @@ class PracticeState:
         self.leavers_by_month = np.zeros((12, n), dtype=np.int32)
         self.heads_by_month = np.tile(heads, (12, 1))
         self.leavers_12m = np.zeros(n, dtype=np.int64)
+        self.movers_by_month = np.zeros((12, n), dtype=np.int32)
+        self.movers_12m = np.zeros(n, dtype=np.int64)
         self.heads_12m = heads.astype(np.int64) * 12
         self.derived = {}
 
@@ -117,12 +121,15 @@ class PracticeState:
             return self.partners * partner_fte + self.salaried * salaried_fte
         return self.partners[slots] * partner_fte + self.salaried[slots] * salaried_fte
 
-    def record_gp_month(self, month: int, leavers: np.ndarray, heads: np.ndarray) -> None:
-        """Store a month's GP leavers and headcount in the 12-month ring buffers."""
+    def record_gp_month(self, month: int, leavers: np.ndarray, heads: np.ndarray, movers: np.ndarray) -> None:
+        """Store a month's GP leavers (out of general practice), movers (to another practice)
+        and headcount in the 12-month ring buffers."""
         slot = month % 12
         self.leavers_12m += leavers - self.leavers_by_month[slot]
+        self.movers_12m += movers - self.movers_by_month[slot]
         self.heads_12m += heads - self.heads_by_month[slot]
         self.leavers_by_month[slot] = leavers
+        self.movers_by_month[slot] = movers
         self.heads_by_month[slot] = heads
 
     def add_leavers(self, month: int, practice: int, leavers: int) -> None:
@@ -130,11 +137,13 @@ class PracticeState:
         self.leavers_by_month[month % 12, practice] += leavers
         self.leavers_12m[practice] += leavers
 
-    def turnover_12m(self, months_recorded: int = 12) -> np.ndarray:
-        """GP leavers in the last 12 months over mean GP headcount (0 where no GPs); with fewer
-        than 12 months recorded, annualised from those months."""
+    def turnover_12m(self, months_recorded: int = 12, moves: bool = False) -> np.ndarray:
+        """GPs leaving general practice in the last 12 months (with `moves`, also those who moved
+        to another practice: practice-level turnover) over mean GP headcount (0 where no GPs);
+        with fewer than 12 months recorded, annualised from those months."""
         mean_heads = self.heads_12m / 12.0
-        leavers = self.leavers_12m * 12.0 / min(max(months_recorded, 1), 12)
+        departures = self.leavers_12m + self.movers_12m if moves else self.leavers_12m
+        leavers = departures * 12.0 / min(max(months_recorded, 1), 12)
         return np.divide(leavers, mean_heads, out=np.zeros(self.size), where=mean_heads > 0)
 
 

@@ -228,9 +228,16 @@ def test_bad_targets_file_is_refused(tmp_path):
 def test_calibration_is_reproducible_and_finds_the_truth(small_targets):
     space = {"closure.merger_rate": (0.0, 0.2)}
     first = calibrate(trials=12, seed=3, targets_path=small_targets, space=space)
-    again = calibrate(trials=12, seed=3, targets_path=small_targets, space=space)
+    again = calibrate(trials=12, seed=3, targets_path=small_targets, space=space, workers=2)
+    # The same search on one worker or two: every trial, the best and the ensemble.
+    assert first["trials"] == again["trials"]
     assert first["parameters"] == again["parameters"] and first["misfit"] == again["misfit"]
+    assert first["ensemble"].equals(again["ensemble"])
     assert first["misfit"] == min(t["misfit"] for t in first["trials"])
+    # The ensemble is every trial meeting each fitted target, best first.
+    passing = sorted((t["misfit"], t["trial"]) for t in first["trials"] if t["all_passed"])
+    assert list(zip(first["ensemble"]["misfit"], first["ensemble"]["trial"])) == passing
+    assert list(first["ensemble"]["set"]) == list(range(len(passing))) and len(passing) >= 2
     truth = Scenario().closure.merger_rate  # the targets were set from a run at the default
     assert abs(first["parameters"]["closure.merger_rate"] - truth) < 0.05
 

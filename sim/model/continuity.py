@@ -1,4 +1,5 @@
-"""Continuity of care: the share of GP consultations with the patient's usual GP (SLICC-like).
+"""Continuity of care: the share of GP consultations with the patient's usual GP (SLICC-like),
+and what a patient survey would report of it.
 
 Each practice's continuity drifts towards what its conditions allow (GP turnover, locum use,
 cross-site working, size) and is diluted when patients arrive from a closed or merged practice.
@@ -6,6 +7,7 @@ cross-site working, size) and is diluted when patients arrive from a closed or m
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import betainc
 
 from sim.model.in_force import InForce
 from sim.model.networks import Benefits
@@ -22,7 +24,7 @@ def attainable(practices: PracticeState, in_force: InForce, benefits: Benefits, 
     locum_share = np.divide(practices.locum_fte, gps + practices.locum_fte,
                             out=np.zeros(practices.size), where=(gps + practices.locum_fte) > 0)
     doublings = np.log2(np.maximum(practices.list_size, 1.0) / REFERENCE_LIST_SIZE).clip(min=0.0)
-    return (params.ceiling * np.exp(-params.turnover_effect * practices.turnover_12m(month + 1))
+    return (params.ceiling * np.exp(-params.turnover_effect * practices.turnover_12m(month + 1, moves=True))
             * np.clip(1.0 - params.locum_effect * locum_share, 0.0, 1.0)
             * np.clip(1.0 - params.size_effect * doublings, 0.0, 1.0)
             * (1.0 - benefits.cross_site_cost))
@@ -32,6 +34,18 @@ def update(practices: PracticeState, in_force: InForce, benefits: Benefits, mont
     """Move each open practice's continuity a step towards what its conditions allow."""
     step = (attainable(practices, in_force, benefits, month) - practices.continuity) / in_force.continuity.adjustment_months
     practices.continuity = np.clip(practices.continuity + step * practices.open, 0.0, 1.0)
+
+
+def survey_share(continuity: np.ndarray, in_force: InForce) -> np.ndarray:
+    """What the GP Patient Survey would report from a practice's consultation continuity: the
+    share of its patients who see their preferred GP 'always or almost always' or 'a lot of the
+    time'. Patients' own shares of consultations with the usual GP are taken to vary around the
+    practice's share (a beta distribution with mean `continuity`), and a patient answers yes when
+    theirs is at least `survey_threshold`."""
+    params = in_force.continuity
+    mean = np.clip(continuity, 1e-6, 1.0 - 1e-6)
+    return 1.0 - betainc(mean * params.survey_concentration, (1.0 - mean) * params.survey_concentration,
+                         params.survey_threshold)
 
 
 def take_in_patients(practices: PracticeState, practice: int, patients: float, continuity_of_moved: float) -> None:

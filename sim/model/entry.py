@@ -83,6 +83,8 @@ def _open(practices: PracticeState, national: NationalState, in_force: InForce, 
     practices.workload[site] = 1.0
     practices.leavers_12m[site] -= practices.leavers_by_month[:, site].sum()
     practices.leavers_by_month[:, site] = 0
+    practices.movers_12m[site] -= practices.movers_by_month[:, site].sum()
+    practices.movers_by_month[:, site] = 0
     practices.heads_12m[site] += 12 - practices.heads_by_month[:, site].sum()
     practices.heads_by_month[:, site] = 1
     national.record_opening(month)

@@ -273,9 +273,11 @@ class GPModel(mesa.Model):
             "locum_fte": state.locum_fte.round(3),
             "additional_roles_fte": state.roles_fte.round(3),
             "gp_turnover_12m": state.turnover_12m(self.month + 1).round(4),
+            "gp_practice_turnover_12m": state.turnover_12m(self.month + 1, moves=True).round(4),
             "workload": state.workload.round(4),
             "reserves_gbp": state.reserves.round(0),
             "continuity": state.continuity.round(4),
+            "continuity_survey": continuity.survey_share(state.continuity, self.in_force).round(4),
             "ended": np.where(state.status == 1, "merged", np.where(state.status == 2, "closed", "")),
         }
         for kind, name in enumerate(self.kinds):

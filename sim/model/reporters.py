@@ -9,6 +9,7 @@ from functools import partial
 
 import numpy as np
 
+from sim.model.continuity import survey_share
 from sim.model.demand import required_gp_fte
 from sim.model.money import in_deficit
 from sim.model.networks import paid_members
@@ -101,9 +102,17 @@ def salaried_gp_fte_per_1000(model) -> float:
 
 
 def gp_turnover_12m(model) -> float:
-    """GP leavers in the last 12 months over mean GP headcount in that time."""
+    """GPs who left general practice in the last 12 months over mean GP headcount in that time
+    (moves between practices not counted)."""
     state = model.practices
     return _share(_annualised(model, state.leavers_12m.sum()), state.heads_12m.sum() / 12.0)
+
+
+def gp_practice_turnover_12m(model) -> float:
+    """GPs who left their practice in the last 12 months, out of general practice or to another
+    practice, over mean GP headcount (practice-level turnover, national)."""
+    state = model.practices
+    return _share(_annualised(model, state.leavers_12m.sum() + state.movers_12m.sum()), state.heads_12m.sum() / 12.0)
 
 
 def locum_share(model) -> float:
@@ -116,6 +125,13 @@ def continuity(model) -> float:
     """Patient-weighted mean share of GP consultations with the usual GP (SLICC-like)."""
     state = model.practices
     return _fraction((state.continuity * state.list_size).sum(), state.list_size.sum())
+
+
+def continuity_survey(model) -> float:
+    """Share of patients who would tell the GP Patient Survey they see their preferred GP always,
+    almost always or a lot of the time (patient-weighted; see continuity.survey_share)."""
+    state = model.practices
+    return _fraction((survey_share(state.continuity, model.in_force) * state.list_size).sum(), state.list_size.sum())
 
 
 def practices_in_deficit(model) -> float:
@@ -202,7 +218,8 @@ def paid_coverage_of_kind(model, kind: int) -> float:
 
 
 NATIONAL = [month, practices, patients, mean_list_size, networks, network_coverage_practices,
-            network_coverage_patients, gp_fte_per_1000, gp_turnover_12m, locum_share, continuity,
+            network_coverage_patients, gp_fte_per_1000, gp_turnover_12m, gp_practice_turnover_12m, locum_share,
+            continuity, continuity_survey,
             practices_in_deficit, closures_12m, displaced_patients_12m, mergers_12m,
             contracts_handed_back_12m, openings_12m, patients_lost_usual_gp_12m, partner_fte_per_1000,
             salaried_gp_fte_per_1000, staff_fte_per_1000,

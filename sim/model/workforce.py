@@ -39,7 +39,10 @@ def gp_flows(practices: PracticeState, national: NationalState, in_force: InForc
     measure_workload(practices, in_force, needed)
     deprived = practices.fixed(("deprived leaving", work.deprivation_leaving_ratio),
                                lambda: work.deprivation_leaving_ratio ** practices.deprivation)
-    yearly = (work.leaving_rate * practices.workload ** work.workload_elasticity * deprived * (1.0 - benefits.staff_support))
+    # Workload, deprivation and support push GPs out of a practice, whether out of general
+    # practice or to a post elsewhere.
+    pressure = practices.workload ** work.workload_elasticity * deprived * (1.0 - benefits.staff_support)
+    yearly = work.leaving_rate * pressure
     partner_yearly = (yearly * (1.0 + benefits.leader_burnout) * np.where(practices.reserves < 0, work.deficit_leaving_ratio, 1.0)
                       + work.partner_retirement_rate)
     # Yearly hazards (events per GP-year, like the turnover they are fitted to), so the ratios
@@ -55,21 +58,26 @@ def gp_flows(practices: PracticeState, national: NationalState, in_force: InForc
     no_partner = (practices.partners == 0) & (practices.salaried > 0)
     practices.partners[no_partner] += 1
     practices.salaried[no_partner] -= 1
+    looking = binomial(practices.salaried, rates.hazard(work.moving_rate * pressure), drawer("moving", month))
 
-    _recruit(practices, in_force, benefits, np.minimum(needed, affordable), streams, month)
+    movers = _recruit(practices, in_force, benefits, np.minimum(needed, affordable), looking, streams, month)
     in_post = gp_fte(practices, in_force)
     gap = np.maximum(needed - in_post, 0.0) * practices.open
     practices.pooled_cover_fte = gap * benefits.pooled_cover
     # Locums cost more than the posts they stand in for, so the money for unfilled posts buys less time.
     locum_budget = np.maximum(affordable - in_post, 0.0) / in_force.money.locum_premium
     practices.locum_fte = np.minimum((gap - practices.pooled_cover_fte) * work.locum_cover, locum_budget)
-    practices.record_gp_month(month, partner_leavers + salaried_leavers, practices.gp_heads())
+    practices.record_gp_month(month, partner_leavers + salaried_leavers, practices.gp_heads(), movers)
 
 
-def _recruit(practices: PracticeState, in_force: InForce, benefits: Benefits, posts_fte: np.ndarray, streams: Streams,
-             month: int) -> None:
-    """Fill vacancies (posts wanted over GPs in post) from the month's national supply of new GPs."""
+def _recruit(practices: PracticeState, in_force: InForce, benefits: Benefits, posts_fte: np.ndarray,
+             looking: np.ndarray, streams: Streams, month: int) -> np.ndarray:
+    """Fill vacancies (posts wanted over GPs in post) from the month's supply: new GPs, and
+    salaried GPs `looking` to move from another practice. Returns the GPs who moved out of each
+    practice: those looking who found a post, in proportion to their share of the supply (so the
+    GPs moving in equal, in expectation, those moving out); the others stay where they are."""
     work = in_force.workforce
+    moved = np.zeros(practices.size, dtype=np.int64)
     fte_per_head = (work.partner_fte_per_head + work.salaried_fte_per_head) / 2.0
     vacancies = np.maximum(np.round(posts_fte / fte_per_head) - practices.gp_heads(), 0).astype(np.int64)
     vacancies[~practices.open] = 0
@@ -79,13 +87,18 @@ def _recruit(practices: PracticeState, in_force: InForce, benefits: Benefits, po
     attraction = place * np.where(benefits.mature_member, work.network_attraction, 1.0)
     weighted = float((vacancies * attraction).sum())
     if weighted <= 0:
-        return
-    supply = rates.amount(work.new_gps_per_1000_patients * practices.list_size.sum() / 1000.0)
+        return moved
+    supply = rates.amount(work.new_gps_per_1000_patients * practices.list_size.sum() / 1000.0) + float(looking.sum())
     fill = np.minimum(work.vacancy_fill_rate, supply * attraction / weighted)
     recruits = binomial(vacancies, fill, streams.drawer("recruitment", month))
     partners = binomial(recruits, work.new_gp_partner_share, streams.drawer("new_partner", month))
     practices.partners += partners
     practices.salaried += recruits - partners
+    if supply > 0 and looking.any():
+        placed = min(float((vacancies * fill).sum()) / supply, 1.0)
+        moved = binomial(looking, placed, streams.drawer("moved", month))
+        practices.salaried -= moved
+    return moved
 
 
 def other_staff(practices: PracticeState, in_force: InForce) -> None:
