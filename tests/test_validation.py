@@ -296,7 +296,7 @@ def test_the_report_shows_two_scorecards_and_the_straight_line():
     assert page.index(f"## {IN_SAMPLE}") < page.index("| Fitted |") < page.index(f"## {OUT_OF_SAMPLE}") < page.index("| Held out |")
     assert "| Held out | 0.200 | 0.250 (0.240 to 0.260) | 0.030 | **fail** | 0.050 | 0.210 | 0.010 | pass | evidence: y |" in page
     assert "| Fitted | 100 | 98 (95 to 101) | 5 | pass | evidence: x |" in page  # no straight line where none is drawn
-    assert "all from March 2019 or earlier" in page
+    assert "all from March 2019 or earlier" in page and "Where the model misses: Held out." in page
     shipped = markdown_report(_card().assign(source="evidence: Workforce / 0.53 (2015)"), pd.DataFrame(
         columns=["pattern", "measure", "value", "comparison", "reproduced"]), SimpleNamespace(replications=2, seed=7), load_targets())
     assert "[evidence: Workforce](evidence.md#workforce) / 0.53 (2015)" in shipped and "Uncalibrated" not in shipped

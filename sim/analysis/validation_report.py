@@ -105,6 +105,11 @@ def _table(part: pd.DataFrame) -> list[str]:
     return lines
 
 
+def _misses(part: pd.DataFrame) -> str:
+    missed = part.loc[~part["pass"].astype(bool), "label"].tolist()
+    return f"Where the model misses: {'; '.join(missed)}." if missed else "The model misses none of them."
+
+
 def markdown_report(card: pd.DataFrame, found: pd.DataFrame, results: Results, targets: TargetFile,
                     uncalibrated: pd.DataFrame | None = None) -> str:
     """The two scorecards, the straight-line benchmark, the uncalibrated pass counts and the
@@ -128,7 +133,7 @@ def markdown_report(card: pd.DataFrame, found: pd.DataFrame, results: Results, t
               ("The calibration never saw these figures: most are from April 2019 on, after the network contract, and "
               "some are patterns across practices that no setting was tuned to. They are the test of whether the "
               f"model can be trusted beyond what it was fitted to: **{_passes(outside)} within tolerance.**"), "",
-              naive_summary(outside), ""] + _table(outside)
+              naive_summary(outside), "", _misses(outside), ""] + _table(outside)
     lines += ["", "## Emergent patterns (not tuned to)", "",
               "| pattern | measure | value | comparison | reproduced |", "|---|---|---|---|---|"]
     for _, row in found.iterrows():
