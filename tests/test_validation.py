@@ -1,6 +1,7 @@
 """The validation and calibration machinery: targets load, scores are right, broken models fail."""
 from __future__ import annotations
 
+import json
 from types import SimpleNamespace
 
 import numpy as np
@@ -314,3 +315,5 @@ def test_validate_uncalibrated_writes_both_scorecards(small_targets, tmp_path, c
     assert f"Uncalibrated model (every calibrated setting at its prior): {int(uncalibrated['pass'].sum())} of 3" in out
     assert status == (0 if calibrated["pass"].all() else 1)
     assert "Uncalibrated model" in (tmp_path / "both" / "validation.md").read_text()
+    manifest = json.loads((tmp_path / "both" / "manifest.json").read_text())
+    assert manifest["uncalibrated_overrides"] == list(prior_overrides())

@@ -34,6 +34,7 @@ def handle(args: argparse.Namespace) -> int:
         format_scorecard,
         load_targets,
         markdown_report,
+        prior_overrides,
         validate,
         validation_chart,
     )
@@ -64,7 +65,7 @@ def handle(args: argparse.Namespace) -> int:
         (work / "validation.md").write_text(markdown_report(card, found, history, targets, uncalibrated), encoding="utf-8")
         write_manifest(work, {"targets_version": targets.version, "seed": history.seed,
                               "replications": history.replications, "overrides": list(args.set),
-                              "uncalibrated_scored": uncalibrated is not None})
+                              "uncalibrated_overrides": list(prior_overrides()) if uncalibrated is not None else None})
     print("Calibrated model")
     print(format_scorecard(card))
     print()
