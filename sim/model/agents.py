@@ -46,9 +46,10 @@ class Practice(_Agent):
     @property
     def gp_fte(self) -> float:
         """GP FTE in post, locums excluded."""
-        work = self.model.in_force.workforce
+        in_force = self.model.in_force
         state = self.model.practices
-        return float(state.partners[self.slot] * work.partner_fte_per_head + state.salaried[self.slot] * work.salaried_fte_per_head)
+        return float(state.partners[self.slot] * in_force.partner_fte_per_head
+                     + state.salaried[self.slot] * in_force.salaried_fte_per_head)
 
     @property
     def is_open(self) -> bool:

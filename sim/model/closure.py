@@ -114,7 +114,7 @@ def close(practices: PracticeState, geography: Geography, national: NationalStat
     national.ledger["written_off"] += practices.reserves[practice]
     practices.add_leavers(month, practice, practices.partners[practice] + practices.salaried[practice])
     work = in_force.workforce
-    in_post = practices.gp_fte(work.partner_fte_per_head, work.salaried_fte_per_head, receivers)
+    in_post = practices.gp_fte(in_force.partner_fte_per_head, in_force.salaried_fte_per_head, receivers)
     room = (np.maximum(in_post * 1000.0 / work.gp_fte_per_1000 - practices.list_size[receivers], 0.0)
             + in_force.closure.receiving_room_patients)
     shares = patients * room / room.sum()

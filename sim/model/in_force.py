@@ -45,10 +45,16 @@ class InForce:
     closure: Closure
     entry: Entry
 
-    def __init__(self, scenario: Scenario, kinds: tuple[str, ...], start_month: int):
+    def __init__(self, scenario: Scenario, kinds: tuple[str, ...], start_month: int, month: int = 0):
         self.scenario, self.kinds, self.start_month = scenario, kinds, start_month
         for section in SECTIONS:
             setattr(self, section, getattr(scenario, section))
+        self.set_month(month)
+
+    def set_month(self, month: int) -> None:
+        """Bring what changes with the calendar up to a month (offset from the run's start): the
+        working time of partners and salaried GPs (`partner_fte_per_head`, `salaried_fte_per_head`)."""
+        self.partner_fte_per_head, self.salaried_fte_per_head = self.workforce.fte_per_head(self.start_month + month)
 
     def organisation(self, kind: int) -> Organisation:
         """One organisation kind, by its index in kinds."""

@@ -93,7 +93,7 @@ class GPModel(mesa.Model):
         """A fresh start: the population the scenario describes, the clock at its first month."""
         self.start_month, self.month = month_number(scenario.start), 0
         self.timeline = timeline(scenario)
-        self.in_force = InForce(scenario, tuple(self.kinds), self.start_month)
+        self.in_force = InForce(scenario, tuple(self.kinds), self.start_month, self.month)
         self.national = NationalState()
         self.practices = build(scenario, np.random.default_rng([root_seed, replication, 0x50505]))
         self.networks = NetworkState()
@@ -109,13 +109,13 @@ class GPModel(mesa.Model):
         continuing = scenario.model_dump(mode="json") == start.scenario
         if continuing:
             self.timeline = timeline(scenario)
-            self.in_force = InForce(start.in_force_scenario(scenario.name), tuple(self.kinds), self.start_month)
+            self.in_force = InForce(start.in_force_scenario(scenario.name), tuple(self.kinds), self.start_month, self.month)
             self.datacollector.model_vars.update({name: list(values) for name, values in start.timeseries.items()})
             self.snapshots = list(start.snapshots)
         elif scenario.start == start.at:
             shift = month_number(scenario.start) - self.start_month
             self.timeline = [(offset + shift, changed) for offset, changed in timeline(scenario)]
-            self.in_force = InForce(scenario, tuple(self.kinds), self.start_month)
+            self.in_force = InForce(scenario, tuple(self.kinds), self.start_month, self.month)
         else:
             raise InputError(scenario.name, "start", f"expected the month of the saved state ({start.at}) or its own run; found {scenario.start}")
         self.practices, self.networks, self.national = start.practices, start.networks, start.national
@@ -134,6 +134,7 @@ class GPModel(mesa.Model):
         """One month, in the order of the process overview (docs/ODD.md, section 3). Network
         sizes (and so payments) use the lists counted at the end of the previous month."""
         self._apply_policy_changes()
+        self.in_force.set_month(self.month)
         practices, network_state, places, national = self.practices, self.networks, self.geography, self.national
         in_force, streams, month = self.in_force, self.streams, self.month
         national.begin_month(month)
@@ -254,7 +255,6 @@ class GPModel(mesa.Model):
     def _snapshot_columns(self) -> dict[str, np.ndarray]:
         # Arrays, not a DataFrame: the yearly snapshots become one table at the end.
         state = self.practices
-        work = self.in_force.workforce
         columns = {
             "replication": np.full(state.size, self.replication),
             "month": np.full(state.size, year_month(self.start_month + self.month), dtype=object),
@@ -269,7 +269,7 @@ class GPModel(mesa.Model):
             "initial_list_size": state.initial_list_size.round(1),
             "gp_partners": state.partners.copy(),
             "gp_salaried": state.salaried.copy(),
-            "gp_fte": state.gp_fte(work.partner_fte_per_head, work.salaried_fte_per_head).round(3),
+            "gp_fte": state.gp_fte(self.in_force.partner_fte_per_head, self.in_force.salaried_fte_per_head).round(3),
             "locum_fte": state.locum_fte.round(3),
             "additional_roles_fte": state.roles_fte.round(3),
             "gp_turnover_12m": state.turnover_12m(self.month + 1).round(4),

@@ -78,8 +78,8 @@ def affordable_gp_fte(practices: PracticeState, national: NationalState, in_forc
     """GP FTE each practice's contract income pays for: its partners, and the salaried GP time
     that what is left once its other costs and its partners' target drawings are met buys. The
     most GP time it will employ or buy in."""
-    money, work = in_force.money, in_force.workforce
-    partner_fte = practices.partners * work.partner_fte_per_head
+    money = in_force.money
+    partner_fte = practices.partners * in_force.partner_fte_per_head
     left = (core_income(practices, national, in_force) - other_costs(practices, national, in_force, benefits, month)
             - partner_fte * money.partner_drawings_per_fte * national.gp_pay_index)
     return partner_fte + np.maximum(left, 0.0) / gp_cost_per_fte(national, in_force)
@@ -88,10 +88,10 @@ def affordable_gp_fte(practices: PracticeState, national: NationalState, in_forc
 def practice_costs(practices: PracticeState, national: NationalState, in_force: InForce, benefits: Benefits,
                    month: int) -> np.ndarray:
     """Monthly costs of every practice, GBP."""
-    money, work = in_force.money, in_force.workforce
+    money = in_force.money
     gp_pay, employed = national.gp_pay_index, national.on_cost_index
-    yearly = (practices.partners * work.partner_fte_per_head * money.partner_drawings_per_fte * gp_pay
-              + practices.salaried * work.salaried_fte_per_head * money.salaried_gp_cost_per_fte * gp_pay * employed
+    yearly = (practices.partners * in_force.partner_fte_per_head * money.partner_drawings_per_fte * gp_pay
+              + practices.salaried * in_force.salaried_fte_per_head * money.salaried_gp_cost_per_fte * gp_pay * employed
               + practices.locum_fte * money.salaried_gp_cost_per_fte * money.locum_premium * gp_pay
               + other_costs(practices, national, in_force, benefits, month))
     return rates.amount(yearly) * practices.open

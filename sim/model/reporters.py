@@ -91,14 +91,12 @@ def gp_fte_per_1000(model) -> float:
 
 def partner_fte_per_1000(model) -> float:
     """GP partner FTE per 1,000 registered patients."""
-    work = model.in_force.workforce
-    return _share(model.practices.partners.sum() * work.partner_fte_per_head * 1000.0, patients(model))
+    return _share(model.practices.partners.sum() * model.in_force.partner_fte_per_head * 1000.0, patients(model))
 
 
 def salaried_gp_fte_per_1000(model) -> float:
     """Salaried GP FTE per 1,000 registered patients."""
-    work = model.in_force.workforce
-    return _share(model.practices.salaried.sum() * work.salaried_fte_per_head * 1000.0, patients(model))
+    return _share(model.practices.salaried.sum() * model.in_force.salaried_fte_per_head * 1000.0, patients(model))
 
 
 def gp_turnover_12m(model) -> float:

@@ -16,8 +16,7 @@ from sim.state import PracticeState
 
 def gp_fte(practices: PracticeState, in_force: InForce) -> np.ndarray:
     """GP FTE in post (partners and salaried, locums excluded)."""
-    work = in_force.workforce
-    return practices.gp_fte(work.partner_fte_per_head, work.salaried_fte_per_head)
+    return practices.gp_fte(in_force.partner_fte_per_head, in_force.salaried_fte_per_head)
 
 
 def measure_workload(practices: PracticeState, in_force: InForce, needed: np.ndarray) -> None:
@@ -78,7 +77,7 @@ def _recruit(practices: PracticeState, in_force: InForce, benefits: Benefits, po
     GPs moving in equal, in expectation, those moving out); the others stay where they are."""
     work = in_force.workforce
     moved = np.zeros(practices.size, dtype=np.int64)
-    fte_per_head = (work.partner_fte_per_head + work.salaried_fte_per_head) / 2.0
+    fte_per_head = (in_force.partner_fte_per_head + in_force.salaried_fte_per_head) / 2.0
     vacancies = np.maximum(np.round(posts_fte / fte_per_head) - practices.gp_heads(), 0).astype(np.int64)
     vacancies[~practices.open] = 0
     place = practices.fixed(("attraction of place", work.rural_attraction, work.deprived_attraction),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.spatial import cKDTree
 
-from sim.scenario.schema import Scenario
+from sim.scenario.schema import Scenario, month_number
 from sim.state import PracticeState
 
 
@@ -56,9 +56,11 @@ def deprivation_and_need(rng: np.random.Generator, pop, areas: int, area: np.nda
     return deprivation, need_weight
 
 
-def gp_heads(gp_fte: np.ndarray, partner_share, work) -> tuple[np.ndarray, np.ndarray]:
-    """Partner and salaried GP headcounts that give about this GP FTE (at least one partner)."""
-    mean_fte = partner_share * work.partner_fte_per_head + (1 - partner_share) * work.salaried_fte_per_head
+def gp_heads(gp_fte: np.ndarray, partner_share, work, month: int) -> tuple[np.ndarray, np.ndarray]:
+    """Partner and salaried GP headcounts that give about this GP FTE (at least one partner) in a
+    month (a month_number, for the working time then)."""
+    partner_fte, salaried_fte = work.fte_per_head(month)
+    mean_fte = partner_share * partner_fte + (1 - partner_share) * salaried_fte
     heads = np.maximum(1, np.round(gp_fte / mean_fte)).astype(np.int64)
     partners = np.clip(np.round(heads * partner_share), 1, heads).astype(np.int64)
     return partners, heads - partners
@@ -68,9 +70,10 @@ def reserves(rng: np.random.Generator, scenario: Scenario, list_size: np.ndarray
              salaried: np.ndarray, nurse: np.ndarray, direct_care: np.ndarray, admin: np.ndarray) -> np.ndarray:
     """Starting reserves in GBP: the scenario's months of yearly costs times a lognormal spread
     with mean one."""
-    work, money = scenario.workforce, scenario.money
-    yearly_costs = (partners * work.partner_fte_per_head * money.partner_drawings_per_fte
-                    + salaried * work.salaried_fte_per_head * money.salaried_gp_cost_per_fte
+    money = scenario.money
+    partner_fte, salaried_fte = scenario.workforce.fte_per_head(month_number(scenario.start))
+    yearly_costs = (partners * partner_fte * money.partner_drawings_per_fte
+                    + salaried * salaried_fte * money.salaried_gp_cost_per_fte
                     + nurse * money.nurse_cost_per_fte + direct_care * money.direct_care_cost_per_fte
                     + admin * money.admin_cost_per_fte + list_size * money.premises_per_patient + money.fixed_costs)
     sigma = money.initial_reserve_sigma

@@ -19,7 +19,7 @@ from sim.population.places import (
     reserves,
     towns,
 )
-from sim.scenario.schema import Scenario
+from sim.scenario.schema import Scenario, month_number
 from sim.state import PracticeState
 
 
@@ -49,7 +49,7 @@ def synthetic_england(scenario: Scenario, rng: np.random.Generator) -> PracticeS
     deprivation, need_weight = deprivation_and_need(rng, pop, pop.commissioner_areas, area, rural)
     gp_fte = list_size * need_weight * work.gp_fte_per_1000 / 1000 * rng.uniform(0.85, 1.12, n)
     partner_share = np.clip(rng.normal(work.partner_share, 0.15, n), 0.2, 1.0)
-    partners, salaried = gp_heads(gp_fte, partner_share, work)
+    partners, salaried = gp_heads(gp_fte, partner_share, work, month_number(scenario.start))
 
     def staff(per_1000: float) -> np.ndarray:
         return list_size * per_1000 / 1000 * rng.uniform(0.85, 1.15, n)

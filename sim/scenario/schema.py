@@ -166,6 +166,9 @@ class Workforce(Section):
     partner_share: float = P(0.72, "share of GP headcount", "evidence: Workforce / salaried GP FTE per 1,000 was 0.12 of 0.53 in 2015 (partners 53.5% of headcount by 2021)", "Share of GPs who are partners at the start.", ge=0, le=1)
     partner_fte_per_head: float = P(0.85, "FTE", "assumption", "Working time of a partner.", gt=0, le=1.5)
     salaried_fte_per_head: float = P(0.70, "FTE", "assumption", "Working time of a salaried GP.", gt=0, le=1.5)
+    working_time_change: float = P(0.0, "share per year", "scenario (history: evidence: Workforce / median FTE of a fully qualified GP 0.80 -> 0.69, 2015 -> 2022)", "Yearly change in the working time of partners and salaried GPs alike between `working_time_from` and `working_time_until` (-0.02 is 2% less each year); constant outside those months.", ge=-0.2, le=0.2)
+    working_time_from: YearMonth = P("2015-09", "YYYY-MM", "scenario", "First month of the change in working time.")
+    working_time_until: YearMonth = P("2022-09", "YYYY-MM", "scenario", "Last month of the change in working time; it stays at that month's level after.")
     nurse_fte_per_1000: float = P(0.27, "FTE per 1,000 patients", "evidence: Workforce / whole practice workforce 1.97 per 1,000 (2015)", "Practice nurses.", ge=0, le=5)
     direct_care_fte_per_1000: float = P(0.15, "FTE per 1,000 patients", "evidence: Workforce / whole practice workforce 1.97 per 1,000 (2015)", "Other direct patient care staff employed by practices.", ge=0, le=5)
     admin_fte_per_1000: float = P(1.00, "FTE per 1,000 patients", "evidence: Workforce / whole practice workforce 1.97 per 1,000 (2015)", "Administrative staff.", ge=0, le=10)
@@ -188,6 +191,15 @@ class Workforce(Section):
     max_workload: float = P(4.0, "ratio", "assumption: see min_workload; a practice needing four times the GP time it has is in distress already", "Highest workload (GP time needed over available) a practice is taken to have.", ge=1, le=100)
     max_staff_support: float = P(0.9, "share", "assumption: memberships together never remove every reason to leave", "Largest cut in GP leaving hazard that a practice's memberships give together.", ge=0, le=1)
     staff_adjustment_months: float = P(12.0, "months", "assumption: practices adjust nurse and admin staffing over about a year", "How fast nurses, other direct care and admin staff follow the list (the gap closes by 1/this each month).", ge=1, le=240)
+
+
+    def fte_per_head(self, month: int) -> tuple[float, float]:
+        """Working time (FTE) of a partner and of a salaried GP in a month (a month_number),
+        with the change in working time up to then."""
+        first, last = month_number(self.working_time_from), month_number(self.working_time_until)
+        years = (min(max(month, first), max(last, first)) - first) / 12.0
+        factor = (1.0 + self.working_time_change) ** years
+        return self.partner_fte_per_head * factor, self.salaried_fte_per_head * factor
 
 
 class Uplift(Section):

@@ -67,7 +67,7 @@ def population_from_files(scenario, rng: np.random.Generator):
 
     list_size = table["patients"].to_numpy(dtype=float, copy=True)
     gp_fte = np.where(table["gp_fte"].notna(), table["gp_fte"], list_size * work.gp_fte_per_1000 / 1000)
-    partners_fte, salaried_fte = gp_heads(gp_fte, work.partner_share, work)
+    partners_fte, salaried_fte = gp_heads(gp_fte, work.partner_share, work, month_number(scenario.start))
     split = (table["partners"].notna() & table["salaried"].notna()).to_numpy()
     partners = np.where(split, table["partners"].fillna(0).round(), partners_fte).astype(np.int64)
     salaried = np.where(split, table["salaried"].fillna(0).round(), salaried_fte).astype(np.int64)
