@@ -27,6 +27,7 @@ from sim.population.places import gp_heads
 from sim.results.run import run
 from sim.scenario.errors import InputError
 from sim.scenario.loading import load, validate
+from sim.scenario.schema import month_number
 
 from .conftest import ROOT
 
@@ -115,12 +116,13 @@ def test_not_disclosed_and_missing_workforce_are_filled_from_the_ratios(built):
     assert state.admin_fte[slot("A00005")] == pytest.approx(ratio_fill("A00005", work.admin_fte_per_1000))
     assert state.direct_care_fte[slot("A00030")] == pytest.approx(ratio_fill("A00030", work.direct_care_fte_per_1000))
     # partner count not disclosed: partners and salaried from the practice's own GP FTE
-    partners, salaried = gp_heads(np.array([float(WORKFORCE["A00020"]["TOTAL_GP_EXTGL_FTE"])]), work.partner_share, work)
+    partners, salaried = gp_heads(np.array([float(WORKFORCE["A00020"]["TOTAL_GP_EXTGL_FTE"])]), work.partner_share, work,
+                                  month_number(scenario.start))
     assert (state.partners[slot("A00020")], state.salaried[slot("A00020")]) == (partners[0], salaried[0])
     # GP FTE and partners not disclosed, and a practice missing from the file: everything from the ratios
     for code in ("A00030", NO_WORKFORCE):
         fte = np.array([ratio_fill(code, work.gp_fte_per_1000)])
-        partners, salaried = gp_heads(fte, work.partner_share, work)
+        partners, salaried = gp_heads(fte, work.partner_share, work, month_number(scenario.start))
         assert (state.partners[slot(code)], state.salaried[slot(code)]) == (partners[0], salaried[0])
     i = slot(NO_WORKFORCE)
     assert state.nurse_fte[i] == pytest.approx(ratio_fill(NO_WORKFORCE, work.nurse_fte_per_1000))
