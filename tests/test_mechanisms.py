@@ -220,3 +220,28 @@ def test_money_balances_every_month():
                     - ledger["partner_surplus"] - ledger["written_off"])
         assert now - held == pytest.approx(expected, rel=1e-9, abs=1e-3)
     assert model.national.ledger["network_income"] > 0
+
+
+def test_working_time_changes_by_calendar_month_within_its_window():
+    from sim.scenario.schema import Workforce, month_number
+    work = Workforce(working_time_change=-0.021, working_time_from="2015-09", working_time_until="2022-09")
+    partner, salaried = work.partner_fte_per_head, work.salaried_fte_per_head
+    assert work.fte_per_head(month_number("2014-01")) == (partner, salaried)
+    assert work.fte_per_head(month_number("2015-09")) == (partner, salaried)
+    # A year in: 2.1% less; seven years in, 0.979^7 = 0.862 (0.80 -> 0.69), then held.
+    assert work.fte_per_head(month_number("2016-09"))[0] == pytest.approx(partner * 0.979)
+    assert work.fte_per_head(month_number("2022-09"))[1] == pytest.approx(salaried * 0.979 ** 7)
+    assert work.fte_per_head(month_number("2030-01")) == work.fte_per_head(month_number("2022-09"))
+
+
+def test_less_working_time_lowers_gp_fte_per_1000_and_raises_leaving():
+    steady = run(small())
+    fewer_hours = run(small(workforce={"working_time_change": -0.05, "working_time_from": "2017-04",
+                                       "working_time_until": "2021-03"}))
+    a, b = steady.timeseries().iloc[-1], fewer_hours.timeseries().iloc[-1]
+    # Four years at -5% leave 0.81 of the time per GP. The supply, counted in GPs, cannot make it
+    # up, and the heavier workload makes a few more leave: GP time per patient falls a little more.
+    assert 0.72 < b["gp_fte_per_1000"] / a["gp_fte_per_1000"] < 0.81
+    heads = lambda model: model.practices.gp_heads().sum() / model.practices.list_size.sum()  # noqa: E731
+    assert 0.9 < heads(fewer_hours) / heads(steady) < 1.0
+    assert b["gp_turnover_12m"] > a["gp_turnover_12m"]
