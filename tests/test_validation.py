@@ -27,9 +27,10 @@ from sim.analysis.validation_report import (
 from sim.app.cli import main
 from sim.model.reporters import model_reporters
 from sim.results.run import run
-from sim.scenario.calibrated import SEARCH_SPACE, calibrated_defaults
+from sim.scenario.calibrated import SEARCH_SPACE, calibrated_defaults, ensemble
 from sim.scenario.errors import InputError
 from sim.scenario.schema import PRIORS, Scenario
+from sim.scenario.shipped import data_file
 
 from .conftest import small_data
 
@@ -252,6 +253,23 @@ def test_calibrated_file_supplies_the_schema_defaults():
         assert getattr(getattr(scenario, section), name) == value
         low, high = SEARCH_SPACE[key]
         assert low <= value <= high
+
+
+def test_shipped_ensemble_is_the_calibration_record():
+    """At least 50 parameter sets, each inside the search ranges, the number calibrated.yaml
+    records, best first, and the best is the calibrated point."""
+    record = yaml.safe_load(data_file("calibrated.yaml").read_text())
+    sets = ensemble()
+    assert len(sets) >= 50 and len(sets) == record["ensemble"]["sets"]
+    assert set(record["parameters"]) == set(SEARCH_SPACE)
+    for chosen in sets:
+        assert set(chosen) == set(SEARCH_SPACE)
+        assert all(SEARCH_SPACE[key][0] <= value <= SEARCH_SPACE[key][1] for key, value in chosen.items())
+    assert sets[0] == pytest.approx(record["parameters"], abs=1e-6)
+    table = pd.read_csv(data_file("calibration_ensemble.csv"))
+    assert table["misfit"].is_monotonic_increasing and table["misfit"].iloc[0] == pytest.approx(record["misfit"], abs=1e-3)
+    # The sets differ: the ensemble is not the point repeated.
+    assert table[list(SEARCH_SPACE)].nunique().min() == len(sets)
 
 
 def test_uncalibrated_validation_runs_with_every_prior(small_targets, monkeypatch):
