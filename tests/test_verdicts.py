@@ -232,11 +232,11 @@ def test_run_charts_keep_one_unit_an_axis(tmp_path):
 def test_history_charts_overlay_what_happened():
     from sim.report.charts import coverage, published
     results = sim.run("history_2013_2023", replications=1, overrides=["population.practices=400", "months=90"])
-    points = published(results, ("network_coverage_practices", "practices", "gp_fte_per_1000"))
-    assert points["network_coverage_practices"] == [("2015-10", 0.73), ("2017-06", 0.81)]
+    points = published(results, ("network_coverage_patients", "practices", "gp_fte_per_1000"))
+    assert points["network_coverage_patients"] == [("2015-10", 0.73), ("2017-06", 0.81)]
     assert "practices" not in points, "counts of all England are not drawn over a smaller one"
     figure = coverage(results)
-    assert any(line.get_label() == "published: in any organisation" for line in figure.axes[0].lines)
+    assert any(line.get_label() == "published: GPs in a collaboration" for line in figure.axes[0].lines)
     assert any("what happened, as published" in t.get_text() for t in figure.texts)
     plt.close("all")
 

@@ -216,12 +216,13 @@ def paid_coverage_of_kind(model, kind: int) -> float:
 
 
 NATIONAL = [month, practices, patients, mean_list_size, networks, network_coverage_practices,
-            network_coverage_patients, gp_fte_per_1000, gp_turnover_12m, gp_practice_turnover_12m, locum_share,
-            continuity, continuity_survey,
+            network_coverage_patients, gp_fte_per_1000, gp_turnover_12m, locum_share, continuity,
             practices_in_deficit, closures_12m, displaced_patients_12m, mergers_12m,
             contracts_handed_back_12m, openings_12m, patients_lost_usual_gp_12m, partner_fte_per_1000,
             salaried_gp_fte_per_1000, staff_fte_per_1000,
-            additional_roles_fte, access, incentive_spend_gbp]
+            additional_roles_fte, access, incentive_spend_gbp,
+            # added later: new columns go at the end, so the contract's order holds
+            gp_practice_turnover_12m, continuity_survey]
 
 
 def _sizes_of_kind(model, kind: int) -> np.ndarray:

@@ -170,6 +170,9 @@ def coverage(results):
     fig, ax = _figure("Share of practices in a network", results, "Practices in a network (% of open practices)", share=True)
     _band(ax, results, "network_coverage_practices", "Any organisation", PALETTE[0])
     shown = draw_published(ax, results, "network_coverage_practices", PALETTE[0], "in any organisation")
+    # Surveys of GPs count people, not practices: the patients' share stands for the GPs' share.
+    _band(ax, results, "network_coverage_patients", "Any organisation (share of patients)", PALETTE[7])
+    shown |= draw_published(ax, results, "network_coverage_patients", PALETTE[7], "GPs in a collaboration")
     for i, name in enumerate(results.scenario.organisations):
         _band(ax, results, f"coverage_{name}", f"{name}: member", PALETTE[(i + 1) % len(PALETTE)])
         shown |= draw_published(ax, results, f"coverage_{name}", PALETTE[(i + 1) % len(PALETTE)], f"{name} member")
