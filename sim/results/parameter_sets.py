@@ -65,6 +65,11 @@ def interval_words(uncertainty: str, sets: int) -> str:
     return "random variation only"
 
 
+def ensemble_size(uncertainty: str) -> int:
+    """The number of parameter sets the replications draw from (0 at the calibrated point)."""
+    return len(shipped_ensemble()) if uncertainty == PARAMETERS else 0
+
+
 def set_numbers(uncertainty: str, root_seed: int, replications: int) -> list[int] | None:
     """The ensemble set each replication runs with, or None with the calibrated point."""
     if uncertainty != PARAMETERS:

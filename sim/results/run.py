@@ -13,7 +13,12 @@ import pandas as pd
 
 from sim.results.folder import write_run
 from sim.results.outcomes import format_value, outcomes_for, with_derived
-from sim.results.parameter_sets import interval_words, set_numbers, shipped_ensemble, uncertainty_mode
+from sim.results.parameter_sets import (
+    ensemble_size,
+    interval_words,
+    set_numbers,
+    uncertainty_mode,
+)
 from sim.results.seeds import replication_streams
 from sim.results.start import start_model, starting_practices
 from sim.scenario.loading import ResolvedScenario, resolve
@@ -171,4 +176,4 @@ def run(scenario: str | Path | Scenario | dict | ResolvedScenario, *, replicatio
                    seconds=time.perf_counter() - clock, source=resolved.source, overrides=list(resolved.overrides),
                    dropped_changes=list(resolved.dropped_changes), data_warnings=data_warnings, uncertainty=mode,
                    parameter_sets=set_numbers(mode, scenario.seed, scenario.replications),
-                   ensemble_sets=len(shipped_ensemble()) if mode == "parameters" else 0)
+                   ensemble_sets=ensemble_size(mode))

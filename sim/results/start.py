@@ -109,14 +109,16 @@ def start_model(scenario: Scenario | ResolvedScenario, replication: int, root_se
 
 
 def save_spin_ups(scenario: Scenario | ResolvedScenario, root_seed: int, replications: range | list[int],
-                  folder: str | Path) -> Path | None:
+                  folder: str | Path, uncertainty: str = STOCHASTIC) -> Path | None:
     """Write the state each replication starts from into `folder` (replication_<r>.npz), so
     that workers in other processes read it rather than spin up again; returns the folder, or
-    None when the scenario builds its own population."""
+    None when the scenario builds its own population. With uncertainty 'parameters' each
+    replication spins up with its parameter set of the calibration ensemble."""
     resolved = resolve(scenario)
     if resolved.scenario.start_from is None or resolved.scenario.start_from.scenario is None:
         return None
     for replication in replications:
         if not state_file(folder, replication).is_file():
-            write_state(spin_up(resolved, root_seed, replication), state_file(folder, replication))
+            write_state(spin_up(for_replication(resolved, uncertainty, root_seed, replication), root_seed, replication),
+                        state_file(folder, replication))
     return Path(folder)

@@ -117,7 +117,12 @@ def recorded_uncertainty(data: dict, path: Path) -> str:
     """The uncertainty the run's replications included (a manifest written before the choice
     existed: the calibrated point); with parameter uncertainty, the shipped ensemble must be the
     one the run drew from (InputError otherwise)."""
-    from sim.results.parameter_sets import ENSEMBLE_FILE, MODES, STOCHASTIC, ensemble_digest
+    from sim.results.parameter_sets import (
+        ENSEMBLE_FILE,
+        MODES,
+        STOCHASTIC,
+        ensemble_digest,
+    )
     from sim.scenario.errors import InputError
     from sim.scenario.messages import found
 
