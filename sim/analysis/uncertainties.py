@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from sim.analysis.evaluate import DEFAULT_SCENARIO, OUTCOMES, evaluate
+from sim.results.parameter_sets import uncertainty_mode
 from sim.scenario.errors import InputError
 from sim.scenario.loading import dotted_paths, resolve
 from sim.scenario.shipped import data_file
@@ -71,6 +72,6 @@ def ema_model(scenario_file: Any = DEFAULT_SCENARIO, *, parameters: list[str] | 
     if seed is not None:
         fixed["seed"] = int(seed)
     if uncertainty is not None:
-        fixed["uncertainty"] = uncertainty
+        fixed["uncertainty"] = uncertainty_mode(uncertainty, resolve(scenario_file).scenario)
     model.constants = [Constant(key, value) for key, value in fixed.items()]
     return model
