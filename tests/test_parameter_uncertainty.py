@@ -158,7 +158,7 @@ def test_evaluate_and_a_sweep_run_take_the_replications_set(tmp_path, two_sets):
 
 # -- manifest, rerun, command line ---------------------------------------------------------------
 def gpsim(*args, cwd=ROOT) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "sim", *map(str, args)], capture_output=True, text=True, cwd=cwd)
+    return subprocess.run([sys.executable, "-m", "sim", *map(str, args)], capture_output=True, text=True, cwd=cwd, check=False)
 
 
 def test_manifest_records_the_sets_and_rerun_reproduces_them(tmp_path):
