@@ -228,3 +228,13 @@ def test_charts_and_briefings_say_which_uncertainty(tmp_path, two_sets):
         assert any(("calibrated parameters" in line) for line in briefing.limits)
         assert (mode == "parameters") == any("2 parameter sets" in line for line in briefing.limits)
     assert np.isfinite(results.timeseries["continuity"]).all()
+
+
+def test_a_sweeps_uncertainty_is_part_of_the_sweep():
+    from sim.analysis.sweep import load_sweep
+    path = ROOT / "scenarios/sweeps/behaviour_sobol.yaml"
+    default, chosen = load_sweep(path), load_sweep(path, "parameters")
+    assert default.spec.uncertainty == "stochastic", "the history base builds its own population"
+    assert chosen.spec.uncertainty == "parameters" and chosen.fingerprint() != default.fingerprint(), \
+        "a folder started with one mode is not resumed with the other"
+    assert "parameter_set" in chosen.schema().names and "parameter_set" not in default.schema().names
