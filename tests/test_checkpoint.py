@@ -100,16 +100,19 @@ def history_and_forward(tmp_path, **forward_changes):
     return tmp_path / "history.yaml", tmp_path / "forward.yaml"
 
 
-def test_forward_replication_continues_the_matching_history_replication(tmp_path):
+@pytest.mark.parametrize("uncertainty", ["stochastic", "parameters"])
+def test_forward_replication_continues_the_matching_history_replication(tmp_path, uncertainty):
+    """With parameter uncertainty, replication r of the forward run spins up with its own
+    parameter set, so it continues replication r of the history run with that set."""
     history, forward = history_and_forward(tmp_path)
     start.forget_spin_ups()
-    past = sim.run(history, seed=11).timeseries
-    ahead = sim.run(forward, seed=11).timeseries
+    past = sim.run(history, seed=11, uncertainty=uncertainty).timeseries
+    ahead = sim.run(forward, seed=11, uncertainty=uncertainty).timeseries
     # The forward's parameters equal the history's in force, so its months are the history's months.
     overlap = past[past["month"].between("2019-10", "2021-03")].reset_index(drop=True)
     assert table_text(ahead[ahead["month"] <= "2021-03"].reset_index(drop=True)) == table_text(overlap)
-    first = ahead.groupby("replication")["practices"].first()
-    assert first.nunique() == 2   # each replication branches from its own history
+    first = ahead.groupby("replication")[["practices", "patients", "continuity"]].first()
+    assert len(first.drop_duplicates()) == 2   # each replication branches from its own history
 
 
 def test_spin_up_runs_once_per_replication_for_many_forward_runs(tmp_path, monkeypatch):
@@ -124,13 +127,14 @@ def test_spin_up_runs_once_per_replication_for_many_forward_runs(tmp_path, monke
 
 def test_forward_state_from_a_folder_of_saved_states(tmp_path):
     _, forward = history_and_forward(tmp_path)
-    folder = start.save_spin_ups(forward, 11, range(2), tmp_path / "states")
+    folder = start.save_spin_ups(forward, 11, range(2), tmp_path / "states", uncertainty="parameters")
     assert sorted(p.name for p in folder.iterdir()) == ["replication_0.npz", "replication_1.npz"]
     from_states = yaml.safe_load(forward.read_text())
     from_states["start_from"] = {"state": "states"}
     (tmp_path / "from_states.yaml").write_text(yaml.safe_dump(from_states))
     start.forget_spin_ups()
     assert table_text(sim.run(tmp_path / "from_states.yaml", seed=11).timeseries) == table_text(sim.run(forward, seed=11).timeseries)
+    assert sim.run(forward, seed=11).uncertainty == "parameters", "saved and spun-up states both ran with the sets"
 
 
 @pytest.mark.parametrize("start_from, key, expected", [

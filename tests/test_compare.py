@@ -83,7 +83,8 @@ def test_compare_command_writes_the_folder_contract():
     for name in ["difference", "network_sizes", "equity"] + [f"outcome_{c}" for c in headline]:
         assert {f"{name}.png", f"{name}.svg"} <= charts
     assert list(table.columns) == ["outcome", "label", "unit", "year", "month", "scenario", "median", "low", "high",
-                                   *DIFFERENCES, "smallest_important_difference", "verdict", "headline"]
+                                   *DIFFERENCES, "smallest_important_difference", "verdict", "headline", "uncertainty"]
+    assert set(table["uncertainty"]) == {"parameters"}, "compare includes parameter uncertainty by default"
     # Every verdict follows the rule from its own interval and smallest important difference.
     judged = table[table["year"] == 3]
     assert judged.apply(lambda r: verdict(r["difference_low"], r["difference_high"], r["smallest_important_difference"], 3),

@@ -27,7 +27,7 @@ def test_overrides_are_a_dict_or_keywords_everywhere_and_whole_numbers_are_round
     keywords = sim.run("history_2013_2023", replications=1, overrides=TINY, behaviour__peer_weight=3.0)
     as_one_dict = sim.run("history_2013_2023", replications=1, overrides={**TINY, "behaviour.peer_weight": 3.0})
     compared = sim.compare(["history_2013_2023", "no_network_contract"], replications=1, overrides=TINY,
-                           behaviour__peer_weight=3.0)
+                           behaviour__peer_weight=3.0, uncertainty="stochastic")
     assert keywords.timeseries.equals(as_one_dict.timeseries)
     assert keywords.timeseries.equals(compared.baseline.timeseries)
     assert keywords.scenario.behaviour.peer_weight == 3.0 and keywords.scenario.population.practices == 241

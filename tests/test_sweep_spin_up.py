@@ -71,7 +71,8 @@ def test_shared_states_are_what_the_runs_branch_from(tmp_path):
     report = run_sweep(sweep, tmp_path / "out", backend=InProcess())
     folder = next((report.folder / SPIN_UP_FOLDER).iterdir())
     args = (sweep.base, 1, 0, 1, 3, {"behaviour.peer_weight": 1.0}, list(SWEEP["outcomes"]), [])
-    assert run_one(*args, str(folder)) == run_one(*args)
+    assert sweep.spec.uncertainty == "parameters", "a forward base includes parameter uncertainty by default"
+    assert run_one(*args, str(folder), "parameters") == run_one(*args, None, "parameters")
     (folder / "replication_1.npz").write_bytes(b"not a state")
     with pytest.raises(InputError, match="replication_1.npz"):
         run_one(*args, str(folder))

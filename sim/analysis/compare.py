@@ -23,6 +23,7 @@ from sim.results.folder import (
     command_line,
     default_folder,
     manifest,
+    uncertainty_record,
     write_manifest,
 )
 from sim.results.outcomes import (
@@ -96,6 +97,16 @@ class Comparison:
         """Replications per scenario."""
         return self.baseline.replications
 
+    @property
+    def uncertainty(self) -> str:
+        """'parameters' or 'stochastic': whether replication r of every scenario ran with a
+        parameter set of the calibration ensemble (the same set in each) or the calibrated point."""
+        return self.baseline.uncertainty
+
+    def interval_includes(self) -> str:
+        """What the intervals across replications include, in words."""
+        return self.baseline.interval_includes()
+
     def changed(self) -> list[str]:
         """Dotted keys of the settings on which any scenario differs from the baseline (a dated
         change's setting as 'key from YYYY-MM')."""
@@ -107,8 +118,9 @@ class Comparison:
         """Every outcome at each compared year: median and 90% interval per scenario, the paired
         difference from the baseline with its interval and verdict, and whether it is a headline
         outcome of this comparison (chosen from the settings that differ)."""
-        return outcome_table({name: r.timeseries for name, r in zip(self.labels, self.runs)}, self.years,
-                             self.changed(), start_up_months(self.baseline.scenario))
+        table = outcome_table({name: r.timeseries for name, r in zip(self.labels, self.runs)}, self.years,
+                              self.changed(), start_up_months(self.baseline.scenario))
+        return table.assign(uncertainty=self.uncertainty)
 
     def equity(self) -> pd.DataFrame:
         """Equity measures for each group against the rest of practices, at each compared year
@@ -133,6 +145,7 @@ class Comparison:
             for prefix in ("gap", "gap_change"):
                 row[f"{prefix}_verdict"] = "start-up year" if 12 * year <= start_up else verdict(
                     row[f"{prefix}_low"], row[f"{prefix}_high"], MEASURE_IMPORTANT[measure], self.replications)
+            row["uncertainty"] = self.uncertainty
             rows.append(row)
         return pd.DataFrame(rows)
 
@@ -182,7 +195,9 @@ class Comparison:
         year = max(self.years)
         spread = "90% interval" if self.replications >= 3 else "5th-95th percentile"
         lines = [f"Compared with {self.labels[0]} at year {year} ({self.years[year]}); {self.replications} "
-                 f"replication(s), seed {self.seed}; median [{spread}] of the paired difference, and verdict:"]
+                 f"replication(s), seed {self.seed}; median [{spread}] of the paired difference, and verdict:",
+                 f"Intervals across replications include {self.interval_includes()}; replication r of every scenario "
+                 "runs with the same random numbers" + (" and parameter set." if self.uncertainty == "parameters" else ".")]
         if self.baseline.overrides:
             lines.append(f"Every scenario with --set {', '.join(self.baseline.overrides)}")
         for name in self.labels[1:]:
@@ -209,7 +224,8 @@ class Comparison:
                 for _, row in table[table["scenario"] != self.labels[0]].iterrows()]
         year = max(self.years)
         return html_table(f"Compared with {self.labels[0]} at year {year} ({self.years[year]})",
-                          [f"{self.replications} replication(s), seed {self.seed}; median [90% interval] of the paired difference"],
+                          [f"{self.replications} replication(s), seed {self.seed}; median [90% interval] of the paired difference",
+                           f"Intervals include {self.interval_includes()}"],
                           pd.DataFrame(rows))
 
     def plot(self, directory: str | Path | None = None) -> dict:
@@ -241,6 +257,7 @@ class Comparison:
                               ("scenario_file", "scenario_sha256", "overrides", "dropped_changes", "started", "finished",
                                "scenario")}})
         return {"kind": "comparison", "baseline": self.labels[0], "seed": self.seed, "replications": self.replications,
+                "uncertainty": uncertainty_record(self.baseline),
                 "common_random_numbers": f"every scenario runs with the same seed; {STREAMS}",
                 "differences": "paired by replication (scenario r minus baseline r), then median and 5%/95% quantiles",
                 "changed_settings": self.changed(),
@@ -277,7 +294,7 @@ def check_calendars(resolved: list) -> None:
 
 def compare(scenarios, *, replications: int | None = None, seed: int | None = None,
             overrides: list[str] | tuple[str, ...] = (), years=YEARS,
-            progress: Callable[[], None] | None = None, **params) -> Comparison:
+            progress: Callable[[], None] | None = None, uncertainty: str = "parameters", **params) -> Comparison:
     """Run scenarios with the same seed and replications and compare them with the first.
 
     Args:
@@ -289,6 +306,9 @@ def compare(scenarios, *, replications: int | None = None, seed: int | None = No
             texts as with --set; or give them as keywords with `__` for each dot.
         years: whole years after the start to compare; years beyond the shortest run are skipped.
         progress: called once per simulated month, e.g. a progress bar's update.
+        uncertainty: 'parameters' (default: replication r of every scenario runs with the same
+            parameter set of the calibration ensemble, drawn from (seed, r)) or 'stochastic'
+            (every scenario at the calibrated point).
     """
     scenarios, overrides = list(scenarios), combined(overrides, params)
     if len(scenarios) < 2:
@@ -299,7 +319,7 @@ def compare(scenarios, *, replications: int | None = None, seed: int | None = No
     resolved = [first] + [resolve(s, overrides, **options) for s in scenarios[1:]]
     check_calendars(resolved)
     started, clock = datetime.now(timezone.utc).isoformat(timespec="seconds"), time.perf_counter()
-    runs = [run(entry, progress=progress) for entry in resolved]
+    runs = [run(entry, progress=progress, uncertainty=uncertainty) for entry in resolved]
     shortest = min(runs, key=lambda r: r.scenario.months)
     kept = year_months(shortest.timeseries, years)
     return Comparison(runs=runs, labels=_labels(runs), years=kept,

@@ -24,9 +24,10 @@ import numpy as np
 import pandas as pd
 
 from sim.model.reporters import NATIONAL
+from sim.results.parameter_sets import STOCHASTIC, uncertainty_mode
 from sim.results.start import start_model
 from sim.scenario.errors import InputError
-from sim.scenario.loading import resolve
+from sim.scenario.loading import ResolvedScenario, resolve
 from sim.scenario.overrides import combined
 from sim.scenario.schema import Scenario
 
@@ -127,16 +128,19 @@ def yearly(series: pd.DataFrame, column: str, step: str = "year") -> np.ndarray:
     return series[column].to_numpy(dtype=np.float64)[read_at(len(series), step)]
 
 
-def simulate(scenario: Scenario, seed: int | None = None, replication: int = 0,
-             national: list[str] | None = None, spin_ups: str | Path | None = None) -> tuple[pd.DataFrame, int]:
+def simulate(scenario: Scenario | ResolvedScenario, seed: int | None = None, replication: int = 0,
+             national: list[str] | None = None, spin_ups: str | Path | None = None,
+             uncertainty: str = STOCHASTIC, kept: tuple[str, ...] = ()) -> tuple[pd.DataFrame, int]:
     """One replication: its national timeseries (all columns, or those in `national`) and its
     number of practice slots; a forward scenario branches from its replication's state in the
-    folder `spin_ups` (sim.results.start.save_spin_ups) when that file is there."""
+    folder `spin_ups` (sim.results.start.save_spin_ups) when that file is there. With
+    uncertainty 'parameters' it runs with its parameter set of the calibration ensemble, keeping
+    the keys in `kept` (sim.results.parameter_sets.for_replication)."""
     # A finished model is freed when it goes out of scope: the agents' id counters hold models
     # weakly (sim/model/agents.py), unlike Mesa 3.3's own class-level dictionary.
-    root_seed = scenario.seed if seed is None else int(seed)
+    root_seed = resolve(scenario).scenario.seed if seed is None else int(seed)
     model = start_model(scenario, int(replication), root_seed, snapshots=False, national=national,
-                        spin_ups=spin_ups).run()
+                        spin_ups=spin_ups, uncertainty=uncertainty, kept=kept).run()
     return model.timeseries(), int(model.practices.size)
 
 
@@ -176,7 +180,7 @@ def check_outcomes(outcomes, yearly_series, source: str = "outcomes") -> None:
 def evaluate(scenario_file: str | Path | Scenario | dict = DEFAULT_SCENARIO, *, seed: int | None = None,
              replication: int = 0, outcomes: tuple[str, ...] | list[str] | None = None,
              series: tuple[str, ...] | list[str] = (), step: str = "year", overrides: dict[str, Any] | None = None,
-             **params: Any) -> dict[str, Any]:
+             uncertainty: str | None = None, **params: Any) -> dict[str, Any]:
     """Run one replication of a scenario with some fields changed; return its named outcomes.
 
     Args:
@@ -190,6 +194,10 @@ def evaluate(scenario_file: str | Path | Scenario | dict = DEFAULT_SCENARIO, *, 
             `<column>_by_year` (or `_by_month`), with their time axis under `month_by_year`.
         step: "year" (the end of each simulated year, and the last month) or "month".
         overrides: scenario fields by dotted key path, e.g. {"behaviour.peer_weight": 3.0}.
+        uncertainty: 'parameters' (the replication runs with the parameter set of the calibration
+            ensemble drawn from (seed, replication); fields given here still hold) or
+            'stochastic' (the calibrated point); default: parameters for a scenario with
+            start_from, stochastic otherwise (sim.results.parameter_sets).
         **params: scenario fields with `__` for each dot, e.g. behaviour__peer_weight=3.0.
 
     Returns:
@@ -200,8 +208,9 @@ def evaluate(scenario_file: str | Path | Scenario | dict = DEFAULT_SCENARIO, *, 
     """
     names = tuple(OUTCOMES) if outcomes is None else tuple(outcomes)
     check_outcomes(names, series)
-    resolved = resolve(scenario_file, combined(dict(overrides or {}), params), seed=seed).scenario
-    timeseries, slots = simulate(resolved, replication=replication, national=columns_read(names, series))
+    resolved = resolve(scenario_file, combined(dict(overrides or {}), params), seed=seed)
+    timeseries, slots = simulate(resolved, replication=replication, national=columns_read(names, series),
+                                 uncertainty=uncertainty_mode(uncertainty, resolved.scenario))
     return summarise(timeseries, slots, names, series, step, time_axis=True)
 
 

@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from sim.analysis.evaluate import DEFAULT_SCENARIO, OUTCOMES, evaluate
+from sim.results.parameter_sets import uncertainty_mode
 from sim.scenario.errors import InputError
 from sim.scenario.loading import dotted_paths, resolve
 from sim.scenario.shipped import data_file
@@ -32,7 +33,7 @@ def uncertainties(scenario_file: Any = DEFAULT_SCENARIO) -> dict[str, dict[str, 
 
 def ema_model(scenario_file: Any = DEFAULT_SCENARIO, *, parameters: list[str] | None = None,
               outcomes: list[str] | None = None, overrides: dict[str, Any] | None = None,
-              seed: int | None = None, name: str = "gpsim"):
+              seed: int | None = None, name: str = "gpsim", uncertainty: str | None = None):
     """An EMA Workbench Model of one replication of the scenario (needs ema_workbench).
 
     Args:
@@ -42,6 +43,8 @@ def ema_model(scenario_file: Any = DEFAULT_SCENARIO, *, parameters: list[str] | 
         overrides: fields fixed for every experiment, e.g. {"population.scale": 0.1}.
         seed: root seed for every experiment (default: the scenario's: common random numbers).
         name: the model's name in the workbench.
+        uncertainty: 'parameters' or 'stochastic', as sim.evaluate takes it (default: its rule);
+            under 'parameters' a varied calibrated parameter keeps the experiment's value.
 
     Parameters are named by key path with `__` for each dot (behaviour__peer_weight).
     """
@@ -68,5 +71,7 @@ def ema_model(scenario_file: Any = DEFAULT_SCENARIO, *, parameters: list[str] | 
     fixed = {"scenario_file": scenario_file, "outcomes": names, "overrides": dict(overrides or {})}
     if seed is not None:
         fixed["seed"] = int(seed)
+    if uncertainty is not None:
+        fixed["uncertainty"] = uncertainty_mode(uncertainty, resolve(scenario_file).scenario)
     model.constants = [Constant(key, value) for key, value in fixed.items()]
     return model

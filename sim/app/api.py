@@ -48,6 +48,8 @@ class Results(running.Results):
         import pandas as pd
         spread = "90% interval" if self.replications >= 3 else "5th-95th percentile"
         notes = [f"{self.replications} replication(s), seed {self.seed}" + (f"; end: median [{spread}]" if many else "")]
+        if many:
+            notes.append(f"Intervals across replications include {self.interval_includes()}.")
         return html_table(self.scenario.title or self.scenario.name, notes, pd.DataFrame(rows))
 
 

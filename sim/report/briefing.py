@@ -32,11 +32,17 @@ from sim.results.outcomes import (
 )
 from sim.scenario.errors import InputError
 
+CHANCE_ONLY = ("The 90% intervals show the model's own chance variation across replications, with the calibrated "
+               "parameters at their best-fitting values. They do not include uncertainty in the assumptions "
+               "themselves; run with --uncertainty parameters, or a sensitivity analysis, for that.")
+WITH_PARAMETERS = ("The 90% intervals show the model's own chance variation and the uncertainty of its calibrated "
+                   "parameters: each replication runs with one of {sets} parameter sets that fit the published "
+                   "figures about equally well. They do not include uncertainty in the assumptions that are not "
+                   "calibrated, or in the model's design; a sensitivity analysis is needed for that.")
 LIMITS = [
     "It simulates a synthetic England built from published national figures, not real named practices: "
     "it cannot say what will happen to a particular practice, place or commissioner.",
-    "The 90% intervals show the model's own chance variation across replications. They do not include "
-    "uncertainty in the assumptions themselves; a sensitivity analysis is needed for that.",
+    CHANCE_ONLY,
     "How practices decide to join, how staff leave and how commissioners push are assumptions set to match "
     "the broad pattern of 2013-2023. A policy far outside that experience may play out differently.",
     "Patients are counted per practice, not as individuals: continuity is a practice-level usual-GP share, "
@@ -110,6 +116,7 @@ def provenance_table(manifest: dict) -> Table:
     versions = manifest.get("versions", {})
     rows += [["Seed and replications", f"seed {manifest['seed']}, {manifest['replications']} replication(s) per scenario"],
              ["Random numbers", manifest.get("common_random_numbers") or manifest.get("replication_streams", "")],
+             ["Uncertainty", _uncertainty_text(_uncertainty(manifest))],
              ["Software", f"gpsim {versions.get('gpsim', 'unknown')}, Python {versions.get('python', '?')}, "
                           f"Mesa {versions.get('mesa', '?')}, numpy {versions.get('numpy', '?')}, pandas {versions.get('pandas', '?')}"],
              ["Run", f"started {manifest.get('started')}, finished {manifest.get('finished')}"]]
@@ -191,11 +198,38 @@ def _warnings(replications: int, comparison: bool = True) -> list[str]:
     return [warning]
 
 
-def _numbers(replications: int) -> str:
+def _numbers(replications: int, manifest: dict) -> str:
     if replications == 1:
         return "Numbers are those of the single replication."
     return (f"Numbers are medians across replications with their {interval_name(replications)} (in brackets: "
-            f"[low to high]); differences are paired by replication.")
+            f"[low to high]), which include {_uncertainty(manifest).get('intervals', 'random variation only')}; "
+            f"differences are paired by replication.")
+
+
+def _uncertainty(manifest: dict) -> dict:
+    """The manifest's record of which uncertainty the replications include (older folders: none,
+    the calibrated point)."""
+    record = manifest.get("uncertainty")
+    return record if isinstance(record, dict) else {"mode": "stochastic"}
+
+
+def _uncertainty_text(record: dict) -> str:
+    """The uncertainty mode in words, with the ensemble set of each replication."""
+    if record.get("mode") != "parameters":
+        return "stochastic: every replication at the calibrated parameter values (random variation only)"
+    sets = ", ".join(f"{entry.get('replication')}: {entry.get('set')}" for entry in record.get("parameter_sets", []))
+    return (f"parameters: each replication with a parameter set of the calibration ensemble "
+            f"({record.get('ensemble_sets')} sets, {record.get('ensemble_file')} SHA-256 {record.get('ensemble_sha256')}); "
+            f"replication: set {sets}")
+
+
+def _limits(manifest: dict) -> list[str]:
+    """What the model cannot say, with the line on intervals for the uncertainty they include."""
+    record = _uncertainty(manifest)
+    if record.get("mode") != "parameters":
+        return list(LIMITS)
+    return [WITH_PARAMETERS.format(sets=record.get("ensemble_sets", "several")) if line == CHANCE_ONLY else line
+            for line in LIMITS]
 
 
 CAPTIONS = {"difference": "paired difference from the baseline, in multiples of the smallest difference that matters",
@@ -238,7 +272,8 @@ def gather(folder: str | Path) -> Briefing:
             subtitle=(f"{replications} replication(s) per scenario, seed {manifest['seed']}, common random numbers: "
                       f"the same random draws for the same practice and event in every scenario, so differences come "
                       f"from the policy, not from noise.{_overrides(entries[0])}"),
-            numbers=_numbers(replications), policies=policies(entries, titles), warnings=shared + _warnings(replications),
+            numbers=_numbers(replications, manifest), policies=policies(entries, titles),
+            warnings=shared + _warnings(replications), limits=_limits(manifest),
             findings=comparison_findings(table, baseline, titles, replications),
             tables=[years_table(table, baseline, replications), importance_table(table),
                     equity_table(_read_csv(folder, "equity.csv"), baseline, replications)],
@@ -255,7 +290,8 @@ def gather(folder: str | Path) -> Briefing:
     return Briefing(
         title=f"Briefing: {_title(entry)}",
         subtitle=f"Scenario {name}: {replications} replication(s), seed {manifest['seed']}.{_overrides(entry)}",
-        numbers=_numbers(replications), policies=policies([entry]), warnings=_warnings(replications, comparison=False),
+        numbers=_numbers(replications, manifest), policies=policies([entry]), warnings=_warnings(replications, comparison=False),
+        limits=_limits(manifest),
         findings=run_findings(table, name, replications, start_up_months(manifest["scenario"])),
         tables=[years_table(table, name, replications)],
         charts=_charts(folder, list(CHARTS)),

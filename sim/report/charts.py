@@ -52,9 +52,16 @@ def percent_axis(ax, which: str = "y") -> None:
     axis.set_major_formatter(FuncFormatter(label))
 
 
+def uncertainty_words(run) -> str:
+    """Which uncertainty the intervals of a run or comparison include, as a sentence ('' for one
+    replication, which has no interval)."""
+    return f"Intervals across replications include {run.interval_includes()}." if run.replications > 1 else ""
+
+
 def _note(fig, results, what: str = "") -> None:
     many = results.replications > 1
     band = what or (f"Lines: median; shading: {spread_words(results.replications)} across replications." if many else "")
+    band = f"{band.strip()} {uncertainty_words(results)}".strip()
     title = results.scenario.title or results.scenario.name
     changed = f" with --set {', '.join(results.overrides)}" if results.overrides else ""
     source = (f"Source: gpsim simulation of a synthetic England, '{title}'{changed}, {results.replications} "

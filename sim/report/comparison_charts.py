@@ -24,6 +24,7 @@ from sim.report.charts import (
     source_note,
     spread_words,
     start_up,
+    uncertainty_words,
 )
 from sim.results.outcomes import (
     GROUPS,
@@ -47,6 +48,7 @@ COLUMNS = 5  # panels a row in the difference chart
 
 def _note(fig, comparison, what: str | None = None) -> None:
     what = what or f"Lines: median; shading: {spread_words(comparison.replications)} across replications."
+    what = f"{what.strip()} {uncertainty_words(comparison)}".strip()
     source = (f"Source: gpsim simulation of a synthetic England; {'; '.join(_named(comparison))}; "
               f"{comparison.replications} replication(s) each, seed {comparison.seed}, common random numbers. "
               f"Assumptions: docs/ODD.md.")

@@ -34,6 +34,7 @@ from sim.results.destination import (  # check_destination and release are also 
     owner,
     release,
 )
+from sim.results.parameter_sets import ENSEMBLE_FILE, ensemble_digest, interval_words
 from sim.results.seeds import STREAMS
 from sim.scenario.errors import InputError
 from sim.scenario.input_files import system_path
@@ -190,10 +191,22 @@ def manifest(results, extra: dict | None = None) -> dict:
         "finished": results.finished,
         "seconds": round(results.seconds, 3),
         "command": getattr(results, "command", None) or command_line(),
+        "uncertainty": uncertainty_record(results),
         "scenario": results.scenario.model_dump(mode="json"),
     }
     found.update(extra or {})
     return found
+
+
+def uncertainty_record(results) -> dict:
+    """Which uncertainty the replications include and, with parameter uncertainty, the ensemble
+    file's SHA-256 and the set each replication ran with (gpsim rerun checks and repeats them)."""
+    mode = getattr(results, "uncertainty", "stochastic")
+    record = {"mode": mode, "intervals": interval_words(mode, getattr(results, "ensemble_sets", 0))}
+    if mode == "parameters":
+        record.update(ensemble_file=ENSEMBLE_FILE.name, ensemble_sha256=ensemble_digest(), ensemble_sets=results.ensemble_sets,
+                      parameter_sets=[{"replication": r, "set": n} for r, n in enumerate(results.parameter_sets)])
+    return record
 
 
 def command_line() -> list[str] | None:

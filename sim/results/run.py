@@ -13,6 +13,12 @@ import pandas as pd
 
 from sim.results.folder import write_run
 from sim.results.outcomes import format_value, outcomes_for, with_derived
+from sim.results.parameter_sets import (
+    ensemble_size,
+    interval_words,
+    set_numbers,
+    uncertainty_mode,
+)
 from sim.results.seeds import replication_streams
 from sim.results.start import start_model, starting_practices
 from sim.scenario.loading import ResolvedScenario, resolve
@@ -39,6 +45,10 @@ class Results:
             UTF-8, implausible values allowed (sim.population.nhs_files.plausible).
         command: the gpsim command that gives these results, where another program made them
             (the dashboard); else the manifest records the running gpsim command, if any.
+        uncertainty: 'stochastic' (every replication at the calibrated point) or 'parameters'
+            (each replication with a parameter set of the calibration ensemble).
+        parameter_sets: with 'parameters', the ensemble set (0-based) each replication ran with.
+        ensemble_sets: with 'parameters', the number of sets in the ensemble drawn from.
     """
 
     scenario: Scenario
@@ -54,6 +64,9 @@ class Results:
     dropped_changes: list[str] = field(default_factory=list)
     data_warnings: list[str] = field(default_factory=list)
     command: list[str] | None = None
+    uncertainty: str = "stochastic"
+    parameter_sets: list[int] | None = None
+    ensemble_sets: int = 0
 
     @property
     def replications(self) -> int:
@@ -66,6 +79,10 @@ class Results:
         if table not in tables:
             raise ValueError(f"table must be one of {', '.join(tables)}; got {table!r}")
         return tables[table].copy()
+
+    def interval_includes(self) -> str:
+        """What the intervals across these replications include, in words."""
+        return interval_words(self.uncertainty, self.ensemble_sets)
 
     def quantiles(self, column: str) -> pd.DataFrame:
         """Median and 90% interval of a national figure across replications, by month."""
@@ -100,8 +117,8 @@ class Results:
                 end += f" [{format_value(row['unit'], row['end_low'])} to {format_value(row['unit'], row['end_high'])}]"
             lines.append(f"{row['label']:44s} {format_value(row['unit'], row['start_median']):>12s} {end:>30s}")
         if many:
-            lines.append(f"End values: median [{'90% interval' if self.replications >= 3 else '5th-95th percentile'}] "
-                         "across replications.")
+            spread = '90% interval' if self.replications >= 3 else '5th-95th percentile'
+            lines.append(f"End values: median [{spread} across replications: {self.interval_includes()}].")
         return "\n".join(lines)
 
     def save(self, directory: str | Path | None = None, force: bool = False,
@@ -119,7 +136,7 @@ class Results:
 
 def run(scenario: str | Path | Scenario | dict | ResolvedScenario, *, replications: int | None = None,
         seed: int | None = None, overrides: list[str] | tuple[str, ...] = (),
-        progress: Callable[[], None] | None = None) -> Results:
+        progress: Callable[[], None] | None = None, uncertainty: str | None = None) -> Results:
     """Run a scenario and return its Results. Replication r draws from (seed, r) (sim.results.seeds).
 
     Args:
@@ -129,16 +146,21 @@ def run(scenario: str | Path | Scenario | dict | ResolvedScenario, *, replicatio
         seed: root seed (default: the scenario's).
         overrides: 'key.path=value' settings applied before validation, as with --set.
         progress: called once per simulated month, e.g. a progress bar's update.
+        uncertainty: 'parameters' (each replication runs with a parameter set drawn from the
+            calibration ensemble by (seed, replication); --set values of calibrated keys still
+            hold) or 'stochastic' (the calibrated point); default: parameters for a scenario with
+            start_from, stochastic otherwise (sim.results.parameter_sets).
     """
     resolved = resolve(scenario, overrides, seed=seed, replications=replications)
     scenario = resolved.scenario
+    mode = uncertainty_mode(uncertainty, scenario)
     starting, data_warnings, codes = starting_practices(resolved)
     if starting is not None:
         check_run_size(scenario, resolved.source or "scenario", starting)
     started, clock = datetime.now(timezone.utc).isoformat(timespec="seconds"), time.perf_counter()
     series, networks, practices = [], [], []
     for root_seed, replication in replication_streams(scenario.seed, scenario.replications):
-        model = start_model(resolved, replication, root_seed).run(progress)
+        model = start_model(resolved, replication, root_seed, uncertainty=mode).run(progress)
         series.append(model.timeseries())
         networks.append(model.network_table())
         practices.append(model.practice_table())
@@ -152,4 +174,6 @@ def run(scenario: str | Path | Scenario | dict | ResolvedScenario, *, replicatio
                    networks=pd.concat(networks, ignore_index=True), practices=snapshots,
                    started=started, finished=datetime.now(timezone.utc).isoformat(timespec="seconds"),
                    seconds=time.perf_counter() - clock, source=resolved.source, overrides=list(resolved.overrides),
-                   dropped_changes=list(resolved.dropped_changes), data_warnings=data_warnings)
+                   dropped_changes=list(resolved.dropped_changes), data_warnings=data_warnings, uncertainty=mode,
+                   parameter_sets=set_numbers(mode, scenario.seed, scenario.replications),
+                   ensemble_sets=ensemble_size(mode))

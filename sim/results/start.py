@@ -3,7 +3,8 @@ another scenario's run spun up to the start month, or a saved state file.
 
 Spin-ups are kept in memory (keyed by the spun-up scenario, seed, replication and month), so a
 comparison or sweep of several scenarios that start from the same run spins it up once per
-replication and branches every run from a copy.
+replication and branches every run from a copy. A replication that runs with a parameter set of
+the calibration ensemble spins up with that set, so its key differs from the calibrated point's.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from pathlib import Path
 from sim.model.checkpoint import SavedState, capture, read_state, write_state
 from sim.model.model import GPModel
 from sim.population.nhs_files import DataFiles, assemble
+from sim.results.parameter_sets import STOCHASTIC, for_replication
 from sim.scenario.errors import InputError
 from sim.scenario.loading import ResolvedScenario, resolve
 from sim.scenario.schema import Scenario, month_number
@@ -95,23 +97,28 @@ def starting_practices(resolved: ResolvedScenario) -> tuple[int | None, list[str
 
 
 def start_model(scenario: Scenario | ResolvedScenario, replication: int, root_seed: int, snapshots: bool = True,
-                national: list[str] | None = None, spin_ups: str | Path | None = None) -> GPModel:
-    """A model of one replication, at its first month (see GPModel and starting_state for the
-    arguments)."""
-    resolved = resolve(scenario)
+                national: list[str] | None = None, spin_ups: str | Path | None = None,
+                uncertainty: str = STOCHASTIC, kept: tuple[str, ...] = ()) -> GPModel:
+    """A model of one replication, at its first month, with the calibrated point or (with
+    uncertainty 'parameters') its parameter set from the calibration ensemble, keeping the keys
+    in `kept` and those set with --set (see GPModel, starting_state and
+    sim.results.parameter_sets.for_replication for the arguments)."""
+    resolved = for_replication(resolve(scenario), uncertainty, root_seed, replication, kept)
     return GPModel(resolved.scenario, replication=replication, seed=root_seed, snapshots=snapshots, national=national,
                    start=starting_state(resolved, root_seed, replication, spin_ups))
 
 
 def save_spin_ups(scenario: Scenario | ResolvedScenario, root_seed: int, replications: range | list[int],
-                  folder: str | Path) -> Path | None:
+                  folder: str | Path, uncertainty: str = STOCHASTIC) -> Path | None:
     """Write the state each replication starts from into `folder` (replication_<r>.npz), so
     that workers in other processes read it rather than spin up again; returns the folder, or
-    None when the scenario builds its own population."""
+    None when the scenario builds its own population. With uncertainty 'parameters' each
+    replication spins up with its parameter set of the calibration ensemble."""
     resolved = resolve(scenario)
     if resolved.scenario.start_from is None or resolved.scenario.start_from.scenario is None:
         return None
     for replication in replications:
         if not state_file(folder, replication).is_file():
-            write_state(spin_up(resolved, root_seed, replication), state_file(folder, replication))
+            write_state(spin_up(for_replication(resolved, uncertainty, root_seed, replication), root_seed, replication),
+                        state_file(folder, replication))
     return Path(folder)

@@ -13,6 +13,7 @@ from typing import Any, Callable
 import numpy as np
 
 from sim.analysis import evaluate as experiment
+from sim.results.parameter_sets import PARAMETERS, STOCHASTIC, set_numbers
 from sim.scenario.errors import InputError
 from sim.scenario.loading import resolve
 
@@ -21,13 +22,20 @@ _SCHEDULER = re.compile(r"^(tcp|tls|ucx|ws|wss|inproc)://[^\s/]+$")
 
 
 def run_one(base: dict, run_id: int, point: int, replication: int, seed: int, values: dict[str, Any],
-            outcomes: list[str], series: list[str], spin_ups: str | None = None) -> dict[str, Any]:
+            outcomes: list[str], series: list[str], spin_ups: str | None = None,
+            uncertainty: str = STOCHASTIC, kept: tuple[str, ...] = ()) -> dict[str, Any]:
     """One run of a sweep: a row of runs.parquet (module-level so it pickles); a forward
-    scenario branches from its replication's state in the folder `spin_ups` when it is there."""
-    scenario = resolve(base, values, seed=seed).scenario
+    scenario branches from its replication's state in the folder `spin_ups` when it is there.
+    With uncertainty 'parameters' the run takes its parameter set of the calibration ensemble
+    (recorded as parameter_set), except for the varied fields and those in `kept`."""
+    scenario = resolve(base, values, seed=seed)
     timeseries, slots = experiment.simulate(scenario, replication=replication,
-                                            national=experiment.columns_read(outcomes, series), spin_ups=spin_ups)
-    row = {"run_id": run_id, "point": point, "replication": replication, "seed": seed, **values}
+                                            national=experiment.columns_read(outcomes, series), spin_ups=spin_ups,
+                                            uncertainty=uncertainty, kept=kept)
+    row = {"run_id": run_id, "point": point, "replication": replication, "seed": seed}
+    if uncertainty == PARAMETERS:
+        row["parameter_set"] = set_numbers(uncertainty, seed, replication + 1)[replication]
+    row.update(values)
     for name, value in experiment.summarise(timeseries, slots, outcomes, series).items():
         row[name] = value.tolist() if isinstance(value, np.ndarray) else value
     gc.collect()  # a model and its agents form reference cycles: free them now, not at some later run

@@ -115,6 +115,8 @@ class Sweep:
         """The columns of runs.parquet, fixed so every part file matches."""
         fields = [pa.field("run_id", pa.int64()), pa.field("point", pa.int64()),
                   pa.field("replication", pa.int64()), pa.field("seed", pa.int64())]
+        if self.spec.uncertainty == "parameters":
+            fields.append(pa.field("parameter_set", pa.int64()))
         fields += [pa.field(v.key, v.arrow_type()) for v in self.varied]
         fields += [pa.field(name, pa.float64()) for name in self.spec.outcomes]
         fields += [pa.field(column + experiment.SERIES_SUFFIX, pa.list_(pa.float64())) for column in self.spec.series]

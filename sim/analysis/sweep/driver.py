@@ -114,7 +114,8 @@ def _drain(sweep: Sweep, store: RunStore, backend: Any, todo: Iterator[int], bat
         for run_id in itertools.islice(todo, in_flight - len(pending)):
             run_id, point, replication, seed, values = sweep.run(run_id)
             pending.add(backend.submit(run_one, base, run_id, point, replication, seed, values,
-                                       list(spec.outcomes), list(spec.series), _text(spin_ups.get(point))))
+                                       list(spec.outcomes), list(spec.series), _text(spin_ups.get(point)),
+                                       spec.uncertainty, tuple(spec.set)))
 
     try:
         fill()

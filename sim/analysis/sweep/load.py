@@ -12,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 from sim.analysis import evaluate as experiment
 from sim.analysis.sweep.design import Sweep, Varied
 from sim.analysis.sweep.spec import SweepSpec
+from sim.results.parameter_sets import uncertainty_mode
 from sim.scenario.errors import InputError
 from sim.scenario.loading import resolve
 from sim.scenario.messages import input_error
@@ -70,8 +71,10 @@ def _check_value(base: dict, key: str, value: Any, source: str, where: str) -> N
         raise InputError(source, where, error.problem) from None
 
 
-def load_sweep(path: str | Path) -> Sweep:
-    """Read and validate a sweep file and its base scenario; InputError for any problem."""
+def load_sweep(path: str | Path, uncertainty: str | None = None) -> Sweep:
+    """Read and validate a sweep file and its base scenario; InputError for any problem. The
+    uncertainty given here (as --uncertainty) replaces the file's; the one in force is recorded
+    in the spec, so it is part of the sweep's fingerprint."""
 
     path = Path(path)
     source = str(path)
@@ -92,6 +95,7 @@ def load_sweep(path: str | Path) -> Sweep:
     except InputError as error:
         raise InputError(source, f"set: {error.key}", error.problem) from None
     base = scenario.model_dump(mode="json")
+    spec = spec.model_copy(update={"uncertainty": uncertainty_mode(uncertainty or spec.uncertainty, scenario, "--uncertainty")})
     varied = []
     for key, parameter in spec.parameters.items():
         kind = _field_kind(key, base, source)

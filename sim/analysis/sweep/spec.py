@@ -57,6 +57,7 @@ class SweepSpec(_Spec):
     second_order: bool = Field(False, description="sobol: also second-order indices (costs N*(2k+2) points instead of N*(k+2)).")
     replications: int = Field(1, gt=0, le=10_000, description="Replications of each design point.")
     seed: int = Field(0, ge=0, le=2**63 - 1, description="Root seed: each design point's seed derives from it and the point number.")
+    uncertainty: Literal["parameters", "stochastic"] | None = Field(None, description="What the spread across replications includes: 'parameters' runs each replication with a parameter set drawn from the calibration ensemble (varied and `set` fields keep their values), 'stochastic' keeps the calibrated point. Default: parameters when the base scenario starts from another run (start_from), else stochastic; gpsim sweep --uncertainty overrides it.")
     common_random_numbers: bool = Field(False, description="Give every design point the same draws for the same replication (every point runs with the root seed).")
     parameters: dict[str, Parameter] = Field(..., min_length=1, description="Scenario fields to vary, by key path.")
     outcomes: list[str] = Field(list(experiment.DEFAULT_OUTCOMES), min_length=1, description="Scalar outcomes to keep (see sim.experiment.OUTCOMES).")

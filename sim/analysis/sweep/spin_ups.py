@@ -11,15 +11,18 @@ from typing import Any
 
 from sim.analysis.sweep.design import Sweep
 from sim.model.checkpoint import SavedState, write_state
+from sim.results.parameter_sets import STOCHASTIC, for_replication
 from sim.results.start import spin_up, state_file
 from sim.scenario.loading import resolve
 
 SPIN_UP_FOLDER = "spin_up"
 
 
-def spin_up_state(base: dict, values: dict[str, Any], seed: int, replication: int) -> SavedState:
-    """The state one replication of a sweep point starts from (module-level so it pickles)."""
-    return spin_up(resolve(base, values, seed=seed), seed, replication)
+def spin_up_state(base: dict, values: dict[str, Any], seed: int, replication: int,
+                  uncertainty: str = STOCHASTIC) -> SavedState:
+    """The state one replication of a sweep point starts from, with its parameter set of the
+    calibration ensemble under uncertainty 'parameters' (module-level so it pickles)."""
+    return spin_up(for_replication(resolve(base, values, seed=seed), uncertainty, seed, replication), seed, replication)
 
 
 def shared_spin_ups(sweep: Sweep, folder: Path, run_ids: Iterable[int], backend: Any) -> dict[int, Path]:
@@ -53,7 +56,8 @@ def shared_spin_ups(sweep: Sweep, folder: Path, run_ids: Iterable[int], backend:
     for path, (_, replications, values, seed) in shared.items():
         for replication in sorted(replications):
             if not state_file(path, replication).is_file():
-                jobs[backend.submit(spin_up_state, sweep.base, values, seed, replication)] = (path, replication)
+                jobs[backend.submit(spin_up_state, sweep.base, values, seed, replication,
+                                    sweep.spec.uncertainty)] = (path, replication)
     pending = set(jobs)
     while pending:
         finished, pending = backend.wait(pending)

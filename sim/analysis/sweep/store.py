@@ -110,6 +110,7 @@ class RunStore:
                         "replications": sweep.spec.replications, "runs": sweep.total_runs,
                         "parameters": [v.key for v in sweep.varied], "outcomes": sweep.outcomes,
                         "series": list(sweep.spec.series), "seed": sweep.spec.seed,
+                        "uncertainty": sweep.spec.uncertainty,
                         "started": now()}
         manifest.update(changes)
         write_manifest(self.folder, manifest, files=False, extra_versions=SWEEP_PACKAGES)

@@ -9,6 +9,7 @@ from .run import (
     add_output_options,
     add_plausibility_option,
     add_scenario_options,
+    add_uncertainty_option,
     progress_bar,
     settings,
     warn_duplicate_names,
@@ -19,6 +20,7 @@ def register(commands) -> None:
     parser = commands.add_parser("compare", help="compare scenarios with the first (the baseline) under common random numbers")
     parser.add_argument("scenarios", nargs="+", metavar="scenario", help="scenario YAML files; the first is the baseline")
     add_scenario_options(parser)
+    add_uncertainty_option(parser, "parameters")
     add_output_options(parser)
     add_plausibility_option(parser)
     parser.set_defaults(handler=handle)
@@ -48,7 +50,7 @@ def handle(args: argparse.Namespace) -> int:
 
     months = sum(s.scenario.months for s in scenarios) * first.scenario.replications
     with progress_bar(months, "compare", args.quiet) as bar:
-        comparison = compare(scenarios, progress=bar.update)
+        comparison = compare(scenarios, progress=bar.update, uncertainty=args.uncertainty or "parameters")
     folder = comparison.save(args.out, force=args.force, charts=not args.no_charts)
     print(comparison.headline())
     print(f"Comparison written to {folder} ({comparison.seconds:.2f} s to simulate)")

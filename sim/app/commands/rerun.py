@@ -1,8 +1,8 @@
 """gpsim rerun: run a results folder again from its manifest.json and check that the new tables
 are byte-identical to the ones recorded.
 
-The manifest holds the resolved scenario (every field), the seed and the number of replications,
-so a rerun needs neither the original scenario file nor its --set overrides. Exit status 0 when
+The manifest holds the resolved scenario (every field), the seed, the number of replications and
+the uncertainty the replications include (with the calibration ensemble's SHA-256), so a rerun needs neither the original scenario file nor its --set overrides. Exit status 0 when
 every table matches, 1 when one differs (the message names it), 2 for a folder or manifest that
 cannot be read.
 """
@@ -113,6 +113,29 @@ def check_data_files(data: dict, path: Path) -> None:
             population[name] = str(found)
 
 
+def recorded_uncertainty(data: dict, path: Path) -> str:
+    """The uncertainty the run's replications included (a manifest written before the choice
+    existed: the calibrated point); with parameter uncertainty, the shipped ensemble must be the
+    one the run drew from (InputError otherwise)."""
+    from sim.results.parameter_sets import (
+        ENSEMBLE_FILE,
+        MODES,
+        STOCHASTIC,
+        ensemble_digest,
+    )
+    from sim.scenario.errors import InputError
+    from sim.scenario.messages import found
+
+    record = data.get("uncertainty", {"mode": STOCHASTIC})
+    mode = record.get("mode") if isinstance(record, dict) else None
+    if mode not in MODES:
+        raise InputError(path, "uncertainty.mode", f"expected one of {', '.join(MODES)}; found {found(mode)}")
+    if mode != STOCHASTIC and record.get("ensemble_sha256") != ensemble_digest():
+        raise InputError(path, "uncertainty.ensemble_sha256", f"expected the calibration ensemble the run drew from; "
+                         f"found {ENSEMBLE_FILE} changed since (a new calibration)")
+    return mode
+
+
 def _free_sibling(folder: Path) -> Path:
     candidate = folder.with_name(f"{folder.name}-rerun")
     number = 2
@@ -147,6 +170,7 @@ def handle(args: argparse.Namespace) -> int:
     manifest_path = folder / "manifest.json"
     check_data_files(data, manifest_path)
     resolved = manifest_scenario(data, manifest_path)
+    uncertainty = recorded_uncertainty(data, manifest_path)
     scenario = resolved.scenario
     target = Path(args.out) if args.out else _free_sibling(folder)
     if target.resolve() == folder.resolve():
@@ -164,7 +188,7 @@ def handle(args: argparse.Namespace) -> int:
         print(f"gpsim rerun: note: versions differ from the original run ({'; '.join(changed)}); results may differ",
               file=sys.stderr)
     with progress_bar(scenario.months * scenario.replications, scenario.name, args.quiet) as bar:
-        results = run(resolved, progress=bar.update)
+        results = run(resolved, progress=bar.update, uncertainty=uncertainty)
     charts = not args.no_charts and data.get("charts", True) is not False
     extra = {"scenario_sha256": data.get("scenario_sha256"),
              "rerun_of": {"folder": str(folder), "manifest_sha256": _digest(manifest_path)}}

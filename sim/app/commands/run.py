@@ -16,10 +16,24 @@ def add_scenario_options(parser: argparse.ArgumentParser) -> None:
                         help="override a scenario field, e.g. --set organisations.pcn.band.min_patients=100000 (repeatable)")
 
 
+UNCERTAINTY_MODES = ("parameters", "stochastic")  # sim.results.parameter_sets.MODES, without loading the model
+SCENARIO_DEFAULT = "parameters for a scenario that starts from another run (start_from), stochastic otherwise"
+
+
+def add_uncertainty_option(parser: argparse.ArgumentParser, default: str = SCENARIO_DEFAULT) -> None:
+    """--uncertainty: what the intervals across replications include."""
+    parser.add_argument("--uncertainty", choices=UNCERTAINTY_MODES,
+                        help="what the intervals across replications include: 'parameters' runs each replication with a "
+                             "parameter set drawn from the calibration ensemble (random variation and calibrated-parameter "
+                             "uncertainty; --set values still hold), 'stochastic' keeps the calibrated point (random "
+                             f"variation only); default: {default}")
+
+
 def register(commands) -> None:
     parser = commands.add_parser("run", help="run a scenario and write a results folder")
     parser.add_argument("scenario", help="scenario YAML file")
     add_scenario_options(parser)
+    add_uncertainty_option(parser)
     add_output_options(parser)
     add_plausibility_option(parser)
     parser.set_defaults(handler=handle)
@@ -87,7 +101,7 @@ def handle(args: argparse.Namespace) -> int:
     target = Path(args.out) if args.out else default_folder(scenario.name)
     check_destination(target, args.force)  # and holds its lock, so a second writer stops before simulating
     with progress_bar(scenario.months * scenario.replications, scenario.name, args.quiet) as bar:
-        results = run(resolved, progress=bar.update)
+        results = run(resolved, progress=bar.update, uncertainty=args.uncertainty)
     warn_of_data(results.data_warnings)
     folder = results.save(target, force=args.force, charts=not args.no_charts)
     print(results.headline())

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from .run import add_uncertainty_option
+
 
 def register(commands) -> None:
     parser = commands.add_parser("sweep", help="run a parameter sweep and (for sobol/morris) its sensitivity analysis",
@@ -19,6 +21,8 @@ def register(commands) -> None:
     parser.add_argument("--scheduler", metavar="ADDRESS",
                         help="run on an existing Dask cluster, e.g. tcp://host:8786 (default: $DASK_SCHEDULER_ADDRESS if set, else local processes)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_uncertainty_option(parser, "the sweep file's `uncertainty`, else parameters for a base scenario that starts "
+                                   "from another run (start_from), stochastic otherwise; varied and `set` fields keep their values")
     parser.set_defaults(handler=handle)
 
 
@@ -32,7 +36,7 @@ def handle(args: argparse.Namespace) -> int:
     )
     from sim.scenario.errors import InputError
 
-    sweep = load_sweep(args.sweep)
+    sweep = load_sweep(args.sweep, args.uncertainty)
     from sim.results.destination import destination_lock
 
     folder = Path(args.out) if args.out else Path("outputs") / f"sweep-{sweep.spec.name}"

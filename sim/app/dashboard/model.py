@@ -117,6 +117,8 @@ class DashboardModel(GPModel):
         words = ["gpsim", "run", str(shown), "--seed", str(self.root_seed), "--replications", str(replications)]
         for setting in self.settings:
             words += ["--set", setting]
+        if self.scenario.start_from is not None:  # the dashboard runs at the calibrated point; gpsim run would not
+            words += ["--uncertainty", "stochastic"]
         return shlex.join(words)
 
     def map_extent(self) -> tuple[tuple[float, float], tuple[float, float]]:

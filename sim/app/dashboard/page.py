@@ -199,7 +199,8 @@ def Page():
         solara.HTML(tag="div", classes=["gpsim-status"], unsafe_innerHTML=(
             f"<b>{model.current_month}</b>: month {model.months_run} of {model.scenario.months}; "
             f"{run.replications} replication{'s' if run.replications > 1 else ''} (median"
-            f"{' and 90% band' if run.replications > 1 else ''}), seed {model.root_seed}. "
+            f"{' and 90% band: random variation only, at the calibrated parameters' if run.replications > 1 else ''}), "
+            f"seed {model.root_seed}. "
             + ("Running..." if busy else "Finished." if not run.running else "")))
         with solara.Row(gap="16px", style={"align-items": "flex-start", "flex-wrap": "nowrap"}):
             with solara.Column(classes=["gpsim-controls"], gap="4px"):
