@@ -202,7 +202,7 @@ def test_the_budget_balances_every_month():
 def test_integrated_sites_lose_a_little_more_continuity_to_cross_site_working():
     base = model_of(provider_data(integration_share=0.0), OPENS_MONTH + 24)
     integrated = model_of(provider_data(integration_share=1.0, integrated_continuity_cost=0.1), OPENS_MONTH + 24)
-    assert integrated.practices.integrated[integrated.practices.open].all()
+    assert integrated.practices.integrated[integrated.practices.open].mean() > 0.98   # all but practices opened since
     drop = base.timeseries()["continuity"].iloc[-1] - integrated.timeseries()["continuity"].iloc[-1]
     assert 0.02 < drop < 0.1   # 10% of continuity lost once mature, reached over continuity's 12-month adjustment
 

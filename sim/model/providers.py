@@ -46,6 +46,8 @@ def procure(practices: PracticeState, networks: NetworkState, geography: Geograp
         contract, name = organisation.provider, in_force.kinds[kind]
         if not in_force.is_open(organisation, month) or contract.procurement_rate <= 0 or patients <= 0:
             continue
+        if contract.tile_area:
+            _join_area_providers(practices, networks, geography, kind)
         uncovered = practices.open & (practices.membership[kind] < 0)
         covered = practices.list_size[practices.open & ~uncovered].sum()
         draw = streams.uniform(f"procurement:{name}", month, size=len(geography.area_practices))
@@ -95,6 +97,21 @@ def _let_contracts(practices: PracticeState, networks: NetworkState, geography: 
         if not contract.tile_area:
             break
     return covered
+
+
+def _join_area_providers(practices: PracticeState, networks: NetworkState, geography: Geography, kind: int) -> None:
+    """A practice opened in an area whose contracts are let joins the provider of the nearest
+    covered practice there (in an alliance): an area-wide contract covers every practice."""
+    outside = np.flatnonzero(practices.open & (practices.membership[kind] < 0))
+    if outside.size == 0 or networks.count == 0:
+        return
+    let = np.zeros(len(geography.area_practices), dtype=bool)
+    let[networks.view("area")[networks.view("active") & (networks.view("kind") == kind)]] = True
+    for practice in outside[let[practices.area[outside]]].tolist():
+        others, _ = geography.area_distances.others_by_distance(practice)
+        covered = [other for other in others if practices.open[other] and practices.membership[kind, other] >= 0]
+        if covered:
+            set_membership(practices, networks, kind, np.array([practice]), int(practices.membership[kind, covered[0]]))
 
 
 def _gp_lead(practices: PracticeState, networks: NetworkState, in_force: InForce, kind: int, area: int) -> int | None:
