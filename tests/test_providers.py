@@ -251,3 +251,9 @@ def test_the_new_care_models_reach_their_coverage():
     assert at(vanguards, "2015-03") == 0.0
     assert 0.07 <= at(vanguards, "2016-12") <= 0.14   # about 8%, a contract of 150,000-250,000 in 11 million at most over
     assert 0.24 <= at(planned, "2017-03") <= 0.32     # a quarter within a year of the plan
+
+
+def test_every_provider_column_is_defined_in_the_outputs_doc():
+    text = (ROOT / "docs/outputs.md").read_text(encoding="utf-8")
+    for column in [*PROVIDER_COLUMNS, "patient_coverage_<kind>", "integrated_<kind>", "lead", "integrated_sites"]:
+        assert f"| {column} |" in text, column
