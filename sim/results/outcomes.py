@@ -71,6 +71,10 @@ PROVIDERS = [
             "about one practice's list (a mean list of 9,700 in 2023)"),
     Outcome("taken_over_continuity", "Continuity in practices taken over", "share", 0.01,
             "as the national figure"),
+]
+# Providers' reach: headline for a single run; in a comparison in comparison.csv but not headline,
+# since they differ by design and on the difference chart's shared axis would flatten the rest.
+PROVIDER_REACH = [
     Outcome("provider_budget_gbp", "Provider budgets, this month", "GBP", 5e6,
             "about 1% of a month's budget at 100 GBP a patient a year for England's 62 million patients"),
 ]
@@ -98,7 +102,7 @@ def network_outcomes(kind: str) -> list[Outcome]:
 
 def find_outcome(column: str) -> Outcome | None:
     """The Outcome of a column, or None for a column that is not an outcome."""
-    for outcome in [*CORE, *NETWORKS, *WORKFORCE, *PROVIDERS]:
+    for outcome in [*CORE, *NETWORKS, *WORKFORCE, *PROVIDERS, *PROVIDER_REACH]:
         if outcome.column == column:
             return outcome
     if column.startswith("patient_coverage_"):
@@ -114,7 +118,7 @@ def importance_markdown() -> str:
     for the kind 'pcn'; equity gaps last)."""
     rows = ["| outcome | column | group | smallest important difference | why |", "|---|---|---|---|---|"]
     for group, outcomes in (("core", CORE), ("networks", network_outcomes("pcn") + NETWORKS), ("workforce", WORKFORCE),
-                            ("providers", PROVIDERS + provider_outcomes("<kind>"))):
+                            ("providers", PROVIDERS + PROVIDER_REACH + provider_outcomes("<kind>"))):
         for o in outcomes:
             size = format_value(o.unit, o.important, True).lstrip("+")
             rows.append(f"| {o.label} | {o.column} | {group} | {size} | {o.why} |")
@@ -171,7 +175,9 @@ def outcomes_for(timeseries: pd.DataFrame, changed: list[str] | None = None) -> 
         chosen += WORKFORCE
     if "providers" in groups and "practices_taken_over_12m" in timeseries.columns:
         kinds = [c[len("patient_coverage_"):] for c in timeseries.columns if c.startswith("patient_coverage_")]
-        chosen += PROVIDERS + [o for kind in kinds for o in provider_outcomes(kind)]
+        chosen += PROVIDERS
+        if changed is None:
+            chosen += PROVIDER_REACH + [o for kind in kinds for o in provider_outcomes(kind)]
     derived = {"incentive_spend_12m_gbp"}
     return [o for o in chosen if o.column in timeseries.columns or o.column in derived]
 
