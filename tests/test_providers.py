@@ -218,7 +218,7 @@ def test_scenarios_without_providers_record_no_provider_columns():
      "organisations.mnp.provider.lead_kinds: expected GP organisation kinds of this scenario (federation, pcn); found 'trusts'"),
     ({"organisations": {"mnp": {"provider": None}}}, "expected a provider section exactly when kind is integrated_provider"),
     ({"organisations": {"mnp": {"provider": {"practice_share": 0.6, "shared_staff_share": 0.6}}}},
-     "practice_share and shared_staff_share must add up to at most 1"),
+     "organisations.mnp.provider: expected practice_share and shared_staff_share adding up to at most 1; found 1.2"),
 ])
 def test_bad_provider_settings_are_one_line_errors(change, message):
     from sim.scenario.loading import merge

@@ -212,7 +212,7 @@ NATIONAL = [month, practices, patients, mean_list_size, networks, network_covera
 def practices_taken_over_12m(model) -> int:
     """Practices taken over by an integrated provider instead of handing back their contract in
     the last 12 months (not counted in closures_12m or contracts_handed_back_12m)."""
-    return int(round(_annualised(model, model.national.events["taken_over"].sum())))
+    return round(float(_annualised(model, model.national.events["taken_over"].sum())))
 
 
 def patients_kept_12m(model) -> float:
