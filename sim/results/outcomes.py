@@ -64,8 +64,8 @@ WORKFORCE = [
 # Shown when a comparison changes the organisations and a scenario has integrated providers.
 PROVIDERS = [
     Outcome("contracts_handed_back_12m", "Contracts handed back, last 12 months", "practices", 2, "a fifth of the 10 or so contracts a year the simulated status quo sees handed back"),
-    Outcome("practices_taken_over_12m", "Practices taken over by a provider, last 12 months", "practices", 2, "as contracts handed back, whose place a takeover takes"),
-    Outcome("patients_kept_12m", "Patients kept with their practice by a takeover, last 12 months", "patients", 5000, "about one practice's list (a mean list of 9,700 in 2023)"),
+    Outcome("practices_taken_over_12m", "Practices taken over, last 12 months", "practices", 2, "as contracts handed back, whose place a takeover takes"),
+    Outcome("patients_kept_12m", "Patients kept by takeovers, last 12 months", "patients", 5000, "about one practice's list (a mean list of 9,700 in 2023)"),
     Outcome("taken_over_continuity", "Continuity in practices taken over", "share", 0.01, "as the national figure"),
 ]
 # Providers' reach: headline for a single run; in a comparison in comparison.csv but not headline,
