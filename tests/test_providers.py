@@ -6,13 +6,14 @@ import numpy as np
 import pytest
 
 import sim
-from sim.model import closure
+from sim.model import closure, providers
 from sim.model.model import GPModel
 from sim.model.networks import membership_benefits
+from sim.model.networks.membership import set_membership
 from sim.model.reporters import PROVIDERS
 from sim.scenario.errors import InputError
 from sim.scenario.loading import validate
-from sim.state import CLOSED, LED_BY, OPEN
+from sim.state import CLOSED, LED_BY, NO_NETWORK, OPEN
 
 from .conftest import ROOT, small_data
 
@@ -257,3 +258,26 @@ def test_every_provider_column_is_defined_in_the_outputs_doc():
     text = (ROOT / "docs/outputs.md").read_text(encoding="utf-8")
     for column in [*PROVIDER_COLUMNS, "patient_coverage_<kind>", "integrated_<kind>", "lead", "integrated_sites"]:
         assert f"| {column} |" in text, column
+
+
+def test_a_provider_run_restored_from_a_saved_state_continues_byte_for_byte(tmp_path):
+    from sim.results.folder import table_text
+    scenario = validate({**provider_data(strained=True), "months": 30}, "test")
+    tables = lambda m: [table_text(m.timeseries()), table_text(m.network_table()), table_text(m.practice_table())]  # noqa: E731
+    whole = GPModel(scenario).run()
+    assert (whole.practices.taken_over_month >= 0).any() and whole.practices.integrated.any()
+    GPModel(scenario).run_until(OPENS_MONTH + 6).save_state(tmp_path / "state.npz")
+    assert tables(GPModel.restore(tmp_path / "state.npz").run()) == tables(whole)
+
+
+def test_a_practice_opened_in_a_covered_area_joins_its_nearest_neighbours_provider(procured):
+    state, kind = procured.practices, procured.kinds.index("mnp")
+    newcomer = int(np.flatnonzero(state.open & (state.membership[kind] >= 0))[5])
+    others, _ = procured.geography.area_distances.others_by_distance(newcomer)
+    nearest = next(o for o in others if state.open[o] and state.membership[kind, o] >= 0)
+    set_membership(state, procured.networks, kind, np.array([newcomer]), NO_NETWORK)   # as if it had just opened
+    providers.procure(state, procured.networks, procured.geography, procured.in_force, procured.streams, procured.month)
+    assert state.membership[kind, newcomer] == state.membership[kind, nearest]
+    slot = state.membership[kind, newcomer]
+    members = state.open & (state.membership[kind] == slot)
+    assert procured.networks.patients[slot] == pytest.approx(state.list_size[members].sum(), rel=1e-12)
