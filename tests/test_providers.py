@@ -281,3 +281,12 @@ def test_a_practice_opened_in_a_covered_area_joins_its_nearest_neighbours_provid
     slot = state.membership[kind, newcomer]
     members = state.open & (state.membership[kind] == slot)
     assert procured.networks.patients[slot] == pytest.approx(state.list_size[members].sum(), rel=1e-12)
+
+
+def test_the_planned_roll_out_keeps_every_dated_change_of_the_history():
+    from sim.scenario.loading import load
+    history = load(ROOT / "scenarios/history_2013_2023.yaml").changes
+    planned = load(ROOT / "scenarios/new_care_models_quarter_2016.yaml").changes
+    assert all(change in planned for change in history)
+    assert [c.date for c in planned] == sorted(c.date for c in planned)
+    assert len(planned) == len(history) + 1
