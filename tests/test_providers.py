@@ -291,3 +291,17 @@ def test_the_planned_roll_out_keeps_every_dated_change_of_the_history():
     assert all(change in planned for change in history)
     assert [c.date for c in planned] == sorted(c.date for c in planned)
     assert len(planned) == len(history) + 1
+
+
+def test_the_model_invariants_hold_every_month_with_providers_taking_practices_over():
+    """The invariants of tests/test_invariants.py (patients conserved, money balancing, network
+    sizes their members' sums, shares within 0-1) in a harsh world with lists fixed, so that
+    practices fail and are taken over."""
+    from .test_invariants import run_checked
+    data = provider_data(strained=True, budget_per_patient=50.0)
+    data.update(months=36, demand={"annual_list_growth": 0.0, "list_growth_sd": 0.0},
+                closure={"merger_rate": 0.2, "distress_rate": 0.8, "min_viable_gp_fte": 2.0, "distressed_merger_share": 0.0},
+                workforce={"new_gps_per_1000_patients": 0, "leaving_rate": 0.3})
+    model = run_checked(data)
+    assert (model.practices.taken_over_month >= 0).sum() > 20
+    assert model.national.ledger["provider_budget"] > 0
