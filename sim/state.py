@@ -15,6 +15,7 @@ from scipy.spatial import cKDTree
 
 OPEN, MERGED, CLOSED = 0, 1, 2
 NO_NETWORK = -1
+LED_BY = ("practices", "gp_organisation", "trust")   # who leads an integrated provider
 
 
 # The groups of additional roles a network employs (scenario: additional_roles.groups).
@@ -65,6 +66,8 @@ class PracticeState:
     workload: np.ndarray = field(init=False)
     distress_months: np.ndarray = field(init=False)
     membership: np.ndarray = field(init=False)     # (kinds, practices) network slot or NO_NETWORK
+    integrated: np.ndarray = field(init=False)     # bool: contract held by an integrated provider (a site of it)
+    taken_over_month: np.ndarray = field(init=False)   # month a provider stepped in (-1: never)
     leavers_by_month: np.ndarray = field(init=False)   # (12, practices) GP leavers, ring buffer
     movers_by_month: np.ndarray = field(init=False)    # (12, practices) GPs who moved to another practice
     heads_by_month: np.ndarray = field(init=False)     # (12, practices) GP headcount, ring buffer
@@ -89,6 +92,8 @@ class PracticeState:
         self.workload = np.ones(n)
         self.distress_months = np.zeros(n, dtype=np.int32)
         self.membership = np.full((self.n_kinds, n), NO_NETWORK, dtype=np.int32)
+        self.integrated = np.zeros(n, dtype=bool)
+        self.taken_over_month = np.full(n, -1, dtype=np.int32)
         heads = (self.partners + self.salaried).astype(np.int32)
         self.leavers_by_month = np.zeros((12, n), dtype=np.int32)
         self.heads_by_month = np.tile(heads, (12, 1))
@@ -158,6 +163,7 @@ class NetworkState:
         "kind": np.int16, "formed": np.int32, "lead": np.int32, "area": np.int32, "active": bool,
         "target_patients": float, "rural_share": float, "pool": float, "roles_fte": float,
         "patients": float, "members": np.int32, "x_km": float, "y_km": float, "ended": np.int32,
+        "led_by": np.int8,   # an integrated provider's lead: an index of LED_BY
         **{f"roles_{group}_fte": float for group in ROLE_GROUPS},
     }
 

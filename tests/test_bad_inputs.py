@@ -51,7 +51,7 @@ CORPUS: dict[str, tuple] = {
     "type_months_fraction.yaml": ("months", "expected a valid integer, got a number with a fractional part; found 48.5"),
     "type_population_number.yaml": ("population", "expected a mapping of keys to values (Population); found 5"),
     "type_organisations_list.yaml": ("organisations", "expected a mapping of keys to values; found ['pcn', 'federation']"),
-    "type_kind_unknown.yaml": ("organisations.pcn.kind", "expected 'network', 'federation' or 'super_partnership'; found 'club'"),
+    "type_kind_unknown.yaml": ("organisations.pcn.kind", "expected 'network', 'federation', 'super_partnership' or 'integrated_provider'; found 'club'"),
     "type_start_words.yaml": ("start", "expected a month written YYYY-MM; found 'April 2013'"),
     "type_start_month_13.yaml": ("start", "expected a month written YYYY-MM; found '2019-13'"),
     "type_date_impossible.yaml": ("start", "expected a real date; found '2019-02-30' at line 1"),

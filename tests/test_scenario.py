@@ -27,11 +27,13 @@ def error_of(path, overrides=()) -> str:
 
 
 @pytest.mark.parametrize("name", ["history_2013_2023", "no_network_contract", "status_quo_2024",
-                                  "networks_100k_2024", "roles_withdrawn_2024"])
+                                  "networks_100k_2024", "roles_withdrawn_2024", "new_care_models_2016",
+                                  "new_care_models_quarter_2016", "neighbourhood_providers_2026",
+                                  "neighbourhood_providers_no_step_in_2026"])
 def test_shipped_scenarios_load(name):
     scenario = load(ROOT / "scenarios" / f"{name}.yaml")
     assert scenario.name == name
-    if name.endswith("_2024"):   # ten years from the history's simulated April 2024
+    if name.endswith(("_2024", "_2026")):   # ten years from the history's simulated April 2024
         assert (scenario.start, scenario.months) == ("2024-04", 120)
         assert scenario.start_from.month == "2024-04"
         assert Path(scenario.start_from.scenario) == (ROOT / "scenarios/history_2013_2023.yaml").resolve()

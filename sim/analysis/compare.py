@@ -38,7 +38,7 @@ from sim.results.outcomes import (
     group_masks,
     median_and_interval,
     outcome_table,
-    outcomes_for,
+    outcomes_of_all,
     paired_difference,
     start_up_months,
     verdict,
@@ -85,7 +85,7 @@ class Comparison:
     def headline_outcomes(self) -> list[str]:
         """The columns of this comparison's headline outcomes: the core set and those the changed
         settings concern."""
-        return [o.column for o in outcomes_for(self.baseline.timeseries, self.changed())]
+        return [o.column for o in outcomes_of_all([r.timeseries for r in self.runs], self.changed())]
 
     @property
     def seed(self) -> int:

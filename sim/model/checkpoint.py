@@ -109,14 +109,19 @@ class SavedState:
 
     def scenario_run(self, source: str) -> Scenario:
         """The scenario this state was run under, validated."""
-        return _validated(self.scenario, source, "scenario")
+        return _validated(self.scenario, source, "scenario", self.kinds)
 
     def in_force_scenario(self, source: str) -> Scenario:
         """The parameters in force when the state was taken, validated."""
-        return _validated(self.in_force, source, "in_force")
+        return _validated(self.in_force, source, "in_force", self.kinds)
 
 
-def _validated(data: dict, source: str, key: str) -> Scenario:
+def _validated(data: dict, source: str, key: str, kinds: list[str]) -> Scenario:
+    # The file keeps its JSON keys sorted, so the organisation kinds come back in the state's
+    # membership-row order, not the file's.
+    organisations = data.get("organisations")
+    if isinstance(organisations, dict) and set(organisations) == set(kinds):
+        data = {**data, "organisations": {name: organisations[name] for name in kinds}}
     try:
         return Scenario.model_validate(data)
     except ValueError:

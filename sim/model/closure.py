@@ -5,13 +5,14 @@ readily). A practice in distress (understaffed, or reserves overdrawn) for three
 or more ends: it merges with a willing neighbour or, if none, hands back its contract and its
 patients are dispersed to the nearest practices with room, losing their usual GP. Where no
 other practice is open to take them, a new provider takes the contract over (entry.py): a
-registered patient is never left without a practice.
+registered patient is never left without a practice. Where an integrated provider covering the
+practice steps in (providers.py), it takes the practice over instead: nothing is handed back.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from sim.model import kernels, rates
+from sim.model import kernels, providers, rates
 from sim.model.continuity import take_in_patients
 from sim.model.demand import required_gp_fte
 from sim.model.entry import take_over
@@ -52,7 +53,7 @@ def close_and_merge(practices: PracticeState, geography: Geography, national: Na
         partner = _merger_partner(practices, geography, in_force, int(practice))
         if partner is not None and (not distressed[practice] or choice[practice] < closure.distressed_merger_share):
             merge(practices, national, int(practice), partner, month)
-        elif distressed[practice]:
+        elif distressed[practice] and not providers.step_in(practices, national, in_force, streams, int(practice), month):
             close(practices, geography, national, in_force, int(practice), month)
 
 

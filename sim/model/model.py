@@ -13,6 +13,7 @@ from sim.model import (
     entry,
     money,
     networks,
+    providers,
     roles,
     workforce,
 )
@@ -27,7 +28,7 @@ from sim.population.geography import geography
 from sim.scenario.errors import InputError
 from sim.scenario.loading import scenario_with, timeline
 from sim.scenario.schema import Organisation, Scenario, month_number, year_month
-from sim.state import NetworkState
+from sim.state import LED_BY, NO_NETWORK, NetworkState
 
 SCENARIO_SEED = "the scenario's seed"  # GPModel's seed when none is given with a Scenario
 
@@ -72,7 +73,8 @@ class GPModel(mesa.Model):
         self.kinds = list(scenario.organisations)
         self.reporting_cache: dict = {}
         self.keep_snapshots, self.national_columns = snapshots, national
-        self.datacollector = mesa.DataCollector(model_reporters=model_reporters(self.kinds, national))
+        self.provider_kinds = [name for name, organisation in scenario.organisations.items() if organisation.provider]
+        self.datacollector = mesa.DataCollector(model_reporters=model_reporters(self.kinds, national, self.provider_kinds))
         self.snapshots: list[dict[str, np.ndarray]] = []  # yearly, as columns (see practice_table)
         if start is None:
             self._build(scenario, root_seed, replication)
@@ -102,9 +104,13 @@ class GPModel(mesa.Model):
         """Start from a saved state: continue its own run (the same scenario, its records kept)
         or branch into a scenario whose first month is the state's month (its parameters in
         force from then; the clock and the draws go on from the state's)."""
-        if start.kinds != self.kinds:
+        if self.kinds[:len(start.kinds)] != start.kinds:
             raise InputError(scenario.name, "organisations", f"expected the organisation kinds of the saved state "
-                             f"({', '.join(start.kinds)}) in the same order; found {', '.join(self.kinds) or 'none'}")
+                             f"({', '.join(start.kinds)}) in the same order, then any new ones; found {', '.join(self.kinds) or 'none'}")
+        if len(self.kinds) > len(start.kinds):  # kinds new in this scenario start with no members
+            added = np.full((len(self.kinds) - len(start.kinds), start.practices.size), NO_NETWORK, dtype=np.int32)
+            start.practices.membership = np.vstack([start.practices.membership, added])
+            start.practices.n_kinds = len(self.kinds)
         self.start_month, self.month = start.origin, start.month
         continuing = scenario.model_dump(mode="json") == start.scenario
         if continuing:
@@ -143,12 +149,15 @@ class GPModel(mesa.Model):
 
         demand.grow_lists(practices, national, in_force, streams, month)
         benefits = networks.membership_benefits(practices, network_state, in_force, month)
+        providers.add_site_costs(practices, network_state, in_force, benefits, month)
         workforce.gp_flows(practices, national, in_force, benefits, streams, month)
         workforce.other_staff(practices, in_force)
         roles.hire_and_lose(practices, network_state, in_force, streams, month)
         money.monthly_accounts(practices, network_state, national, in_force, benefits, month)
+        providers.pay_budgets(practices, network_state, national, in_force, month)
         networks.join_leave_and_form(practices, network_state, places, in_force, streams, month)
         networks.merge_unpaid_networks(practices, network_state, places, in_force, streams, month)
+        providers.procure(practices, network_state, places, in_force, streams, month)
         closure.close_and_merge(practices, places, national, in_force, benefits, streams, month)
         entry.open_practices(practices, places, national, in_force, streams, month)
         networks.update_sizes(practices, network_state, month)
@@ -229,7 +238,7 @@ class GPModel(mesa.Model):
         paid = np.zeros(state.count, dtype=bool)
         for kind in range(len(self.kinds)):
             paid |= networks.paid_networks(state, self.in_force, kind, self.month)
-        return pd.DataFrame({
+        table = pd.DataFrame({
             "replication": self.replication,
             "network_id": active,
             "type": [self.kinds[k] for k in state.kind[active]],
@@ -240,6 +249,16 @@ class GPModel(mesa.Model):
             "paid": paid[active],
             "area": state.area[active],
         })
+        if self.provider_kinds:  # who leads each integrated provider
+            provider = np.array([self.organisation(int(k)).provider is not None for k in state.kind[active]])
+            table["lead"] = np.where(provider, np.array(LED_BY)[state.led_by[active]], "")
+            sites = np.zeros(state.count, dtype=np.int64)
+            for name in self.provider_kinds:
+                slot = self.practices.membership[self.kinds.index(name)]
+                held = (slot >= 0) & self.practices.open & self.practices.integrated
+                sites += np.bincount(slot[held], minlength=state.count)
+            table["integrated_sites"] = sites[active]
+        return table
 
     def snapshot(self) -> pd.DataFrame:
         """Practice-level figures this month, one row per practice slot."""
@@ -282,4 +301,8 @@ class GPModel(mesa.Model):
         }
         for kind, name in enumerate(self.kinds):
             columns[f"network_{name}"] = state.membership[kind].copy()
+        if self.provider_kinds:
+            columns["integrated"] = state.integrated.copy()
+            columns["taken_over"] = np.array([year_month(self.start_month + int(m)) if m >= 0 else "" for m in state.taken_over_month],
+                                             dtype=object)
         return columns

@@ -8,8 +8,10 @@ import numpy as np
 
 from sim.state import MERGED
 
-EVENT_NAMES = ("mergers", "closures", "openings", "displaced", "lost_usual_gp")
-LEDGER = ("practice_income", "practice_costs", "network_income", "partner_surplus", "written_off")
+EVENT_NAMES = ("mergers", "closures", "openings", "displaced", "lost_usual_gp", "taken_over", "patients_kept",
+               "continuity_kept")
+LEDGER = ("practice_income", "practice_costs", "network_income", "partner_surplus", "written_off", "provider_budget",
+          "provider_to_practices", "provider_shared_staff", "provider_other_services")
 
 
 @dataclass
@@ -45,6 +47,13 @@ class NationalState:
     def record_opening(self, month: int) -> None:
         """Count a new practice opened, or a handed-back list taken over, this month."""
         self.events["openings"][month % 12] += 1
+
+    def record_taken_over(self, month: int, patients: float, continuity: float) -> None:
+        """Count a practice taken over by an integrated provider this month, the patients it
+        keeps and their continuity (patient-weighted, summed)."""
+        self.events["taken_over"][month % 12] += 1
+        self.events["patients_kept"][month % 12] += patients
+        self.events["continuity_kept"][month % 12] += patients * continuity
 
     def record_displaced(self, month: int, displaced: float, lost_usual_gp: float) -> None:
         """Count patients moved by a closure this month."""

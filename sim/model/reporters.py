@@ -225,6 +225,61 @@ NATIONAL = [month, practices, patients, mean_list_size, networks, network_covera
             gp_practice_turnover_12m, continuity_survey]
 
 
+def practices_taken_over_12m(model) -> int:
+    """Practices taken over by an integrated provider instead of handing back their contract in
+    the last 12 months (not counted in closures_12m or contracts_handed_back_12m)."""
+    return round(float(_annualised(model, model.national.events["taken_over"].sum())))
+
+
+def patients_kept_12m(model) -> float:
+    """Patients who kept their practice because a provider took it over, in the last 12 months."""
+    return _annualised(model, model.national.events["patients_kept"].sum())
+
+
+def continuity_kept_at_takeover_12m(model) -> float:
+    """Patient-weighted continuity, just after the takeover, of the practices taken over in the
+    last 12 months (patients dispersed by a closure start at continuity.moved_patient_continuity;
+    empty when none were taken over)."""
+    events = model.national.events
+    kept = events["patients_kept"].sum()
+    return _fraction(events["continuity_kept"].sum(), kept) if kept > 0 else float("nan")
+
+
+def taken_over_continuity(model) -> float:
+    """Patient-weighted continuity now of the open practices a provider has taken over (empty when none)."""
+    state = model.practices
+    taken = state.open & (state.taken_over_month >= 0)
+    patients_there = state.list_size[taken].sum()
+    return _fraction((state.continuity * state.list_size)[taken].sum(), patients_there) if patients_there > 0 else float("nan")
+
+
+def provider_budget_gbp(model) -> float:
+    """Integrated providers' population budgets this month, GBP."""
+    return float(model.national.ledger["provider_budget"])
+
+
+def provider_budget_to_practices_gbp(model) -> float:
+    """The part of providers' budgets that reached member practices this month, GBP."""
+    return float(model.national.ledger["provider_to_practices"])
+
+
+PROVIDERS = [practices_taken_over_12m, patients_kept_12m, continuity_kept_at_takeover_12m, taken_over_continuity,
+             provider_budget_gbp, provider_budget_to_practices_gbp]
+"""Columns recorded only in scenarios with an integrated provider kind."""
+
+
+def patient_coverage_of_kind(model, kind: int) -> float:
+    """Share of registered patients whose practice is in an organisation of one kind."""
+    member = model.practices.open & (model.practices.membership[kind] >= 0)
+    return _fraction(model.practices.list_size[member].sum(), patients(model))
+
+
+def integrated_of_kind(model, kind: int) -> float:
+    """Share of open practices that are integrated sites (contract held) of a provider of one kind."""
+    state = model.practices
+    return _fraction((state.open & state.integrated & (state.membership[kind] >= 0)).sum(), practices(model))
+
+
 def _sizes_of_kind(model, kind: int) -> np.ndarray:
     networks = model.networks
     return networks.view("patients")[networks.view("active") & (networks.view("kind") == kind)]
@@ -246,10 +301,17 @@ def in_band_of_kind(model, kind: int) -> float:
     return _share(((sizes >= band.min_patients) & (sizes <= band.max_patients)).sum(), sizes.size)
 
 
-def model_reporters(kinds: list[str], only: list[str] | None = None) -> dict:
+def model_reporters(kinds: list[str], only: list[str] | None = None, providers: list[str] = ()) -> dict:
     """Reporter functions by column name, for mesa.DataCollector (all, or the month and those
-    named in `only`)."""
+    named in `only`); `providers` names the kinds that are integrated providers, which add
+    their own columns."""
     reporters = {function.__name__: function for function in NATIONAL}
+    if providers:
+        reporters.update({function.__name__: function for function in PROVIDERS})
+        for name in providers:
+            index = kinds.index(name)
+            reporters[f"patient_coverage_{name}"] = partial(patient_coverage_of_kind, kind=index)
+            reporters[f"integrated_{name}"] = partial(integrated_of_kind, kind=index)
     for index, name in enumerate(kinds):
         reporters[f"networks_{name}"] = partial(networks_of_kind, kind=index)
         reporters[f"coverage_{name}"] = partial(coverage_of_kind, kind=index)

@@ -311,14 +311,43 @@ def sustainability(results):
     return fig
 
 
+def providers(results):
+    """Integrated providers: the share of patients each kind covers, and contracts handed back
+    against practices taken over (a count), in two panels."""
+    kinds = [c[len("patient_coverage_"):] for c in results.timeseries.columns if c.startswith("patient_coverage_")]
+    with plt.rc_context(STYLE):
+        fig, (top, bottom) = plt.subplots(2, 1, figsize=(10, 7.5), sharex=True)
+    top.set_title("Integrated providers: coverage, and practices taken over instead of handed back", loc="left",
+                  fontweight="bold")
+    for i, kind in enumerate(kinds):
+        _band(top, results, f"patient_coverage_{kind}", f"Patients covered by a {kind.replace('_', '-')} provider",
+              PALETTE[i % len(PALETTE)])
+    top.set_ylabel("Share of patients (%)")
+    top.set_ylim(0, 1.05)
+    percent_axis(top)
+    _band(bottom, results, "contracts_handed_back_12m", "Contracts handed back, last 12 months", PALETTE[5])
+    _band(bottom, results, "practices_taken_over_12m", "Practices taken over by a provider, last 12 months", PALETTE[0])
+    bottom.set_ylabel("Practices a year")
+    bottom.set_ylim(bottom=0)
+    bottom.set_xlabel("Month")
+    for ax in (top, bottom):
+        _policy_marks(ax, results)
+        _deduplicated_legend(ax, loc="best", fontsize=9, frameon=True, framealpha=0.85, edgecolor="none")
+    _note(fig, results, _band_words(results))
+    return fig
+
+
 CHARTS = {"coverage": coverage, "network_sizes": network_sizes, "continuity": continuity,
           "workforce": workforce, "sustainability": sustainability}
 
 
 def standard_charts(results, directory: str | Path | None = None) -> dict:
-    """Draw every standard chart; with a directory, save each as PNG and SVG and close it."""
-    feet = {"coverage": 0.1, "network_sizes": 0.1, "continuity": 0.1, "workforce": 0.08, "sustainability": 0.065}
-    return finish({name: draw(results) for name, draw in CHARTS.items()}, directory, foot=feet)
+    """Draw every standard chart (and, in a scenario with integrated providers, theirs); with a
+    directory, save each as PNG and SVG and close it."""
+    feet = {"coverage": 0.1, "network_sizes": 0.1, "continuity": 0.1, "workforce": 0.08, "sustainability": 0.065,
+            "providers": 0.08}
+    charts = dict(CHARTS, providers=providers) if "practices_taken_over_12m" in results.timeseries.columns else CHARTS
+    return finish({name: draw(results) for name, draw in charts.items()}, directory, foot=feet)
 
 
 def finish(figures: dict, directory: str | Path | None = None, foot: float | dict = 0.06) -> dict:

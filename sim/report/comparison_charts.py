@@ -251,9 +251,12 @@ def equity(comparison):
 def comparison_charts(comparison, directory: str | Path | None = None) -> dict:
     """Draw every comparison chart; with a directory, save each as PNG and SVG and close it."""
     columns = comparison.headline_outcomes()
-    figures = {f"outcome_{column}": outcome(comparison, column) for column in columns}
-    figures.update(difference=difference(comparison, columns), network_sizes=network_sizes(comparison),
-                   equity=equity(comparison))
+    # A comparison with many headline outcomes holds more figures open than matplotlib's warning
+    # threshold until they are saved and closed below, as meant.
+    with plt.rc_context({"figure.max_open_warning": 0}):
+        figures = {f"outcome_{column}": outcome(comparison, column) for column in columns}
+        figures.update(difference=difference(comparison, columns), network_sizes=network_sizes(comparison),
+                       equity=equity(comparison))
     # Room at the foot for the wrapped source note (and the legends below the panels).
     rows = -(-len(columns) // COLUMNS)
     feet = {name: 0.12 if name.startswith("outcome_") else 0.08 for name in figures}

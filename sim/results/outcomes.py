@@ -61,6 +61,28 @@ WORKFORCE = [
 ]
 
 
+# Shown when a comparison changes the organisations and a scenario has integrated providers.
+PROVIDERS = [
+    Outcome("contracts_handed_back_12m", "Contracts handed back, last 12 months", "practices", 2, "a fifth of the 10 or so contracts a year the simulated status quo sees handed back"),
+    Outcome("practices_taken_over_12m", "Practices taken over, last 12 months", "practices", 2, "as contracts handed back, whose place a takeover takes"),
+    Outcome("patients_kept_12m", "Patients kept by takeovers, last 12 months", "patients", 5000, "about one practice's list (a mean list of 9,700 in 2023)"),
+    Outcome("taken_over_continuity", "Continuity in practices taken over", "share", 0.01, "as the national figure"),
+]
+# Providers' reach: headline for a single run; in a comparison in comparison.csv but not headline,
+# since they differ by design and on the difference chart's shared axis would flatten the rest.
+PROVIDER_REACH = [
+    Outcome("provider_budget_gbp", "Provider budgets, this month", "GBP", 5e6,
+            "about 1% of a month's budget at 100 GBP a patient a year for England's 62 million patients"),
+]
+
+
+def provider_outcomes(kind: str) -> list[Outcome]:
+    """The outcomes of one integrated provider kind."""
+    name = kind.upper() if len(kind) <= 4 else kind.replace("_", "-")
+    return [Outcome(f"patient_coverage_{kind}", f"Patients covered by a {name} provider (share)", "share", 0.01,
+                    "1 percentage point of patients, about 620,000 of England's 62 million")]
+
+
 def network_outcomes(kind: str) -> list[Outcome]:
     """The outcomes of an organisation kind paid under a size band (the PCNs)."""
     name = kind.upper() if len(kind) <= 4 else kind
@@ -76,9 +98,11 @@ def network_outcomes(kind: str) -> list[Outcome]:
 
 def find_outcome(column: str) -> Outcome | None:
     """The Outcome of a column, or None for a column that is not an outcome."""
-    for outcome in [*CORE, *NETWORKS, *WORKFORCE]:
+    for outcome in [*CORE, *NETWORKS, *WORKFORCE, *PROVIDERS, *PROVIDER_REACH]:
         if outcome.column == column:
             return outcome
+    if column.startswith("patient_coverage_"):
+        return provider_outcomes(column[len("patient_coverage_"):])[0]
     for prefix in ("paid_coverage_", "networks_", "in_band_", "median_patients_"):
         if column.startswith(prefix):
             return next((o for o in network_outcomes(column[len(prefix):]) if o.column == column), None)
@@ -89,7 +113,8 @@ def importance_markdown() -> str:
     """The smallest important differences as the Markdown table in docs/outputs.md (PCN outcomes
     for the kind 'pcn'; equity gaps last)."""
     rows = ["| outcome | column | group | smallest important difference | why |", "|---|---|---|---|---|"]
-    for group, outcomes in (("core", CORE), ("networks", network_outcomes("pcn") + NETWORKS), ("workforce", WORKFORCE)):
+    for group, outcomes in (("core", CORE), ("networks", network_outcomes("pcn") + NETWORKS), ("workforce", WORKFORCE),
+                            ("providers", PROVIDERS + PROVIDER_REACH + provider_outcomes("<kind>"))):
         for o in outcomes:
             size = format_value(o.unit, o.important, True).lstrip("+")
             rows.append(f"| {o.label} | {o.column} | {group} | {size} | {o.why} |")
@@ -100,7 +125,11 @@ def importance_markdown() -> str:
 
 
 # Settings (dotted key prefixes) whose change makes each group of outcomes a headline.
-RELEVANT = (("organisations.", "networks"), ("additional_roles.", "workforce"), ("workforce.", "workforce"))
+RELEVANT = (("organisations.", "networks"), ("organisations.", "providers"), ("additional_roles.", "workforce"),
+            ("workforce.", "workforce"))
+# Figures that are empty, not zero, where a scenario has nothing to measure (no organisations of
+# a kind, no practice taken over).
+EMPTY_WHEN_NONE = ("in_band_", "median_patients_", "taken_over_continuity", "continuity_kept_at_takeover_12m")
 YEARS = (1, 3, 5, 10)
 # A run that draws its own starting population (no start_from) spends its first year settling
 # from it (docs/ODD.md, starting from another run's state): shaded on charts, not judged.
@@ -133,15 +162,29 @@ def outcomes_for(timeseries: pd.DataFrame, changed: list[str] | None = None) -> 
         timeseries: a run's timeseries (the baseline's, in a comparison).
         changed: dotted keys of the settings on which compared scenarios differ.
     """
-    groups = {"networks", "workforce"} if changed is None else \
+    groups = {"networks", "workforce", "providers"} if changed is None else \
         {group for prefix, group in RELEVANT if any(key.startswith(prefix) for key in changed)}
     chosen = list(CORE)
     if "networks" in groups:
         chosen += [o for kind in banded_kinds(timeseries) for o in network_outcomes(kind)] + NETWORKS
     if "workforce" in groups:
         chosen += WORKFORCE
+    if "providers" in groups and "practices_taken_over_12m" in timeseries.columns:
+        kinds = [c[len("patient_coverage_"):] for c in timeseries.columns if c.startswith("patient_coverage_")]
+        chosen += PROVIDERS
+        if changed is None:
+            chosen += PROVIDER_REACH + [o for kind in kinds for o in provider_outcomes(kind)]
     derived = {"incentive_spend_12m_gbp"}
     return [o for o in chosen if o.column in timeseries.columns or o.column in derived]
+
+
+def outcomes_of_all(timeseries: list[pd.DataFrame], changed: list[str] | None = None) -> list[Outcome]:
+    """The headline outcomes of several scenarios compared (outcomes_for each, in order, once):
+    a kind of organisation only a later scenario has brings its outcomes too."""
+    chosen: dict[str, Outcome] = {}
+    for frame in timeseries:
+        chosen.update({o.column: o for o in outcomes_for(frame, changed) if o.column not in chosen})
+    return list(chosen.values())
 
 
 def with_derived(timeseries: pd.DataFrame) -> pd.DataFrame:
@@ -257,7 +300,7 @@ def aligned(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     frame = with_derived(frame)
     for column in columns:
         if column not in frame:
-            frame[column] = np.nan if column.startswith(("in_band_", "median_patients_")) else 0.0
+            frame[column] = np.nan if column.startswith(EMPTY_WHEN_NONE) else 0.0
     return frame
 
 
@@ -281,8 +324,8 @@ def outcome_table(timeseries: dict[str, pd.DataFrame], years: dict[int, str],
             a run that draws its own); years within them get the verdict 'start-up year'.
     """
     baseline = next(iter(timeseries.values()))
-    everything = outcomes_for(baseline)
-    headline = {o.column for o in outcomes_for(baseline, changed)}
+    everything = outcomes_of_all(list(timeseries.values()))
+    headline = {o.column for o in outcomes_of_all(list(timeseries.values()), changed)}
     frames = {name: aligned(frame, [o.column for o in everything]) for name, frame in timeseries.items()}
     replications = int(baseline["replication"].nunique())
     base_frame = next(iter(frames.values()))

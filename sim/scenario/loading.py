@@ -192,7 +192,7 @@ def dotted_paths(values: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
 
 def starting_run(scenario: Scenario, source: str) -> ResolvedScenario | None:
     """The run a scenario starts from (start_from), resolved and checked against it: a scenario
-    that builds its own population, with the same organisation kinds, running through the month;
+    that builds its own population, with the same organisation kinds (then any new ones), running through the month;
     for a saved state, only that the file or folder exists (reading it checks the rest)."""
     origin = scenario.start_from
     if origin is None:
@@ -207,9 +207,9 @@ def starting_run(scenario: Scenario, source: str) -> ResolvedScenario | None:
     first = spin_up.scenario
     if first.start_from is not None:
         raise InputError(source, "start_from.scenario", f"expected a scenario that builds its own population; found '{origin.scenario}', which starts from another run")
-    if list(first.organisations) != list(scenario.organisations):
+    if list(scenario.organisations)[:len(first.organisations)] != list(first.organisations):
         raise InputError(source, "organisations", f"expected the organisation kinds of {origin.scenario} "
-                         f"({', '.join(first.organisations) or 'none'}) in the same order; found {', '.join(scenario.organisations) or 'none'}")
+                         f"({', '.join(first.organisations) or 'none'}) in the same order, then any new ones; found {', '.join(scenario.organisations) or 'none'}")
     if not month_number(first.start) < month_number(origin.month) <= month_number(first.end):
         raise InputError(source, "start_from.month", f"expected a month after {first.start} and at most {first.end} "
                          f"(the run of {origin.scenario}); found {origin.month}")

@@ -42,7 +42,8 @@ def _rows(model: type[BaseModel], prefix: str, defaults: BaseModel | None = None
 
 # The tables of docs/evidence.md that sources name ("evidence: <table> / <figure>"), by anchor.
 EVIDENCE_TABLES = {"Practices and patients": "practices-and-patients", "Networks": "networks", "Workforce": "workforce",
-                   "Continuity": "continuity", "Money": "money", "seeds": "seeds", "Policy": "policy-since-2020"}
+                   "Continuity": "continuity", "Money": "money", "seeds": "seeds", "Policy": "policy-since-2020",
+                   "Integrated providers": "integrated-providers"}
 _EVIDENCE = re.compile(r"evidence: (" + "|".join(EVIDENCE_TABLES) + r")\b")
 
 

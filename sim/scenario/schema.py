@@ -293,10 +293,37 @@ class Payments(Section):
     obligations_per_patient: float = P(0.0, "GBP per patient per year", "assumption: what the contract's duties cost a member (for the network contract: extended hours of 30 minutes per 1,000 patients a week, meetings and shared services)", "What membership costs a practice in time and money, weighed against the payments when it decides to join.", ge=0, le=1_000)
 
 
+class Provider(Section):
+    """An integrated provider's contract: a population budget, procured by commissioners area by
+    area, which practices join by integrating fully (their contract passes to the provider) or in
+    an alliance (keeping their own), and which may step in for a practice that would hand back
+    its contract. The 2016 new care models (MCPs, PACS) and the 2026 neighbourhood contracts
+    are described this way (docs/ODD.md, Integrated providers)."""
+
+    # Procurement: size, footprint and who leads.
+    size_patients: float = P(250000.0, "patients", "evidence: Integrated providers / PACS covered at least 250,000; multi-neighbourhood providers about 250,000, to step in", "Registered patients a contract covers: commissioners add contiguous practices of one area, nearest first, until it is reached.", gt=0, le=100_000_000)
+    tile_area: bool = P(True, "yes/no", "design", "Whether an area that procures lets contracts until all its practices are covered (true: a national contract) or lets a single contract (false: a vanguard site).")
+    target_coverage: float = P(1.0, "share of patients", "scenario", "National share of registered patients covered by this kind at which commissioners stop procuring.", ge=0, le=1)
+    procurement_rate: float = P(1.0, "per area per year", "assumption: a procurement takes about a year (range 0.5-4)", "Yearly hazard that an area with practices not yet covered lets its contracts, while coverage is below target_coverage.", ge=0, le=12)
+    lead_kinds: list[str] = P([], "organisation kind names", "scenario", "Kinds of GP organisation that may lead a contract (the area's largest such organisation, if big enough); without one a contract goes to a trust (at trust_lead_share) or to its practices together.")
+    lead_min_patients: float = P(100000.0, "patients", "assumption: a large-scale GP organisation (evidence: Integrated providers / built on large-scale general practice); range 30,000-250,000", "Smallest GP organisation commissioners award a contract to.", ge=0, le=100_000_000)
+    trust_lead_share: float = P(0.3, "probability", "assumption: the 10 Year Health Plan lets trusts lead; no published split (range 0-0.7)", "Chance that an area awards its contract to an NHS trust even where a GP organisation could lead.", ge=0, le=1)
+    # Practices: integrating fully or in an alliance.
+    integration_share: float = P(0.3, "probability", "assumption: few vanguard practices gave up their contracts (range 0.1-0.8)", "Chance that a covered practice integrates fully (its contract passes to the provider; it becomes a site) rather than joins in an alliance.", ge=0, le=1)
+    # The population budget and where it goes.
+    budget_per_patient: float = P(100.0, "GBP per patient per year", "assumption: contracts not yet published; community and out-of-hospital services beyond core general practice (range 20-400)", "Whole-population budget for services beyond core general practice.", ge=0, le=10_000)
+    practice_share: float = P(0.02, "share of budget", "assumption: most of the budget buys services beyond general practice (range 0-0.3)", "Share of the budget that reaches member practices: first their overdrafts where integrated, then per patient.", ge=0, le=1)
+    shared_staff_share: float = P(0.02, "share of budget", "assumption: range 0-0.2", "Share of the budget spent on salaried GPs employed across practices, whose time covers members' missing GP time.", ge=0, le=1)
+    # Step-in, and the cost of cross-site working.
+    step_in_probability: float = P(0.0, "probability", "evidence: Integrated providers / multi-neighbourhood providers about 250,000, to step in; the probability is an assumption (range 0.5-1)", "Chance the provider takes over a covered practice that would hand back its contract (0: no step-in).", ge=0, le=1)
+    staff_kept_share: float = P(0.7, "share of GPs", "assumption: most salaried GPs and some partners stay when a provider takes over (range 0.4-0.9)", "Share of a taken-over practice's GPs who stay (partners become salaried); their patients keep their usual GP.", ge=0, le=1)
+    integrated_continuity_cost: float = P(0.02, "share of continuity", "assumption: cross-site rotas of an integrated provider (evidence: seeds, loss of continuity); range 0-0.1", "Continuity an integrated site loses to cross-site working once mature, on top of the kind's cross_site_continuity_cost.", ge=0, le=1)
+
+
 class Organisation(Section):
     """One kind of organisation practices may belong to (a practice may be in one of each kind)."""
 
-    kind: Literal["network", "federation", "super_partnership"] = P("network", "-", "model brief: entities", "What sort of organisation this is.")
+    kind: Literal["network", "federation", "super_partnership", "integrated_provider"] = P("network", "-", "model brief: entities", "What sort of organisation this is; an integrated_provider is procured (its provider section), not joined.")
     opens: YearMonth | None = P(None, "YYYY-MM", "scenario", "When practices may start to form and join these; empty means from the start.")
     initial_coverage: float = P(0.0, "share of practices", "assumption", "Share of practices already members at the start.", ge=0, le=1)
     band: Band | None = P(None, "-", "scenario", "Size band that is paid; empty means size is not a condition of payment.")
@@ -314,6 +341,13 @@ class Organisation(Section):
     workforce_ramp_months: float = P(12.0, "months", "evidence: seeds (progress on most aims took at least a year)", "Time until workforce benefits are full.", gt=0, le=240)
     sustainability_ramp_months: float = P(24.0, "months", "evidence: seeds (sustainability at least two years)", "Time until money benefits are full.", gt=0, le=240)
     leader_burnout: float = P(0.5, "relative", "evidence: seeds (heroic leadership may not be sustainable)", "Extra leaving hazard for the founding practice's partners while young.", ge=0, le=10)
+    provider: Provider | None = P(None, "-", "scenario", "The contract of an integrated provider (kind integrated_provider only).")
+
+    @model_validator(mode="after")
+    def _provider_kind(self) -> Organisation:
+        if (self.kind == "integrated_provider") != (self.provider is not None):
+            raise ValueError("expected a provider section exactly when kind is integrated_provider")
+        return self
 
 
 class RoleGroup(Section):

@@ -195,6 +195,15 @@ def _check_consistency(scenario: Scenario, source: str, after_end: bool = False)
             raise InputError(source, f"organisations.{name}", f"expected a lower-case name of letters, digits and _; found {short(name)}")
         if organisation.opens:
             _inside(scenario, organisation.opens, source, f"organisations.{name}.opens", after_end=after_end)
+        contract = organisation.provider
+        if contract and contract.practice_share + contract.shared_staff_share > 1:
+            raise InputError(source, f"organisations.{name}.provider", "expected practice_share and shared_staff_share adding up "
+                             f"to at most 1; found {contract.practice_share + contract.shared_staff_share:g}")
+        leaders = [kind for kind, other in scenario.organisations.items() if other.provider is None]
+        for lead in contract.lead_kinds if contract else []:
+            if lead not in leaders:
+                raise InputError(source, f"organisations.{name}.provider.lead_kinds",
+                                 f"expected GP organisation kinds of this scenario ({', '.join(leaders) or 'none defined'}); found {short(lead)}")
     roles = scenario.additional_roles
     if roles.start:
         _inside(scenario, roles.start, source, "additional_roles.start", after_end=after_end)

@@ -22,8 +22,8 @@ def join_leave_and_form(practices: PracticeState, networks: NetworkState, geogra
     nearest network with room or found one with their willing neighbours."""
     behaviour = in_force.behaviour
     for kind, organisation in enumerate(in_force.organisations()):
-        if not in_force.is_open(organisation, month):
-            continue
+        if not in_force.is_open(organisation, month) or organisation.provider is not None:
+            continue  # integrated providers are procured (providers.py), not joined
         rate = behaviour.decision_rate if organisation.decision_rate is None else organisation.decision_rate
         name = in_force.kinds[kind]
         choices = Choices(practices, geography, in_force, streams, month, kind)
