@@ -269,7 +269,7 @@ def test_shipped_ensemble_is_the_calibration_record():
     table = pd.read_csv(data_file("calibration_ensemble.csv"))
     assert table["misfit"].is_monotonic_increasing and table["misfit"].iloc[0] == pytest.approx(record["misfit"], abs=1e-3)
     # The sets differ: the ensemble is not the point repeated.
-    assert table[list(SEARCH_SPACE)].nunique().min() == len(sets)
+    assert not table[list(SEARCH_SPACE)].duplicated().any()
 
 
 def test_uncalibrated_validation_runs_with_every_prior(small_targets, monkeypatch):

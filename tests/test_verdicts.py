@@ -208,7 +208,7 @@ def test_outcome_charts_do_not_blow_up_tiny_ranges(band_comparison):
     figure = equity(band_comparison)
     figure.canvas.draw()
     labels = [t.get_text() for ax in figure.axes for t in ax.get_xticklabels()]
-    assert labels and not any(re.search(r"\.\d\d%", label) for label in labels), labels
+    assert labels and not any(re.search(r"\.\d\d%", label) for label in labels), [x for x in labels if re.search(r"\.\d\d%", x)]
     plt.close("all")
 
 

@@ -228,6 +228,10 @@ def equity(comparison):
         ax.set_title(label, loc="left", fontsize=12)
         ax.set_xlabel(f"{label} (% of practices)" if measure in ("closed_or_merged", "in_deficit") else f"{label} (%)",
                       fontsize=10)
+        low, high = ax.get_xlim()
+        if high - low < 0.05:  # at least five points wide, so a near-zero rate is not blown up
+            middle = max((low + high) / 2, 0.025)
+            ax.set_xlim(middle - 0.025, middle + 0.025)
         percent_axis(ax, "x")
     # The y axis is shared, so set the group order (top to bottom) once.
     axes.flat[0].set_yticks(np.arange(len(groups)), [GROUPS[g] for g in groups])
