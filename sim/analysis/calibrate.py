@@ -59,7 +59,7 @@ def _scenario_and_cut(targets: TargetFile, targets_path) -> tuple[Path, tuple[st
     return scenario, (f"months={month_number(targets.calibration_ends) - month_number(start) + 1}",)
 
 
-def calibrate(trials: int = 300, seed: int = 1, replications: int = 2, targets_path=None,
+def calibrate(trials: int = 600, seed: int = 1, replications: int = 2, targets_path=None,
               space: dict[str, tuple[float, float]] | None = None, fixed: tuple[str, ...] = (),
               workers: int = 1, progress=None) -> dict:
     """Search the parameter space; returns the best parameters, their fit, the ensemble and every trial.

@@ -9,7 +9,7 @@ from .validate import add_target_options
 
 def register(commands) -> None:
     parser = commands.add_parser("calibrate", help="fit behavioural parameters to the 2013-2023 validation targets")
-    parser.add_argument("--trials", type=int, default=300, help="parameter sets to try (default 300)")
+    parser.add_argument("--trials", type=int, default=600, help="parameter sets to try (default 600, as shipped)")
     parser.add_argument("--seed", type=int, default=1, help="seed of the search (default 1)")
     parser.add_argument("--replications", type=int, default=2, help="history runs per trial (default 2)")
     parser.add_argument("--workers", type=int, default=1,
