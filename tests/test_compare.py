@@ -116,6 +116,9 @@ def test_existing_comparison_is_not_overwritten_without_force(tmp_path):
 @pytest.mark.parametrize("second, expected", [
     ({"start": "2018-04"}, "start: expected the baseline's start month 2017-04 so that months line up; found 2018-04"),
     ({"months": "many"}, "months: expected a valid integer"),
+    # Shorter than the first compared year: nothing to compare, so nothing is run or written.
+    ({"name": "short", "months": 11, "organisations": {"pcn": {"opens": "2017-06"}}, "additional_roles": {"start": "2017-06"}},
+     "months: expected at least 12 months, so that year 1 can be compared; found 11"),
 ])
 def test_bad_input_exits_2_with_one_line(tmp_path, second, expected):
     (tmp_path / "a.yaml").write_text(yaml.safe_dump(small_data(months=30)))

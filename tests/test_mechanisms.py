@@ -234,6 +234,43 @@ def test_working_time_changes_by_calendar_month_within_its_window():
     assert work.fte_per_head(month_number("2030-01")) == work.fte_per_head(month_number("2022-09"))
 
 
+def test_new_gp_intake_index_holds_from_its_month_until_the_next():
+    from sim.scenario.schema import Workforce, month_number
+    work = Workforce(new_gp_intake=[{"date": "2021-08", "index": 1.286}, {"date": "2019-08", "index": 1.118}])
+    assert work.new_gp_supply_index(month_number("2019-07")) == 1.0
+    assert work.new_gp_supply_index(month_number("2019-08")) == 1.118
+    assert work.new_gp_supply_index(month_number("2021-07")) == 1.118
+    assert work.new_gp_supply_index(month_number("2021-08")) == 1.286
+    assert work.new_gp_supply_index(month_number("2034-03")) == 1.286
+    assert Workforce().new_gp_supply_index(month_number("2030-01")) == 1.0
+
+
+def test_new_gp_intake_gives_one_entry_a_month():
+    from pydantic import ValidationError
+
+    from sim.scenario.schema import Workforce
+    with pytest.raises(ValidationError, match="new_gp_intake must have one entry per month"):
+        Workforce(new_gp_intake=[{"date": "2019-08", "index": 1.1}, {"date": "2019-08", "index": 1.2}])
+
+
+def test_a_larger_training_intake_fills_posts_from_its_month_on():
+    import pandas as pd
+    runs = [(run(small(), r).timeseries(),
+             run(small(workforce={"new_gp_intake": [{"date": "2018-04", "index": 1.5}]}), r).timeseries())
+            for r in range(2)]
+    first = list(runs[0][0].month).index("2018-04")
+    last = list(runs[0][0].month).index("2021-03")
+    for steady, more in runs:
+        # Nothing differs before the month; from it, half as many new GPs again each month.
+        pd.testing.assert_frame_equal(steady.iloc[:first], more.iloc[:first])
+        assert more.gp_fte_per_1000.iloc[first] > steady.gp_fte_per_1000.iloc[first]
+    ratio = np.mean([more.gp_fte_per_1000.iloc[last] / steady.gp_fte_per_1000.iloc[last] for steady, more in runs])
+    # Three years of 50% more supply add about 5% to GP time per patient (not 50%: the supply
+    # fills vacancies only, which it already mostly did), and locums are needed less.
+    assert 1.02 < ratio < 1.12
+    assert np.mean([more.locum_share.iloc[last] for _, more in runs]) < np.mean([steady.locum_share.iloc[last] for steady, _ in runs])
+
+
 def test_less_working_time_lowers_gp_fte_per_1000_and_raises_leaving():
     steady = run(small())
     fewer_hours = run(small(workforce={"working_time_change": -0.05, "working_time_from": "2017-04",

@@ -292,6 +292,17 @@ def check_calendars(resolved: list) -> None:
                              f"found {entry.scenario.start}")
 
 
+def check_long_enough(resolved: list, years) -> None:
+    """A comparison reads whole years after the start: every scenario must reach the first of
+    them (InputError naming the first that does not)."""
+    first_year = min(years)
+    for entry in resolved:
+        if entry.scenario.months < 12 * first_year:
+            raise InputError(entry.source or entry.scenario.name, "months",
+                             f"expected at least {12 * first_year} months, so that year {first_year} can be "
+                             f"compared; found {entry.scenario.months}")
+
+
 def compare(scenarios, *, replications: int | None = None, seed: int | None = None,
             overrides: list[str] | tuple[str, ...] = (), years=YEARS,
             progress: Callable[[], None] | None = None, uncertainty: str = "parameters", **params) -> Comparison:
@@ -318,6 +329,7 @@ def compare(scenarios, *, replications: int | None = None, seed: int | None = No
     options = {"seed": first.scenario.seed, "replications": first.scenario.replications}
     resolved = [first] + [resolve(s, overrides, **options) for s in scenarios[1:]]
     check_calendars(resolved)
+    check_long_enough(resolved, years)
     started, clock = datetime.now(timezone.utc).isoformat(timespec="seconds"), time.perf_counter()
     runs = [run(entry, progress=progress, uncertainty=uncertainty) for entry in resolved]
     shortest = min(runs, key=lambda r: r.scenario.months)

@@ -53,8 +53,10 @@ class InForce:
 
     def set_month(self, month: int) -> None:
         """Bring what changes with the calendar up to a month (offset from the run's start): the
-        working time of partners and salaried GPs (`partner_fte_per_head`, `salaried_fte_per_head`)."""
+        working time of partners and salaried GPs (`partner_fte_per_head`, `salaried_fte_per_head`)
+        and the supply of new GPs relative to the calibrated one (`new_gp_supply_index`)."""
         self.partner_fte_per_head, self.salaried_fte_per_head = self.workforce.fte_per_head(self.start_month + month)
+        self.new_gp_supply_index = self.workforce.new_gp_supply_index(self.start_month + month)
 
     def organisation(self, kind: int) -> Organisation:
         """One organisation kind, by its index in kinds."""

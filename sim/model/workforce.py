@@ -87,7 +87,8 @@ def _recruit(practices: PracticeState, in_force: InForce, benefits: Benefits, po
     weighted = float((vacancies * attraction).sum())
     if weighted <= 0:
         return moved
-    supply = rates.amount(work.new_gps_per_1000_patients * practices.list_size.sum() / 1000.0) + float(looking.sum())
+    new_gps = work.new_gps_per_1000_patients * in_force.new_gp_supply_index
+    supply = rates.amount(new_gps * practices.list_size.sum() / 1000.0) + float(looking.sum())
     fill = np.minimum(work.vacancy_fill_rate, supply * attraction / weighted)
     recruits = binomial(vacancies, fill, streams.drawer("recruitment", month))
     partners = binomial(recruits, work.new_gp_partner_share, streams.drawer("new_partner", month))

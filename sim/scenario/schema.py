@@ -159,6 +159,20 @@ class Demand(Section):
     max_monthly_list_fall: float = P(0.5, "share of list", "assumption: a floor on the growth noise, never reached at the default spread; no practice loses half its list in a month", "Largest share of its list a practice can lose in one month to uneven growth.", ge=0, le=1)
 
 
+def _check_one_a_month(name: str, entries: list) -> None:
+    dates = [entry.date for entry in entries]
+    if len(set(dates)) != len(dates):
+        raise ValueError(f"{name} must have one entry per month; found a month given twice")
+
+
+class GpIntake(Section):
+    """The supply of new GPs from `date` on, relative to the supply the calibration saw."""
+
+    date: YearMonth = P(..., "YYYY-MM", "scenario", "Month this supply starts (August, when a training cohort finishes).")
+    index: float = P(..., "multiple of new_gps_per_1000_patients", "evidence: Workforce / GP training intake (HEE), three years earlier, over the 2,700 a year of the cohorts that entered practice in the calibration years", "Supply of new GPs relative to new_gps_per_1000_patients.", ge=0, le=10)
+    source: str = P("", "-", "scenario", "Where the figure comes from.", max_length=2_000)
+
+
 class Workforce(Section):
     """Staff in post at the start and the flows each month."""
 
@@ -179,6 +193,7 @@ class Workforce(Section):
     moving_rate: float = C("workforce.moving_rate", 0.03, "per salaried GP per year", "assumption: practice-level turnover, which counts moves between practices (evidence: Workforce / Parisi et al. 2021), runs above national leaving (NHS Digital leavers)", "Hazard of a salaried GP looking for a post at another practice, at normal workload (workload, deprivation and support scale it as they scale leaving). A GP looking moves only if the month's vacancies take them.", ge=0, le=1)
     partner_to_salaried_rate: float = C("workforce.partner_to_salaried_rate", 0.008, "per partner per year", "assumption: partners becoming salaried (partner FTE -26%, 2015-22)", "Partners giving up partnership each year.", ge=0, le=1)
     new_gps_per_1000_patients: float = C("workforce.new_gps_per_1000_patients", 0.052, "GPs per 1,000 registered patients per year", "assumption: about 2,900 newly qualified and returning GPs a year enter practice for 56M patients", "Supply of GPs to fill vacancies, scaled to the population simulated.", ge=0, le=10)
+    new_gp_intake: list[GpIntake] = P([], "-", "scenario (history: evidence: Workforce / GP training intake 2016-2021)", "Dated changes in the supply of new GPs, each holding from its month until the next; before the first, the supply is new_gps_per_1000_patients as calibrated.", max_length=200)
     new_gp_partner_share: float = C("workforce.new_gp_partner_share", 0.3, "share", "assumption: most new GPs start salaried", "Share of recruited GPs who join as partners.", ge=0, le=1)
     vacancy_fill_rate: float = P(0.25, "per month", "assumption", "Largest share of a practice's vacancies filled in a month.", ge=0, le=1)
     rural_attraction: float = P(0.75, "relative", "assumption: recruitment is harder away from towns", "Attractiveness of a rural practice to recruits, town = 1.", gt=0, le=5)
@@ -192,6 +207,20 @@ class Workforce(Section):
     max_staff_support: float = P(0.9, "share", "assumption: memberships together never remove every reason to leave", "Largest cut in GP leaving hazard that a practice's memberships give together.", ge=0, le=1)
     staff_adjustment_months: float = P(12.0, "months", "assumption: practices adjust nurse and admin staffing over about a year", "How fast nurses, other direct care and admin staff follow the list (the gap closes by 1/this each month).", ge=1, le=240)
 
+
+    @model_validator(mode="after")
+    def _one_intake_a_month(self) -> "Workforce":
+        _check_one_a_month("new_gp_intake", self.new_gp_intake)
+        return self
+
+    def new_gp_supply_index(self, month: int) -> float:
+        """Supply of new GPs in a month (a month_number), relative to new_gps_per_1000_patients:
+        the index of the latest new_gp_intake entry dated at or before it, else 1."""
+        index = 1.0
+        for intake in sorted(self.new_gp_intake, key=lambda entry: month_number(entry.date)):
+            if month_number(intake.date) <= month:
+                index = intake.index
+        return index
 
     def fte_per_head(self, month: int) -> tuple[float, float]:
         """Working time (FTE) of a partner and of a salaried GP in a month (a month_number),
@@ -240,9 +269,7 @@ class Money(Section):
 
     @model_validator(mode="after")
     def _one_uplift_a_month(self) -> "Money":
-        dates = [uplift.date for uplift in self.uplifts]
-        if len(set(dates)) != len(dates):
-            raise ValueError("uplifts must have one entry per month; found a month given twice")
+        _check_one_a_month("uplifts", self.uplifts)
         return self
 
 
