@@ -295,7 +295,7 @@ def check_calendars(resolved: list) -> None:
 def check_long_enough(resolved: list, years) -> None:
     """A comparison reads whole years after the start: every scenario must reach the first of
     them (InputError naming the first that does not)."""
-    first_year = min(years)
+    first_year = min(years, default=1)
     for entry in resolved:
         if entry.scenario.months < 12 * first_year:
             raise InputError(entry.source or entry.scenario.name, "months",
