@@ -207,7 +207,6 @@ class Workforce(Section):
     max_staff_support: float = P(0.9, "share", "assumption: memberships together never remove every reason to leave", "Largest cut in GP leaving hazard that a practice's memberships give together.", ge=0, le=1)
     staff_adjustment_months: float = P(12.0, "months", "assumption: practices adjust nurse and admin staffing over about a year", "How fast nurses, other direct care and admin staff follow the list (the gap closes by 1/this each month).", ge=1, le=240)
 
-
     @model_validator(mode="after")
     def _one_intake_a_month(self) -> "Workforce":
         _check_one_a_month("new_gp_intake", self.new_gp_intake)
@@ -216,11 +215,8 @@ class Workforce(Section):
     def new_gp_supply_index(self, month: int) -> float:
         """Supply of new GPs in a month (a month_number), relative to new_gps_per_1000_patients:
         the index of the latest new_gp_intake entry dated at or before it, else 1."""
-        index = 1.0
-        for intake in sorted(self.new_gp_intake, key=lambda entry: month_number(entry.date)):
-            if month_number(intake.date) <= month:
-                index = intake.index
-        return index
+        started = [intake for intake in self.new_gp_intake if month_number(intake.date) <= month]
+        return max(started, key=lambda intake: month_number(intake.date)).index if started else 1.0
 
     def fte_per_head(self, month: int) -> tuple[float, float]:
         """Working time (FTE) of a partner and of a salaried GP in a month (a month_number),
