@@ -37,6 +37,7 @@ class PracticeState:
     rural: np.ndarray
     deprivation: np.ndarray
     need_weight: np.ndarray
+    funding_weight: np.ndarray
     list_size: np.ndarray
     partners: np.ndarray
     salaried: np.ndarray
@@ -64,6 +65,7 @@ class PracticeState:
     income: np.ndarray = field(init=False)
     costs: np.ndarray = field(init=False)
     workload: np.ndarray = field(init=False)
+    partner_earnings: np.ndarray = field(init=False)   # partners' earnings over their target drawings (1: at target)
     distress_months: np.ndarray = field(init=False)
     membership: np.ndarray = field(init=False)     # (kinds, practices) network slot or NO_NETWORK
     integrated: np.ndarray = field(init=False)     # bool: contract held by an integrated provider (a site of it)
@@ -90,6 +92,7 @@ class PracticeState:
         self.income = np.zeros(n)
         self.costs = np.zeros(n)
         self.workload = np.ones(n)
+        self.partner_earnings = np.ones(n)
         self.distress_months = np.zeros(n, dtype=np.int32)
         self.membership = np.full((self.n_kinds, n), NO_NETWORK, dtype=np.int32)
         self.integrated = np.zeros(n, dtype=bool)

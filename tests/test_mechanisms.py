@@ -222,6 +222,66 @@ def test_money_balances_every_month():
     assert model.national.ledger["network_income"] > 0
 
 
+def test_partner_earnings_are_target_drawings_plus_the_months_profit():
+    model = GPModel(small())
+    model.run_until(6)
+    state, in_force, national = model.practices, model.in_force, model.national
+    target = (state.partners * in_force.partner_fte_per_head * in_force.money.partner_drawings_per_fte
+              * national.gp_pay_index / 12.0)
+    with_partners = state.open & (state.partners > 0)
+    expected = 1.0 + (state.income - state.costs)[with_partners] / target[with_partners]
+    assert state.partner_earnings[with_partners] == pytest.approx(expected, rel=1e-9)
+    assert 1.0 < np.median(state.partner_earnings[with_partners]) < 3.0   # surplus above target, per month
+
+
+def test_partners_leave_faster_when_their_earnings_fall():
+    def partner_leaving(funding_growth: float) -> float:
+        scenario = small(organisations={"pcn": None}, additional_roles=None, money={"funding_growth": funding_growth})
+        models = [run(scenario, r) for r in range(2)]
+        return float(np.mean([m.timeseries()["partner_fte_per_1000"].iloc[-1] for m in models]))
+    assert partner_leaving(-0.05) < partner_leaving(0.0) * 0.97
+
+
+def test_partner_leaving_follows_earnings_to_the_power_of_the_elasticity():
+    from sim.model import networks, workforce
+    model = GPModel(small(workforce={"partner_earnings_elasticity": 1.0, "partner_retirement_rate": 0.01}))
+    model.run_until(3)
+    state, in_force = model.practices, model.in_force
+    benefits = networks.membership_benefits(state, model.networks, in_force, model.month)
+    yearly = np.full(state.size, 0.06)
+
+    def rate(earnings: float) -> np.ndarray:
+        state.partner_earnings[:] = earnings
+        return workforce.partner_leaving_rate(state, in_force, yearly, benefits) - 0.01   # less retirement
+
+    at_target = rate(1.0)
+    assert rate(2.0) == pytest.approx(at_target / 2.0, rel=1e-12)
+    assert rate(0.5) == pytest.approx(at_target * 2.0, rel=1e-12)
+    assert rate(-3.0) == pytest.approx(at_target * 4.0, rel=1e-12)   # earnings counted down to a quarter of target
+    assert rate(10.0) == pytest.approx(at_target / 2.0, rel=1e-12)   # and up to twice it
+
+
+def test_income_follows_the_funding_weight_not_need():
+    from sim.model import money
+    model = GPModel(small())
+    state = model.practices
+    income = money.core_income(state, model.national, model.in_force)
+    state.need_weight[:] = 2.0
+    assert money.core_income(state, model.national, model.in_force) == pytest.approx(income, rel=1e-12)
+    state.funding_weight[:] += 0.1
+    assert (money.core_income(state, model.national, model.in_force) > income).all()
+
+
+def test_need_is_higher_in_deprived_practices_but_funding_per_patient_is_not():
+    from sim.population.build import build
+    from sim.scenario.loading import load
+    from .conftest import ROOT
+    state = build(load(ROOT / "scenarios" / "history_2013_2023.yaml"), np.random.default_rng(1))   # England's spread of deprivation
+    most, least = state.deprivation >= np.quantile(state.deprivation, 0.8), state.deprivation <= np.quantile(state.deprivation, 0.2)
+    assert state.need_weight[most].mean() / state.need_weight[least].mean() == pytest.approx(1.075, abs=0.02)
+    assert state.funding_weight[most].mean() == pytest.approx(state.funding_weight[least].mean(), abs=1e-12)
+
+
 def test_working_time_changes_by_calendar_month_within_its_window():
     from sim.scenario.schema import Workforce, month_number
     work = Workforce(working_time_change=-0.021, working_time_from="2015-09", working_time_until="2022-09")

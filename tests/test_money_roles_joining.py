@@ -129,7 +129,7 @@ def test_fully_reimbursed_networks_plan_their_whole_entitlement(model):
     paid = paid_networks(networks, in_force, kind, model.month)
     slot = int(np.flatnonzero(paid)[0])
     members = (practices.membership[kind] == slot) & practices.open
-    weighted = (practices.list_size * practices.need_weight)[members].sum()
+    weighted = (practices.list_size * practices.funding_weight)[members].sum()
     assert plan[slot] == pytest.approx(weighted * in_force.additional_roles.entitlement_per_weighted_patient)
     assert (plan[~paid] == 0).all()
 

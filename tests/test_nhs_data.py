@@ -132,7 +132,7 @@ def test_not_disclosed_and_missing_workforce_are_filled_from_the_ratios(built):
 def test_every_field_is_populated(built):
     _, state = built
     n = state.size
-    for name in ("x_km", "y_km", "deprivation", "need_weight", "reserves", "continuity", "independence", "trust",
+    for name in ("x_km", "y_km", "deprivation", "need_weight", "funding_weight", "reserves", "continuity", "independence", "trust",
                  "isolation_km", "nurse_fte", "direct_care_fte", "admin_fte"):
         values = getattr(state, name)
         assert values.shape == (n,) and np.isfinite(values).all(), name

@@ -53,7 +53,7 @@ def gp_cost_per_fte(national: NationalState, in_force: InForce) -> float:
 def core_income(practices: PracticeState, national: NationalState, in_force: InForce) -> np.ndarray:
     """Contract income of every practice before any network money, GBP per year."""
     money = in_force.money
-    weighted = practices.list_size * practices.need_weight
+    weighted = practices.list_size * practices.funding_weight
     return (weighted * money.global_sum_per_weighted_patient + practices.list_size * money.other_income_per_patient) * national.funding_index
 
 
@@ -101,7 +101,7 @@ def monthly_accounts(practices: PracticeState, networks: NetworkState, national:
                      benefits: Benefits, month: int) -> None:
     """Book a month of income and costs, pay networks, and share pools out to members."""
     money, ledger = in_force.money, national.ledger
-    weighted = practices.list_size * practices.need_weight
+    weighted = practices.list_size * practices.funding_weight
     income = core_income(practices, national, in_force)
     spend = 0.0
     for kind, organisation in enumerate(in_force.organisations()):
@@ -121,6 +121,9 @@ def monthly_accounts(practices: PracticeState, networks: NetworkState, national:
         spend += rates.amount(participation.sum() + support.sum() + paid_patients.sum() * (pay.core_per_patient + pay.leadership_per_patient))
     practices.income = rates.amount(income) * practices.open
     practices.costs = practice_costs(practices, national, in_force, benefits, month)
+    target = rates.amount(practices.partners * in_force.partner_fte_per_head * money.partner_drawings_per_fte * national.gp_pay_index)
+    practices.partner_earnings = np.divide(target + practices.income - practices.costs, target, out=np.ones(practices.size),
+                                           where=target > 0)
     practices.reserves += practices.income - practices.costs
     cap = money.reserve_cap_months * practices.costs
     ledger["partner_surplus"] += float(np.maximum(practices.reserves - cap, 0.0).sum())

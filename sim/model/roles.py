@@ -46,7 +46,7 @@ def planned_spend(practices: PracticeState, networks: NetworkState, in_force: In
     slot = practices.membership[kind]
     member = (slot >= 0) & practices.open
     safe = np.maximum(slot, 0)
-    weighted = np.bincount(safe, weights=practices.list_size * practices.need_weight * member, minlength=networks.count)
+    weighted = np.bincount(safe, weights=practices.list_size * practices.funding_weight * member, minlength=networks.count)
     entitled = paid_networks(networks, in_force, kind, month) & (rate > 0)
     willing = valuation(practices, networks, in_force, streams) >= 1.0 - rate
     plan = np.where(entitled & willing, weighted * roles.entitlement_per_weighted_patient, 0.0)

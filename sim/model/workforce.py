@@ -13,6 +13,8 @@ from sim.model.networks import Benefits
 from sim.model.streams import Streams, binomial
 from sim.state import PracticeState
 
+EARNINGS_RANGE = (0.25, 2.0)  # partners' earnings over target beyond which leaving responds no further
+
 
 def gp_fte(practices: PracticeState, in_force: InForce) -> np.ndarray:
     """GP FTE in post (partners and salaried, locums excluded)."""
@@ -25,6 +27,15 @@ def measure_workload(practices: PracticeState, in_force: InForce, needed: np.nda
     available = gp_fte(practices, in_force) + practices.locum_fte + practices.pooled_cover_fte
     workload = needed / np.maximum(available, work.min_available_gp_fte)
     practices.workload = np.where(practices.open, np.clip(workload, work.min_workload, work.max_workload), 1.0)
+
+
+def partner_leaving_rate(practices: PracticeState, in_force: InForce, yearly: np.ndarray, benefits: Benefits) -> np.ndarray:
+    """Partners' yearly leaving hazard: the GPs' `yearly` hazard, raised for founders of young
+    networks and by partners' earnings falling against their target drawings (lowered by earnings
+    above it), plus retirement."""
+    work = in_force.workforce
+    earnings = np.clip(practices.partner_earnings, *EARNINGS_RANGE) ** -work.partner_earnings_elasticity
+    return yearly * (1.0 + benefits.leader_burnout) * earnings + work.partner_retirement_rate
 
 
 def gp_flows(practices: PracticeState, national: NationalState, in_force: InForce, benefits: Benefits,
@@ -42,8 +53,7 @@ def gp_flows(practices: PracticeState, national: NationalState, in_force: InForc
     # practice or to a post elsewhere.
     pressure = practices.workload ** work.workload_elasticity * deprived * (1.0 - benefits.staff_support)
     yearly = work.leaving_rate * pressure
-    partner_yearly = (yearly * (1.0 + benefits.leader_burnout) * np.where(practices.reserves < 0, work.deficit_leaving_ratio, 1.0)
-                      + work.partner_retirement_rate)
+    partner_yearly = partner_leaving_rate(practices, in_force, yearly, benefits)
     # Yearly hazards (events per GP-year, like the turnover they are fitted to), so the ratios
     # multiply them and retirement adds to them.
     partner_leavers = binomial(practices.partners, rates.hazard(partner_yearly), drawer("partner_leaving", month))

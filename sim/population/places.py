@@ -46,14 +46,14 @@ def place(rng: np.random.Generator, pop, centres: np.ndarray, town_xy: np.ndarra
 
 
 def deprivation_and_need(rng: np.random.Generator, pop, areas: int, area: np.ndarray,
-                         rural: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Deprivation (0-1) drawn around an area level, lower for rural practices; and the need
-    weight it gives."""
+                         rural: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Deprivation (0-1) drawn around an area level, lower for rural practices; the need weight
+    it gives (GP time per patient) and the funding weight (contract income per patient)."""
     area_deprivation = rng.beta(pop.area_deprivation_alpha, pop.area_deprivation_beta, areas)
     deprivation = np.clip(area_deprivation[area] + rng.normal(0.0, pop.deprivation_sd, area.size)
                           - pop.rural_deprivation_offset * rural, 0.0, 1.0)
-    need_weight = 1.0 + pop.need_weight_deprivation * (deprivation - deprivation.mean())
-    return deprivation, need_weight
+    above_mean = deprivation - deprivation.mean()
+    return deprivation, 1.0 + pop.need_weight_deprivation * above_mean, 1.0 + pop.funding_weight_deprivation * above_mean
 
 
 def gp_heads(gp_fte: np.ndarray, partner_share, work, month: int) -> tuple[np.ndarray, np.ndarray]:

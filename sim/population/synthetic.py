@@ -42,12 +42,13 @@ def synthetic_england(scenario: Scenario, rng: np.random.Generator) -> PracticeS
     rural = rng.random(n) < pop.rural_share
     xy = place(rng, pop, centres, town_xy, area, rural)
 
-    mu = np.log(pop.mean_list_size) - pop.list_size_sigma ** 2 / 2
-    list_size = rng.lognormal(mu, pop.list_size_sigma, n) * np.where(rural, 0.8, 1.05)
+    spread = rng.standard_normal(n)
+    list_size = np.exp(spread * np.where(spread < 0, pop.list_size_sigma_small, pop.list_size_sigma_large)) * np.where(rural, 0.8, 1.05)
     list_size = np.clip(list_size * pop.mean_list_size / list_size.mean(), pop.min_list_size, pop.max_list_size)
 
-    deprivation, need_weight = deprivation_and_need(rng, pop, pop.commissioner_areas, area, rural)
-    gp_fte = list_size * need_weight * work.gp_fte_per_1000 / 1000 * rng.uniform(0.85, 1.12, n)
+    deprivation, need_weight, funding_weight = deprivation_and_need(rng, pop, pop.commissioner_areas, area, rural)
+    # Practices start with the GP time their income pays for, which follows the funding formula, not need.
+    gp_fte = list_size * funding_weight * work.gp_fte_per_1000 / 1000 * rng.uniform(0.85, 1.12, n)
     partner_share = np.clip(rng.normal(work.partner_share, 0.15, n), 0.2, 1.0)
     partners, salaried = gp_heads(gp_fte, partner_share, work, month_number(scenario.start))
 
@@ -57,7 +58,7 @@ def synthetic_england(scenario: Scenario, rng: np.random.Generator) -> PracticeS
     nurse, direct_care, admin = staff(work.nurse_fte_per_1000), staff(work.direct_care_fte_per_1000), staff(work.admin_fte_per_1000)
     return practice_state(
         rng, scenario, xy, area=area, region=area_region[area], rural=rural, deprivation=deprivation,
-        need_weight=need_weight, list_size=list_size, partners=partners, salaried=salaried, nurse_fte=nurse,
+        need_weight=need_weight, funding_weight=funding_weight, list_size=list_size, partners=partners, salaried=salaried, nurse_fte=nurse,
         direct_care_fte=direct_care, admin_fte=admin,
         reserves=reserves(rng, scenario, list_size, partners, salaried, nurse, direct_care, admin),
     )

@@ -63,7 +63,7 @@ def population_from_files(scenario, rng: np.random.Generator):
     _, isolation_km = neighbours(xy, 3, pop.side_km)
     rural = np.zeros(n, dtype=bool)
     rural[np.argsort(-isolation_km, kind="stable")[: int(round(pop.rural_share * n))]] = True
-    deprivation, need_weight = deprivation_and_need(rng, pop, len(area_codes), area, rural)
+    deprivation, need_weight, funding_weight = deprivation_and_need(rng, pop, len(area_codes), area, rural)
 
     list_size = table["patients"].to_numpy(dtype=float, copy=True)
     gp_fte = np.where(table["gp_fte"].notna(), table["gp_fte"], list_size * work.gp_fte_per_1000 / 1000)
@@ -81,7 +81,7 @@ def population_from_files(scenario, rng: np.random.Generator):
     pcn_codes = sorted(set(table["network"]) - {""})
     labels = table["network"].map({code: i for i, code in enumerate(pcn_codes)}).fillna(-1).to_numpy(dtype=np.int64, copy=True)
     return practice_state(
-        rng, scenario, xy, area=area, region=region, rural=rural, deprivation=deprivation, need_weight=need_weight,
+        rng, scenario, xy, area=area, region=region, rural=rural, deprivation=deprivation, need_weight=need_weight, funding_weight=funding_weight,
         list_size=list_size, partners=partners, salaried=salaried, nurse_fte=nurse, direct_care_fte=direct_care,
         admin_fte=admin, reserves=reserves(rng, scenario, list_size, partners, salaried, nurse, direct_care, admin),
         starting_networks={pop.network_kind: labels},
