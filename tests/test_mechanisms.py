@@ -261,6 +261,34 @@ def test_partner_leaving_follows_earnings_to_the_power_of_the_elasticity():
     assert rate(10.0) == pytest.approx(at_target / 2.0, rel=1e-12)   # and up to twice it
 
 
+def test_a_contract_that_pays_its_partners_too_little_puts_the_practice_in_distress():
+    from sim.model import closure
+    model = GPModel(small(closure={"unviable_partner_earnings": 0.75}))
+    model.run_until(3)
+    state = model.practices
+    state.distress_months[:] = 0
+    state.reserves[:] = np.abs(state.reserves)   # none overdrawn
+    open_ = np.flatnonzero(state.open)
+    state.partner_earnings[:] = 1.2
+    state.partner_earnings[open_[:5]] = 0.74
+    state.partner_earnings[open_[5:10]] = 0.76
+    short_before = state.distress_months.copy()
+    closure.update_distress(state, model.national, model.in_force)
+    assert (state.distress_months[open_[:5]] == 1).all()
+    staffed = open_[5:10][closure_short(model, open_[5:10]) == 0]
+    assert (state.distress_months[staffed] == short_before[staffed]).all()
+
+
+def closure_short(model, slots):
+    """1 where a practice is understaffed by the closure rule's measure (so distressed anyway)."""
+    from sim.model.demand import required_gp_fte
+    from sim.model.workforce import gp_fte
+    state, in_force, rule = model.practices, model.in_force, model.in_force.closure
+    available = gp_fte(state, in_force) + state.locum_fte + state.pooled_cover_fte
+    needed = required_gp_fte(state, model.national, in_force)
+    return ((available < rule.min_viable_gp_fte) | (available < rule.understaffed_share * needed))[slots].astype(int)
+
+
 def test_income_follows_the_funding_weight_not_need():
     from sim.model import money
     model = GPModel(small())
@@ -280,6 +308,19 @@ def test_need_is_higher_in_deprived_practices_but_funding_per_patient_is_not():
     most, least = state.deprivation >= np.quantile(state.deprivation, 0.8), state.deprivation <= np.quantile(state.deprivation, 0.2)
     assert state.need_weight[most].mean() / state.need_weight[least].mean() == pytest.approx(1.075, abs=0.02)
     assert state.funding_weight[most].mean() == pytest.approx(state.funding_weight[least].mean(), abs=1e-12)
+
+
+def test_synthetic_england_starts_with_2013s_list_sizes():
+    from sim.population.build import build
+    from sim.scenario.loading import load
+    from .conftest import ROOT
+    lists = build(load(ROOT / "scenarios" / "history_2013_2023.yaml"), np.random.default_rng(1)).list_size
+    assert lists.mean() == pytest.approx(6967, rel=1e-3)   # clipping at the smallest and largest lists moves it a little
+    assert np.mean(lists < 2000) == pytest.approx(0.062, abs=0.01)     # published July 2013: 6.2%
+    assert np.mean(lists < 5000) == pytest.approx(0.38, abs=0.025)     # about 38% (37.1% by October 2014)
+    assert np.mean(lists >= 20000) == pytest.approx(0.010, abs=0.004)  # 1.0%, not the 3% of one lognormal
+    # 23.1% published; with the mean of 6,967 the bands 2,000-7,999 come out about level at 20% each
+    assert np.mean((lists >= 2000) & (lists < 4000)) == pytest.approx(0.231, abs=0.04)
 
 
 def test_working_time_changes_by_calendar_month_within_its_window():

@@ -28,13 +28,14 @@ DISTRESS_MONTHS = 3
 
 def update_distress(practices: PracticeState, national: NationalState, in_force: InForce) -> None:
     """Count consecutive months each practice has been understaffed (too little GP time for its
-    list, or almost none at all) or overdrawn."""
+    list, or almost none at all), overdrawn, or unviable (paying its partners too little)."""
     closure, money = in_force.closure, in_force.money
     available = gp_fte(practices, in_force) + practices.locum_fte + practices.pooled_cover_fte
     needed = required_gp_fte(practices, national, in_force)
     short = (available < closure.min_viable_gp_fte) | (available < closure.understaffed_share * needed)
     overdrawn = practices.reserves < -money.deficit_distress_months * practices.costs
-    distressed = practices.open & (short | overdrawn)
+    unviable = practices.partner_earnings < closure.unviable_partner_earnings
+    distressed = practices.open & (short | overdrawn | unviable)
     practices.distress_months = np.where(distressed, practices.distress_months + 1, 0)
 
 

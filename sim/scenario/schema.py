@@ -442,6 +442,7 @@ class Closure(Section):
     network_merger_ratio: float = P(1.5, "rate ratio", "assumption: networks lead to mergers", "Merger hazard ratio within a mature organisation.", ge=0, le=20)
     min_viable_gp_fte: float = P(0.5, "FTE", "assumption", "GP time below which a practice is in distress.", ge=0, le=10)
     understaffed_share: float = P(0.6, "share of GP time needed", "assumption: practices absorb a shortfall by working harder (workload, and so leaving, rises with it), but one with under 60% of the GP time its list needs cannot keep its surgeries safe for long", "GP time available (in post, locum and pooled cover) as a share of the time needed, below which a practice is understaffed and so in distress.", ge=0, le=1)
+    unviable_partner_earnings: float = P(0.75, "share of target drawings", "assumption: partners hand back a contract that pays them under three quarters of the income they need to stay (evidence: seeds, practices handing back contracts they cannot make pay)", "Partners' earnings (target drawings plus the month's profit, less its loss) below this share of their target drawings put a practice in distress.", ge=-10, le=2)
     distress_rate: float = P(0.15, "per month", "assumption", "Monthly hazard of ending for a practice in distress for three months or more.", ge=0, le=1)
     merger_distance_km: float = P(10.0, "km", "assumption", "Farthest neighbour a practice merges with.", gt=0, le=500)
     receiving_practices: int = P(4, "practices", "assumption", "Nearest practices that take in a closed practice's patients.", ge=1, le=50)
