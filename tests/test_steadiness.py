@@ -1,6 +1,7 @@
 """A "nothing changes" forward scenario opens without cliffs: it starts from the history's
 simulated April 2024, so each national figure's change over the first 12 months is no bigger
-than twice its typical yearly change later in the run (docs/ODD.md, Initialisation)."""
+than twice its typical yearly change later in the run, or than twice its change over the
+history's last year, which it continues (docs/ODD.md, Initialisation)."""
 from __future__ import annotations
 
 import numpy as np
@@ -30,16 +31,25 @@ def status_quo():
     return sim.run(ROOT / "scenarios/status_quo_2024.yaml", seed=3, replications=1)
 
 
-@pytest.mark.parametrize("figure", FIGURES)
-def test_first_year_change_is_no_bigger_than_twice_a_typical_later_year(status_quo, figure):
-    first, typical = first_and_typical_change(status_quo.timeseries[figure].to_numpy())
-    assert first <= max(2 * typical, RESOLUTION), f"{figure}: first 12 months {first:.4f}, typical later year {typical:.4f}"
-
-
-def test_first_month_continues_the_history(status_quo):
+@pytest.fixture(scope="module")
+def history(status_quo):
     # The same parameter set as the forward run's spin-up (the forward scenario's default draws one).
-    history = sim.run(ROOT / "scenarios/history_2013_2023.yaml", seed=3, replications=1,
-                      uncertainty=status_quo.uncertainty).timeseries
+    return sim.run(ROOT / "scenarios/history_2013_2023.yaml", seed=3, replications=1,
+                   uncertainty=status_quo.uncertainty).timeseries
+
+
+@pytest.mark.parametrize("figure", FIGURES)
+def test_first_year_change_is_no_bigger_than_twice_a_typical_year_before_or_after(status_quo, history, figure):
+    # A trend the history was already on (GP turnover falling as additional roles grow and the
+    # 2024/25 uplift lifts partners' earnings) may carry on; a warm-up would be bigger than both.
+    first, typical = first_and_typical_change(status_quo.timeseries[figure].to_numpy())
+    series = history.set_index("month")[figure]
+    last_history_year = abs(series.loc["2024-03"] - series.loc["2023-03"])
+    assert first <= max(2 * typical, 2 * last_history_year, RESOLUTION), (
+        f"{figure}: first 12 months {first:.4f}, typical later year {typical:.4f}, history's last year {last_history_year:.4f}")
+
+
+def test_first_month_continues_the_history(status_quo, history):
     before = history[history["month"] == "2024-03"].iloc[0]
     first = status_quo.timeseries.iloc[0]
     assert first["month"] == "2024-04" and history["month"].iloc[-1] == "2024-04"
