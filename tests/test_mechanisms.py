@@ -5,10 +5,14 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from sim.model import closure, money, networks, workforce
+from sim.model.demand import required_gp_fte
 from sim.model.model import GPModel
 from sim.model.streams import binomial
+from sim.population.build import build
+from sim.scenario.loading import load
 
-from .conftest import small
+from .conftest import ROOT, small
 
 
 def run(scenario, replication: int = 0) -> GPModel:
@@ -182,7 +186,6 @@ def test_small_practices_end_more_often_than_large_ones():
 
 
 def test_closure_disperses_patients_to_neighbours():
-    from sim.model import closure
     model = GPModel(small())
     model.step()
     state = model.practices
@@ -244,7 +247,6 @@ def test_partners_leave_faster_when_their_earnings_fall():
 
 
 def test_partner_leaving_follows_earnings_to_the_power_of_the_elasticity():
-    from sim.model import networks, workforce
     model = GPModel(small(workforce={"partner_earnings_elasticity": 1.0, "partner_retirement_rate": 0.01}))
     model.run_until(3)
     state, in_force = model.practices, model.in_force
@@ -263,7 +265,6 @@ def test_partner_leaving_follows_earnings_to_the_power_of_the_elasticity():
 
 
 def test_a_contract_that_pays_its_partners_too_little_puts_the_practice_in_distress():
-    from sim.model import closure
     model = GPModel(small(closure={"unviable_partner_earnings": 0.75}))
     model.run_until(3)
     state = model.practices
@@ -282,16 +283,13 @@ def test_a_contract_that_pays_its_partners_too_little_puts_the_practice_in_distr
 
 def closure_short(model, slots):
     """1 where a practice is understaffed by the closure rule's measure (so distressed anyway)."""
-    from sim.model.demand import required_gp_fte
-    from sim.model.workforce import gp_fte
     state, in_force, rule = model.practices, model.in_force, model.in_force.closure
-    available = gp_fte(state, in_force) + state.locum_fte + state.pooled_cover_fte
+    available = workforce.gp_fte(state, in_force) + state.locum_fte + state.pooled_cover_fte
     needed = required_gp_fte(state, model.national, in_force)
     return ((available < rule.min_viable_gp_fte) | (available < rule.understaffed_share * needed))[slots].astype(int)
 
 
 def test_income_follows_the_funding_weight_not_need():
-    from sim.model import money
     model = GPModel(small())
     state = model.practices
     income = money.core_income(state, model.national, model.in_force)
@@ -302,9 +300,6 @@ def test_income_follows_the_funding_weight_not_need():
 
 
 def test_need_is_higher_in_deprived_practices_but_funding_per_patient_is_not():
-    from sim.population.build import build
-    from sim.scenario.loading import load
-    from .conftest import ROOT
     state = build(load(ROOT / "scenarios" / "history_2013_2023.yaml"), np.random.default_rng(1))   # England's spread of deprivation
     most, least = state.deprivation >= np.quantile(state.deprivation, 0.8), state.deprivation <= np.quantile(state.deprivation, 0.2)
     assert state.need_weight[most].mean() / state.need_weight[least].mean() == pytest.approx(1.075, abs=0.02)
@@ -312,9 +307,6 @@ def test_need_is_higher_in_deprived_practices_but_funding_per_patient_is_not():
 
 
 def test_synthetic_england_starts_with_2013s_list_sizes():
-    from sim.population.build import build
-    from sim.scenario.loading import load
-    from .conftest import ROOT
     lists = build(load(ROOT / "scenarios" / "history_2013_2023.yaml"), np.random.default_rng(1)).list_size
     assert lists.mean() == pytest.approx(6967, rel=1e-3)   # clipping at the smallest and largest lists moves it a little
     assert np.mean(lists < 2000) == pytest.approx(0.062, abs=0.01)     # published July 2013: 6.2%
