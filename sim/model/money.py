@@ -2,7 +2,10 @@
 funds supporting members in deficit, and what incentives cost the public purse.
 
 Partners' target drawings count as a cost, so a practice in deficit is one that cannot pay its
-partners what keeps them; reserves above a cap are drawn by the partners as profit. Every pound
+partners what keeps them; reserves above a cap are drawn by the partners as profit. What the
+partners earn in a month, their target drawings plus the month's profit or less its loss, over
+those drawings is `partner_earnings`: partners leave faster as it falls (workforce.py), and a
+practice where it is too low is in distress (closure.py). Every pound
 is accounted for: income minus costs equals the change in practice reserves and network pools
 plus the surplus partners draw.
 
