@@ -239,11 +239,11 @@ def test_partner_earnings_are_target_drawings_plus_the_months_profit():
 
 
 def test_partners_leave_faster_when_their_earnings_fall():
-    def partner_leaving(funding_growth: float) -> float:
+    def partner_fte_per_1000_at_end(funding_growth: float) -> float:
         scenario = small(organisations={"pcn": None}, additional_roles=None, money={"funding_growth": funding_growth})
         models = [run(scenario, r) for r in range(2)]
         return float(np.mean([m.timeseries()["partner_fte_per_1000"].iloc[-1] for m in models]))
-    assert partner_leaving(-0.05) < partner_leaving(0.0) * 0.97
+    assert partner_fte_per_1000_at_end(-0.05) < partner_fte_per_1000_at_end(0.0) * 0.97
 
 
 def test_partner_leaving_follows_earnings_to_the_power_of_the_elasticity():

@@ -53,6 +53,11 @@ def gp_cost_per_fte(national: NationalState, in_force: InForce) -> float:
     return in_force.money.salaried_gp_cost_per_fte * national.gp_pay_index * national.on_cost_index
 
 
+def partner_drawings(practices: PracticeState, national: NationalState, in_force: InForce) -> np.ndarray:
+    """Partners' target drawings of every practice, GBP per year."""
+    return practices.partners * in_force.partner_fte_per_head * in_force.money.partner_drawings_per_fte * national.gp_pay_index
+
+
 def core_income(practices: PracticeState, national: NationalState, in_force: InForce) -> np.ndarray:
     """Contract income of every practice before any network money, GBP per year."""
     money = in_force.money
@@ -81,11 +86,9 @@ def affordable_gp_fte(practices: PracticeState, national: NationalState, in_forc
     """GP FTE each practice's contract income pays for: its partners, and the salaried GP time
     that what is left once its other costs and its partners' target drawings are met buys. The
     most GP time it will employ or buy in."""
-    money = in_force.money
-    partner_fte = practices.partners * in_force.partner_fte_per_head
     left = (core_income(practices, national, in_force) - other_costs(practices, national, in_force, benefits, month)
-            - partner_fte * money.partner_drawings_per_fte * national.gp_pay_index)
-    return partner_fte + np.maximum(left, 0.0) / gp_cost_per_fte(national, in_force)
+            - partner_drawings(practices, national, in_force))
+    return practices.partners * in_force.partner_fte_per_head + np.maximum(left, 0.0) / gp_cost_per_fte(national, in_force)
 
 
 def practice_costs(practices: PracticeState, national: NationalState, in_force: InForce, benefits: Benefits,
@@ -93,7 +96,7 @@ def practice_costs(practices: PracticeState, national: NationalState, in_force: 
     """Monthly costs of every practice, GBP."""
     money = in_force.money
     gp_pay, employed = national.gp_pay_index, national.on_cost_index
-    yearly = (practices.partners * in_force.partner_fte_per_head * money.partner_drawings_per_fte * gp_pay
+    yearly = (partner_drawings(practices, national, in_force)
               + practices.salaried * in_force.salaried_fte_per_head * money.salaried_gp_cost_per_fte * gp_pay * employed
               + practices.locum_fte * money.salaried_gp_cost_per_fte * money.locum_premium * gp_pay
               + other_costs(practices, national, in_force, benefits, month))
@@ -124,7 +127,7 @@ def monthly_accounts(practices: PracticeState, networks: NetworkState, national:
         spend += rates.amount(participation.sum() + support.sum() + paid_patients.sum() * (pay.core_per_patient + pay.leadership_per_patient))
     practices.income = rates.amount(income) * practices.open
     practices.costs = practice_costs(practices, national, in_force, benefits, month)
-    target = rates.amount(practices.partners * in_force.partner_fte_per_head * money.partner_drawings_per_fte * national.gp_pay_index)
+    target = rates.amount(partner_drawings(practices, national, in_force))
     practices.partner_earnings = np.divide(target + practices.income - practices.costs, target, out=np.ones(practices.size),
                                            where=target > 0)
     practices.reserves += practices.income - practices.costs
