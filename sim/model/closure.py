@@ -1,7 +1,7 @@
 """Failure and consolidation: practices merge with a neighbour or hand back their contract.
 
 Ordinary practices merge now and then (small ones and those in mature organisations more
-readily). A practice in distress (understaffed, or reserves overdrawn) for three months
+readily); the larger list's contract continues. A practice in distress (understaffed, or reserves overdrawn) for three months
 or more ends: it merges with a willing neighbour or, if none, hands back its contract and its
 patients are dispersed to the nearest practices with room, losing their usual GP. Where no
 other practice is open to take them, a new provider takes the contract over (entry.py): a
@@ -53,7 +53,8 @@ def close_and_merge(practices: PracticeState, geography: Geography, national: Na
     for practice in np.flatnonzero(practices.open & (draw < hazard)):
         partner = _merger_partner(practices, geography, in_force, int(practice))
         if partner is not None and (not distressed[practice] or choice[practice] < closure.distressed_merger_share):
-            merge(practices, national, int(practice), partner, month)
+            absorbed, continuing = sorted((int(practice), partner), key=lambda slot: practices.list_size[slot])
+            merge(practices, national, absorbed, continuing, month)
         elif distressed[practice] and not providers.step_in(practices, national, in_force, streams, int(practice), month):
             close(practices, geography, national, in_force, int(practice), month)
 
@@ -95,7 +96,9 @@ def _end(practices: PracticeState, national: NationalState, practice: int, statu
 
 
 def merge(practices: PracticeState, national: NationalState, practice: int, partner: int, month: int) -> None:
-    """Merge a practice into a partner: its list, staff and reserves move; the site stays."""
+    """Merge a practice into a partner: its list, staff and reserves move; the site stays. The
+    caller passes the smaller of the two as `practice`: the larger list's contract continues,
+    as when practices merge in England, so the practice counted as lost is the smaller one."""
     moved = practices.list_size[practice]
     take_in_patients(practices, partner, moved, practices.continuity[practice])
     practices.list_size[partner] += moved

@@ -30,6 +30,16 @@ def grow_lists(practices: PracticeState, national: NationalState, in_force: InFo
 
 def required_gp_fte(practices: PracticeState, national: NationalState, in_force: InForce) -> np.ndarray:
     """GP FTE each practice needs for its list, need and the year's consultation rate."""
-    need = (practices.list_size * practices.need_weight * in_force.workforce.gp_fte_per_1000 / 1000.0
-            * national.consultation_index)
-    return np.maximum(need - practices.roles_gp_time_fte, 0.0)
+    return _gp_fte_for(practices.need_weight, practices, national, in_force)
+
+
+def funded_gp_fte(practices: PracticeState, national: NationalState, in_force: InForce) -> np.ndarray:
+    """GP posts each practice plans: as many as its need would take, but spread by what the
+    contract pays for its list (its funding weight), not by need. The formula pays deprived
+    practices little more per patient, so their posts fall short of their need."""
+    return _gp_fte_for(practices.funding_weight, practices, national, in_force)
+
+
+def _gp_fte_for(weight: np.ndarray, practices: PracticeState, national: NationalState, in_force: InForce) -> np.ndarray:
+    gp_time = practices.list_size * weight * in_force.workforce.gp_fte_per_1000 / 1000.0 * national.consultation_index
+    return np.maximum(gp_time - practices.roles_gp_time_fte, 0.0)

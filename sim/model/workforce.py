@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.model import money, rates
-from sim.model.demand import required_gp_fte
+from sim.model.demand import funded_gp_fte, required_gp_fte
 from sim.model.in_force import InForce
 from sim.model.national import NationalState
 from sim.model.networks import Benefits
@@ -69,7 +69,8 @@ def gp_flows(practices: PracticeState, national: NationalState, in_force: InForc
     practices.salaried[no_partner] -= 1
     looking = binomial(practices.salaried, rates.hazard(work.moving_rate * pressure), drawer("moving", month))
 
-    movers = _recruit(practices, in_force, benefits, np.minimum(needed, affordable), looking, streams, month)
+    posts = np.minimum(funded_gp_fte(practices, national, in_force), affordable)
+    movers = _recruit(practices, in_force, benefits, posts, looking, streams, month)
     in_post = gp_fte(practices, in_force)
     gap = np.maximum(needed - in_post, 0.0) * practices.open
     practices.pooled_cover_fte = gap * benefits.pooled_cover
