@@ -6,7 +6,7 @@ import pytest
 from scipy import stats
 
 from sim.model import closure, money, networks, workforce
-from sim.model.demand import required_gp_fte
+from sim.model.demand import funded_gp_fte, required_gp_fte
 from sim.model.model import GPModel
 from sim.model.streams import binomial
 from sim.population.build import build
@@ -183,6 +183,62 @@ def test_small_practices_end_more_often_than_large_ones():
     small_list = state.initial_list_size < 4000
     ended = ~state.open
     assert ended[small_list].mean() > 1.5 * ended[~small_list].mean()
+
+
+def test_mergers_drawn_at_any_size_end_the_smaller_practice():
+    model = run(small(closure={"merger_rate": 0.04, "small_merger_ratio": 1.0, "distress_rate": 0.0}))
+    state = model.practices
+    merged = state.status == closure.MERGED
+    assert merged.sum() > 30
+    # Size-blind draws, yet the practice lost is the smaller of each pair: the lost practices'
+    # starting lists are well below the average.
+    assert state.initial_list_size[merged].mean() < 0.8 * state.initial_list_size.mean()
+
+
+def test_gp_posts_follow_funding_while_workload_follows_need():
+    model = GPModel(small(population={"need_weight_deprivation": 0.5, "funding_weight_deprivation": 0.0}))
+    model.step()
+    state, national, in_force = model.practices, model.national, model.in_force
+    posts = funded_gp_fte(state, national, in_force)
+    needed = required_gp_fte(state, national, in_force)
+    ratio = (needed + state.roles_gp_time_fte) / np.maximum(posts + state.roles_gp_time_fte, 1e-12)
+    open_ = state.open
+    assert ratio[open_] == pytest.approx(state.need_weight[open_] / state.funding_weight[open_], rel=1e-9)
+    deprived = open_ & (state.deprivation > 0.8)
+    assert deprived.any() and (needed[deprived] > 1.2 * posts[deprived]).all()
+
+
+def gp_fte_most_over_least_deprived(model) -> float:
+    """GP FTE per patient in the most deprived fifth of open practices over the least deprived."""
+    state = model.practices
+    open_, fte = state.open, workforce.gp_fte(state, model.in_force)
+    most = open_ & (state.deprivation >= np.quantile(state.deprivation[open_], 0.8))
+    least = open_ & (state.deprivation <= np.quantile(state.deprivation[open_], 0.2))
+    return fte[most].sum() / state.list_size[most].sum() / (fte[least].sum() / state.list_size[least].sum())
+
+
+def test_deprived_practices_end_up_with_fewer_gps_per_patient():
+    # Same random numbers; only the pull of deprivation on need, leaving and recruitment differs.
+    blind = run(small(population={"need_weight_deprivation": 0.0},
+                      workforce={"deprived_attraction": 1.0, "deprivation_leaving_ratio": 1.0}))
+    pulled = run(small(population={"need_weight_deprivation": 0.3},
+                       workforce={"deprived_attraction": 0.5, "deprivation_leaving_ratio": 1.5}))
+    # Four years: 1.04 against 0.945 observed on the small England.
+    assert gp_fte_most_over_least_deprived(pulled) < gp_fte_most_over_least_deprived(blind) - 0.05
+
+
+def test_practice_staff_grow_with_consultations_per_patient():
+    model = GPModel(small())
+    model.step()
+    state, national, in_force = model.practices, model.national, model.in_force
+    work = in_force.workforce
+    state.nurse_fte[:] = state.list_size * work.nurse_fte_per_1000 / 1000.0
+    before = state.nurse_fte.copy()
+    national.consultation_index = 1.2
+    workforce.other_staff(state, national, in_force)
+    # One month closes 1/staff_adjustment_months of the gap to 20% more staff.
+    expected = before + (1.2 * before - before) / work.staff_adjustment_months
+    assert state.nurse_fte[state.open] == pytest.approx(expected[state.open], rel=1e-9)
 
 
 def test_closure_disperses_patients_to_neighbours():

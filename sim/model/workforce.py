@@ -112,11 +112,14 @@ def _recruit(practices: PracticeState, in_force: InForce, benefits: Benefits, po
     return moved
 
 
-def other_staff(practices: PracticeState, in_force: InForce) -> None:
-    """Nurses, other direct care and admin staff follow the list at the scenario's ratios."""
+def other_staff(practices: PracticeState, national: NationalState, in_force: InForce) -> None:
+    """Nurses, other direct care and admin staff follow the list at the scenario's starting
+    ratios, raised as each patient's consultations grow (the work grows for the whole
+    practice, not only for its GPs)."""
     work = in_force.workforce
     for attribute, per_1000 in (("nurse_fte", work.nurse_fte_per_1000), ("direct_care_fte", work.direct_care_fte_per_1000),
                                 ("admin_fte", work.admin_fte_per_1000)):
         current = getattr(practices, attribute)
-        current += (practices.list_size * per_1000 / 1000.0 - current) / work.staff_adjustment_months
+        wanted = practices.list_size * per_1000 / 1000.0 * national.consultation_index
+        current += (wanted - current) / work.staff_adjustment_months
         current[~practices.open] = 0.0
