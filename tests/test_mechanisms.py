@@ -12,7 +12,7 @@ from sim.model.streams import binomial
 from sim.population.build import build
 from sim.scenario.loading import load
 
-from .conftest import ROOT, small
+from .conftest import ROOT, small, small_model_in_month
 
 
 def run(scenario, replication: int = 0) -> GPModel:
@@ -73,6 +73,16 @@ def test_band_is_a_payment_rule_not_a_constraint():
     inside = pcns[~outside]
     assert inside["paid"].all(), "every network inside the band is paid"
     assert 30000 <= pcns["patients"].median() <= 60000, "the band still shapes what forms"
+
+
+def test_a_network_in_a_paid_band_takes_joiners_only_up_to_its_founders_target():
+    model = small_model_in_month(30)
+    state = model.networks
+    kinds = model.in_force.kinds
+    target = state.view("target_patients")
+    for name, multiple in (("pcn", 1.0), ("federation", 2.0)):
+        organisation = model.in_force.organisation(kinds.index(name))
+        assert networks.payment.capacity(state, organisation) == pytest.approx(multiple * target)
 
 
 def test_raising_the_band_makes_networks_bigger():

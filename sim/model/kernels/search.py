@@ -48,7 +48,7 @@ def merger_partner(practice, nearest, nearest_km, within_km, is_open, distress_m
 
 @jit
 def nearest_network(candidates, excluding, active, members, patients, target, lead, km, position, reach, need_room,
-                    room_for, capacity_floor):
+                    room_for, capacity_multiple):
     """The nearest of the candidate networks within reach (the first of equals), skipping
     `excluding`, inactive and empty networks and, when need_room, those without room for
     room_for more patients; -1 if none.
@@ -59,19 +59,15 @@ def nearest_network(candidates, excluding, active, members, patients, target, le
         km: from the practice to each practice of its area, in area order.
         position: each practice's place in its area's order.
         reach: km.
-        capacity_floor: a network takes members up to max(target, floor), or twice its target
-            where the floor is nan (no paid band).
+        capacity_multiple: a network takes members up to this multiple of its founders' target
+            (payment.capacity's rule).
     """
     best, best_km = -1, math.inf
     for slot in candidates:
         if slot == excluding or not active[slot] or members[slot] <= 0:
             continue
         if need_room:
-            if math.isnan(capacity_floor):
-                room = 2.0 * target[slot]
-            else:  # Python's max(target, floor): the target unless the floor is larger
-                room = capacity_floor if capacity_floor > target[slot] else target[slot]
-            if room - patients[slot] < room_for:
+            if capacity_multiple * target[slot] - patients[slot] < room_for:
                 continue
         distance = km[position[lead[slot]]]
         if distance <= reach and distance < best_km:

@@ -39,10 +39,16 @@ def paid_members(practices: PracticeState, networks: NetworkState, in_force: InF
 
 def capacity(networks: NetworkState, organisation: Organisation, slots: np.ndarray | None = None) -> np.ndarray:
     """Largest list each network of this kind (or just `slots`) takes new members up to
-    (patients): the top of the paid band, or twice its founders' target where no band is paid."""
+    (patients): see capacity_multiple."""
     target = networks.view("target_patients") if slots is None else networks.target_patients[slots]
-    band = organisation.band
-    return np.maximum(target, band.max_patients) if band is not None else 2.0 * target
+    return capacity_multiple(organisation) * target
+
+
+def capacity_multiple(organisation: Organisation) -> float:
+    """How far past its founders' target a network takes new members: not at all where a band
+    is paid (founders aimed for a size the band pays, and a practice that joins later finds a
+    network with room rather than pushing one out of the band), to twice the target where none is."""
+    return 1.0 if organisation.band is not None else 2.0
 
 
 def smallest_worth_founding(organisation: Organisation) -> float:

@@ -3,13 +3,12 @@ asking, the nearest network with room in a practice's own area, and a founder's 
 willing neighbours."""
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from scipy.spatial import cKDTree
 
 from sim.model import kernels
 from sim.model.in_force import InForce
+from sim.model.networks.payment import capacity_multiple
 from sim.state import NO_NETWORK, Geography, NetworkState, PracticeState
 
 
@@ -44,8 +43,7 @@ class AreaNetworks:
         self.slots = slots[np.argsort(networks.area[slots], kind="stable")]
         self.bounds = np.searchsorted(networks.area[self.slots], np.arange(len(geography.area_practices) + 1))
         self.by_area: dict[int, list[int]] = {}
-        band = in_force.organisation(kind).band
-        self.capacity_floor = band.max_patients if band is not None else None
+        self.capacity_multiple = capacity_multiple(in_force.organisation(kind))
 
     def _of_area(self, area: int) -> list[int]:
         if area not in self.by_area:
@@ -66,10 +64,9 @@ class AreaNetworks:
         km, position = distances.row(practice), distances.position
         reach = self.reach_km * reach_factor
         candidates = self._of_area(int(distances.area[practice]))
-        floor = math.nan if self.capacity_floor is None else float(self.capacity_floor)  # capacity()'s rule
         return int(kernels.nearest_network(np.array(candidates, dtype=np.int64), excluding, active, members, patients,
                                            target, lead, km, position, reach, with_room_for is not None,
-                                           float(with_room_for or 0.0), floor))
+                                           float(with_room_for or 0.0), self.capacity_multiple))
 
 
 def willing_neighbours(practices: PracticeState, geography: Geography, in_force: InForce, kind: int, practice: int,
