@@ -185,9 +185,9 @@ class Workforce(Section):
     working_time_change: float = P(0.0, "share per year", "scenario (history: evidence: Workforce / median FTE of a fully qualified GP 0.80 -> 0.69, 2015 -> 2022)", "Yearly change in the working time of partners and salaried GPs alike between `working_time_from` and `working_time_until` (-0.02 is 2% less each year); constant outside those months.", ge=-0.2, le=0.2)
     working_time_from: YearMonth = P("2015-09", "YYYY-MM", "scenario", "First month of the change in working time.")
     working_time_until: YearMonth = P("2022-09", "YYYY-MM", "scenario", "Last month of the change in working time; it stays at that month's level after.")
-    nurse_fte_per_1000: float = P(0.27, "FTE per 1,000 patients", "evidence: Workforce / whole practice workforce 1.97 per 1,000 (2015)", "Practice nurses.", ge=0, le=5)
-    direct_care_fte_per_1000: float = P(0.15, "FTE per 1,000 patients", "evidence: Workforce / whole practice workforce 1.97 per 1,000 (2015)", "Other direct patient care staff employed by practices.", ge=0, le=5)
-    admin_fte_per_1000: float = P(1.00, "FTE per 1,000 patients", "evidence: Workforce / whole practice workforce 1.97 per 1,000 (2015)", "Administrative staff.", ge=0, le=10)
+    nurse_fte_per_1000: float = P(0.27, "FTE per 1,000 patients", "evidence: Workforce / whole practice workforce 1.97 per 1,000 (2015)", "Practice nurses at the start, raised as consultations per patient grow.", ge=0, le=5)
+    direct_care_fte_per_1000: float = P(0.15, "FTE per 1,000 patients", "evidence: Workforce / whole practice workforce 1.97 per 1,000 (2015)", "Other direct patient care staff employed by practices at the start, raised as consultations per patient grow.", ge=0, le=5)
+    admin_fte_per_1000: float = P(1.00, "FTE per 1,000 patients", "evidence: Workforce / whole practice workforce 1.97 per 1,000 (2015)", "Administrative staff at the start, raised as consultations per patient grow.", ge=0, le=10)
     leaving_rate: float = C("workforce.leaving_rate", 0.065, "per GP per year", "evidence: Workforce / GP leavers, national (3,681 of about 37,000 a year) less retirement", "GP leaving hazard at normal workload.", ge=0, le=1)
     partner_retirement_rate: float = C("workforce.partner_retirement_rate", 0.035, "per partner per year", "assumption: older partner age profile", "Extra leaving hazard of partners (retirement).", ge=0, le=1)
     workload_elasticity: float = C("workforce.workload_elasticity", 1.5, "-", "assumption: calibrated later", "How steeply leaving rises with workload (required / available GP time).", ge=0, le=10)
@@ -207,7 +207,7 @@ class Workforce(Section):
     min_workload: float = P(0.25, "ratio", "assumption: keeps the workload term of the leaving hazard (workload^elasticity) between about 0.1 and 8 times", "Lowest workload (GP time needed over available) a practice is taken to have.", gt=0, le=1)
     max_workload: float = P(4.0, "ratio", "assumption: see min_workload; a practice needing four times the GP time it has is in distress already", "Highest workload (GP time needed over available) a practice is taken to have.", ge=1, le=100)
     max_staff_support: float = P(0.9, "share", "assumption: memberships together never remove every reason to leave", "Largest cut in GP leaving hazard that a practice's memberships give together.", ge=0, le=1)
-    staff_adjustment_months: float = P(12.0, "months", "assumption: practices adjust nurse and admin staffing over about a year", "How fast nurses, other direct care and admin staff follow the list (the gap closes by 1/this each month).", ge=1, le=240)
+    staff_adjustment_months: float = P(12.0, "months", "assumption: practices adjust nurse and admin staffing over about a year", "How fast nurses, other direct care and admin staff follow the list and its consultations (the gap closes by 1/this each month).", ge=1, le=240)
 
     @model_validator(mode="after")
     def _one_intake_a_month(self) -> "Workforce":
