@@ -1,8 +1,8 @@
 """Failure and consolidation: practices merge with a neighbour or hand back their contract.
 
 Ordinary practices merge now and then (small ones and those in mature organisations more
-readily); the larger list's contract continues. A practice in distress (understaffed, or reserves overdrawn) for three months
-or more ends: it merges with a willing neighbour or, if none, hands back its contract and its
+readily); the larger list's contract continues. A practice in distress (understaffed, reserves
+overdrawn or partners paid too little) for three months or more ends: it merges with a willing neighbour or, if none, hands back its contract and its
 patients are dispersed to the nearest practices with room, losing their usual GP. Where no
 other practice is open to take them, a new provider takes the contract over (entry.py): a
 registered patient is never left without a practice. Where an integrated provider covering the

@@ -151,7 +151,7 @@ class GPModel(mesa.Model):
         benefits = networks.membership_benefits(practices, network_state, in_force, month)
         providers.add_site_costs(practices, network_state, in_force, benefits, month)
         workforce.gp_flows(practices, national, in_force, benefits, streams, month)
-        workforce.other_staff(practices, self.national, in_force)
+        workforce.other_staff(practices, national, in_force)
         roles.hire_and_lose(practices, network_state, in_force, streams, month)
         money.monthly_accounts(practices, network_state, national, in_force, benefits, month)
         providers.pay_budgets(practices, network_state, national, in_force, month)
