@@ -206,9 +206,9 @@ def test_nearest_network_takes_the_first_of_equals_and_applies_the_room_rule():
     lead, km, position = np.array([0, 1, 2, 0], dtype=np.int32), np.array([0.0, 5.0, 5.0]), np.arange(3)
     every = np.arange(4, dtype=np.int64)
     for form in (kernels.nearest_network, kernels.nearest_network.py_func):
-        def nearest(candidates=every, excluding=-1, reach=10.0, room_for=None, floor=np.nan):
+        def nearest(candidates=every, excluding=-1, reach=10.0, room_for=None, multiple=2.0):
             return form(candidates, excluding, active, members, patients, target, lead, km, position, reach,
-                        room_for is not None, room_for or 0.0, floor)
+                        room_for is not None, room_for or 0.0, multiple)
         assert nearest() == 1
         assert nearest(every[::-1]) == 2              # the first of equals, in the order given
         assert nearest(excluding=1) == 2
@@ -216,8 +216,10 @@ def test_nearest_network_takes_the_first_of_equals_and_applies_the_room_rule():
         assert nearest(every[:0]) == -1
         assert nearest(room_for=20_001.0) == 2        # twice the target: 60,000 - 40,000 < 20,001
         assert nearest(room_for=20_000.0) == 1
-        assert nearest(room_for=20_000.0, floor=50_000.0) == 2  # max(target, floor) - 40,000 < 20,000
-        assert nearest(room_for=10_000.0, floor=50_000.0) == 1
+        # A paid band: room only up to the target, so network 1 (40,000 of 30,000) has none.
+        assert nearest(room_for=1.0, multiple=1.0) == 2
+        assert nearest(room_for=20_000.0, multiple=1.0) == 2     # 30,000 - 10,000 = 20,000
+        assert nearest(room_for=20_001.0, multiple=1.0) == -1
 
 
 def test_willing_neighbours_are_identical(model, plain_kernels):
