@@ -55,7 +55,8 @@ def gp_cost_per_fte(national: NationalState, in_force: InForce) -> float:
 
 def partner_drawings(practices: PracticeState, national: NationalState, in_force: InForce) -> np.ndarray:
     """Partners' target drawings of every practice, GBP per year."""
-    return practices.partners * in_force.partner_fte_per_head * in_force.money.partner_drawings_per_fte * national.gp_pay_index
+    per_head = in_force.partner_fte_per_head * in_force.money.partner_drawings_per_fte * national.gp_pay_index
+    return practices.partners * per_head
 
 
 def core_income(practices: PracticeState, national: NationalState, in_force: InForce) -> np.ndarray:

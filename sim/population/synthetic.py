@@ -43,7 +43,8 @@ def synthetic_england(scenario: Scenario, rng: np.random.Generator) -> PracticeS
     xy = place(rng, pop, centres, town_xy, area, rural)
 
     spread = rng.standard_normal(n)
-    list_size = np.exp(spread * np.where(spread < 0, pop.list_size_sigma_small, pop.list_size_sigma_large)) * np.where(rural, 0.8, 1.05)
+    sigma = np.where(spread < 0, pop.list_size_sigma_small, pop.list_size_sigma_large)
+    list_size = np.exp(spread * sigma) * np.where(rural, 0.8, 1.05)
     list_size = np.clip(list_size * pop.mean_list_size / list_size.mean(), pop.min_list_size, pop.max_list_size)
 
     deprivation, need_weight, funding_weight = deprivation_and_need(rng, pop, pop.commissioner_areas, area, rural)
@@ -58,7 +59,8 @@ def synthetic_england(scenario: Scenario, rng: np.random.Generator) -> PracticeS
     nurse, direct_care, admin = staff(work.nurse_fte_per_1000), staff(work.direct_care_fte_per_1000), staff(work.admin_fte_per_1000)
     return practice_state(
         rng, scenario, xy, area=area, region=area_region[area], rural=rural, deprivation=deprivation,
-        need_weight=need_weight, funding_weight=funding_weight, list_size=list_size, partners=partners, salaried=salaried, nurse_fte=nurse,
+        need_weight=need_weight, funding_weight=funding_weight, list_size=list_size, partners=partners, salaried=salaried,
+        nurse_fte=nurse,
         direct_care_fte=direct_care, admin_fte=admin,
         reserves=reserves(rng, scenario, list_size, partners, salaried, nurse, direct_care, admin),
     )

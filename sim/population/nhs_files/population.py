@@ -81,7 +81,8 @@ def population_from_files(scenario, rng: np.random.Generator):
     pcn_codes = sorted(set(table["network"]) - {""})
     labels = table["network"].map({code: i for i, code in enumerate(pcn_codes)}).fillna(-1).to_numpy(dtype=np.int64, copy=True)
     return practice_state(
-        rng, scenario, xy, area=area, region=region, rural=rural, deprivation=deprivation, need_weight=need_weight, funding_weight=funding_weight,
+        rng, scenario, xy, area=area, region=region, rural=rural, deprivation=deprivation, need_weight=need_weight,
+        funding_weight=funding_weight,
         list_size=list_size, partners=partners, salaried=salaried, nurse_fte=nurse, direct_care_fte=direct_care,
         admin_fte=admin, reserves=reserves(rng, scenario, list_size, partners, salaried, nurse, direct_care, admin),
         starting_networks={pop.network_kind: labels},
