@@ -162,6 +162,39 @@ def test_more_turnover_means_less_continuity():
     assert high[-1] < low[-1] - 0.03
 
 
+def test_continuity_follows_gps_working_time():
+    from sim.model import continuity
+    for effect in (1.0, 0.5):
+        model = GPModel(small(continuity={"part_time_effect": effect}))
+        model.step()
+        state, in_force, month = model.practices, model.in_force, model.month
+        benefits = networks.membership_benefits(state, model.networks, in_force, month)
+        assert in_force.working_time_factor == 1.0
+        full_time = continuity.attainable(state, in_force, benefits, month)
+        in_force.working_time_factor = 0.862  # 2015-2022: 0.80 -> 0.69 FTE per GP
+        part_time = continuity.attainable(state, in_force, benefits, month)
+        assert part_time[state.open] == pytest.approx(full_time[state.open] * 0.862 ** effect, rel=1e-12)
+
+
+def test_practices_recruit_the_gp_time_their_posts_lack_in_heads_of_the_recruits_mix():
+    # Supply to spare and no cap on filling, so every vacancy is filled this month.
+    for partner_share, recruited in ((0.0, 3), (1.0, 2)):
+        model = GPModel(small(workforce={"new_gp_partner_share": partner_share, "vacancy_fill_rate": 1.0,
+                                         "new_gps_per_1000_patients": 10.0}))
+        model.step()
+        state, in_force, month = model.practices, model.in_force, model.month
+        benefits = networks.membership_benefits(state, model.networks, in_force, month)
+        practice = int(np.flatnonzero(state.open)[0])
+        posts = workforce.gp_fte(state, in_force)
+        posts[practice] += 2.1  # three salaried GPs' time (0.70 each), or 2.5 partners' (0.85)
+        heads = state.gp_heads().copy()
+        workforce._recruit(state, in_force, benefits, posts, np.zeros(state.size, dtype=np.int64),
+                           model.streams, month)
+        assert state.gp_heads()[practice] - heads[practice] == recruited
+        others = np.arange(state.size) != practice
+        assert (state.gp_heads()[others] == heads[others]).all()
+
+
 def test_scarce_gp_supply_lowers_gp_fte_per_1000():
     plenty = series(small(workforce={"new_gps_per_1000_patients": 0.1}), "gp_fte_per_1000")
     scarce = series(small(workforce={"new_gps_per_1000_patients": 0}), "gp_fte_per_1000")

@@ -2,7 +2,7 @@
 and what a patient survey would report of it.
 
 Each practice's continuity drifts towards what its conditions allow (GP turnover, locum use,
-cross-site working, size) and is diluted when patients arrive from a closed or merged practice.
+GPs' working time, cross-site working, size) and is diluted when patients arrive from a closed or merged practice.
 """
 from __future__ import annotations
 
@@ -24,7 +24,9 @@ def attainable(practices: PracticeState, in_force: InForce, benefits: Benefits, 
     locum_share = np.divide(practices.locum_fte, gps + practices.locum_fte,
                             out=np.zeros(practices.size), where=(gps + practices.locum_fte) > 0)
     doublings = np.log2(np.maximum(practices.list_size, 1.0) / REFERENCE_LIST_SIZE).clip(min=0.0)
-    return (params.ceiling * np.exp(-params.turnover_effect * practices.turnover_12m(month + 1, moves=True))
+    # A patient can see their usual GP only on the days that GP works.
+    part_time = in_force.working_time_factor ** params.part_time_effect
+    return (params.ceiling * part_time * np.exp(-params.turnover_effect * practices.turnover_12m(month + 1, moves=True))
             * np.clip(1.0 - params.locum_effect * locum_share, 0.0, 1.0)
             * np.clip(1.0 - params.size_effect * doublings, 0.0, 1.0)
             * (1.0 - benefits.cross_site_cost))

@@ -82,14 +82,16 @@ def gp_flows(practices: PracticeState, national: NationalState, in_force: InForc
 
 def _recruit(practices: PracticeState, in_force: InForce, benefits: Benefits, posts_fte: np.ndarray,
              looking: np.ndarray, streams: Streams, month: int) -> np.ndarray:
-    """Fill vacancies (posts wanted over GPs in post) from the month's supply: new GPs, and
+    """Fill vacancies (the GP time posts are short of, in recruits) from the month's supply: new GPs, and
     salaried GPs `looking` to move from another practice. Returns the GPs who moved out of each
     practice: those looking who found a post, in proportion to their share of the supply (so the
     GPs moving in equal, in expectation, those moving out); the others stay where they are."""
     work = in_force.workforce
     moved = np.zeros(practices.size, dtype=np.int64)
-    fte_per_head = (in_force.partner_fte_per_head + in_force.salaried_fte_per_head) / 2.0
-    vacancies = np.maximum(np.round(posts_fte / fte_per_head) - practices.gp_heads(), 0).astype(np.int64)
+    # Practices recruit to the GP time their posts are short of, in heads of the mix they recruit.
+    share = work.new_gp_partner_share
+    recruit_fte = share * in_force.partner_fte_per_head + (1.0 - share) * in_force.salaried_fte_per_head
+    vacancies = np.maximum(np.round((posts_fte - gp_fte(practices, in_force)) / recruit_fte), 0).astype(np.int64)
     vacancies[~practices.open] = 0
     place = practices.fixed(("attraction of place", work.rural_attraction, work.deprived_attraction),
                             lambda: np.where(practices.rural, work.rural_attraction, 1.0)

@@ -220,12 +220,17 @@ class Workforce(Section):
         started = [intake for intake in self.new_gp_intake if month_number(intake.date) <= month]
         return max(started, key=lambda intake: month_number(intake.date)).index if started else 1.0
 
+    def working_time_factor(self, month: int) -> float:
+        """Working time of every GP in a month (a month_number) relative to before the change in
+        working time: 1 before `working_time_from`, held after `working_time_until`."""
+        first, last = month_number(self.working_time_from), month_number(self.working_time_until)
+        years = (min(max(month, first), max(last, first)) - first) / 12.0
+        return (1.0 + self.working_time_change) ** years
+
     def fte_per_head(self, month: int) -> tuple[float, float]:
         """Working time (FTE) of a partner and of a salaried GP in a month (a month_number),
         with the change in working time up to then."""
-        first, last = month_number(self.working_time_from), month_number(self.working_time_until)
-        years = (min(max(month, first), max(last, first)) - first) / 12.0
-        factor = (1.0 + self.working_time_change) ** years
+        factor = self.working_time_factor(month)
         return self.partner_fte_per_head * factor, self.salaried_fte_per_head * factor
 
 
@@ -425,9 +430,10 @@ class Continuity(Section):
     ceiling: float = P(0.70, "share", "assumption", "Continuity of a stable, fully staffed practice.", ge=0, le=1)
     turnover_effect: float = C("continuity.turnover_effect", 1.5, "per unit yearly turnover", "evidence: Continuity / persistent high turnover 5.2% fewer see preferred GP", "Continuity lost per unit of yearly GP turnover.", ge=0, le=20)
     locum_effect: float = C("continuity.locum_effect", 0.8, "per unit locum share", "assumption", "Continuity lost per unit of locum share.", ge=0, le=5)
+    part_time_effect: float = P(1.0, "elasticity", "evidence: Continuity / part-time working (GPs working part time give less continuity, scoping review of 14 studies); 1 is the reasoning that a patient can see their usual GP only on the days that GP works", "How continuity follows GPs' working time: what a practice's conditions allow is multiplied by (working time / working time before the change) ^ this, so 14% less working time (2015-2022) gives 14% less continuity.", ge=0, le=5)
     size_effect: float = P(0.04, "per doubling of list", "evidence: Money / larger lists have lower satisfaction", "Continuity lost per doubling of list above 6,000.", ge=0, le=1)
     survey_threshold: float = P(0.5, "share of consultations", "assumption: 'a lot of the time' read as at least half of a patient's consultations", "Share of their consultations with the usual GP at which a patient tells the GP Patient Survey they see their preferred GP always, almost always or a lot of the time.", gt=0, lt=1)
-    survey_concentration: float = P(1.58, "-", "assumption: set so that the starting consultation share (0.62) reads as the 2012 survey's 65.3% (evidence: Continuity)", "How closely patients' own shares of consultations with the usual GP gather around their practice's share (beta distribution concentration; lower is more spread).", gt=0, le=1000)
+    survey_concentration: float = P(0.725, "-", "assumption: set so that the starting consultation share (0.62) reads as 63.2%, the survey's level in April 2013 on the straight line from 65.3% (2012) to 55.6% (2017) (evidence: Continuity)", "How closely patients' own shares of consultations with the usual GP gather around their practice's share (beta distribution concentration; lower is more spread).", gt=0, le=1000)
     moved_patient_continuity: float = P(0.2, "share", "assumption: moved patients start without a usual GP", "Continuity of patients moved by closure or merger.", ge=0, le=1)
     adjustment_months: float = P(12.0, "months", "assumption", "How fast continuity follows its conditions.", gt=0, le=240)
     max_cross_site_cost: float = P(0.9, "share of continuity", "assumption: memberships together never remove every consultation with the usual GP", "Largest share of continuity that a practice's memberships together cost through cross-site working.", ge=0, le=1)
