@@ -2,7 +2,8 @@
 and what a patient survey would report of it.
 
 Each practice's continuity drifts towards what its conditions allow (GP turnover, locum use,
-GPs' working time, cross-site working, size) and is diluted when patients arrive from a closed or merged practice.
+GPs' working time, cross-site working, size) and is diluted when patients arrive from a closed
+or merged practice.
 """
 from __future__ import annotations
 

@@ -82,10 +82,11 @@ def gp_flows(practices: PracticeState, national: NationalState, in_force: InForc
 
 def _recruit(practices: PracticeState, in_force: InForce, benefits: Benefits, posts_fte: np.ndarray,
              looking: np.ndarray, streams: Streams, month: int) -> np.ndarray:
-    """Fill vacancies (the GP time posts are short of, in recruits) from the month's supply: new GPs, and
-    salaried GPs `looking` to move from another practice. Returns the GPs who moved out of each
-    practice: those looking who found a post, in proportion to their share of the supply (so the
-    GPs moving in equal, in expectation, those moving out); the others stay where they are."""
+    """Fill vacancies (the GP time posts are short of, in recruits) from the month's supply: new
+    GPs, and salaried GPs `looking` to move from another practice. Returns the GPs who moved out
+    of each practice: those looking who found a post, in proportion to their share of the supply
+    (so the GPs moving in equal, in expectation, those moving out); the others stay where they
+    are."""
     work = in_force.workforce
     moved = np.zeros(practices.size, dtype=np.int64)
     # Practices recruit to the GP time their posts are short of, in heads of the mix they recruit.
