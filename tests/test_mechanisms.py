@@ -238,6 +238,23 @@ def test_mergers_drawn_at_any_size_end_the_smaller_practice():
     assert state.initial_list_size[merged].mean() < 0.8 * state.initial_list_size.mean()
 
 
+def test_a_practice_absorbed_earlier_in_the_month_is_not_merged_again(monkeypatch):
+    model = GPModel(small(closure={"merger_rate": 0.04, "distress_rate": 0.0}))
+    model.step()
+    state, national = model.practices, model.national
+    # Every practice is drawn for merger this month, so many are absorbed by a larger neighbour
+    # drawn before them.
+    monkeypatch.setattr(model.streams, "uniform", lambda event, month, size=None: np.zeros(state.size))
+    was_open = state.open.copy()
+    before = sum(national.events[kind][model.month % 12] for kind in ("mergers", "closures"))
+    benefits = networks.membership_benefits(state, model.networks, model.in_force, model.month)
+    closure.close_and_merge(state, model.geography, national, model.in_force, benefits, model.streams, model.month)
+    ended = int((was_open & ~state.open).sum())
+    counted = sum(national.events[kind][model.month % 12] for kind in ("mergers", "closures")) - before
+    assert ended > 100 and counted == ended
+    assert state.open.any()
+
+
 def test_gp_posts_follow_funding_while_workload_follows_need():
     model = GPModel(small(population={"need_weight_deprivation": 0.5, "funding_weight_deprivation": 0.0}))
     model.step()

@@ -52,6 +52,8 @@ def close_and_merge(practices: PracticeState, geography: Geography, national: Na
     draw = streams.uniform("closure", month)
     choice = streams.uniform("closure_route", month)
     for practice in np.flatnonzero(practices.open & (draw < hazard)):
+        if not practices.open[practice]:  # absorbed this month by a larger practice drawn before it
+            continue
         partner = _merger_partner(practices, geography, in_force, int(practice))
         if partner is not None and (not distressed[practice] or choice[practice] < closure.distressed_merger_share):
             absorbed, continuing = sorted((int(practice), partner), key=lambda slot: practices.list_size[slot])
