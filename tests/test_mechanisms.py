@@ -169,11 +169,18 @@ def test_continuity_follows_gps_working_time():
         model.step()
         state, in_force, month = model.practices, model.in_force, model.month
         benefits = networks.membership_benefits(state, model.networks, in_force, month)
-        assert in_force.working_time_factor == 1.0
+        assert in_force.partner_working_time_factor == in_force.salaried_working_time_factor == 1.0
         full_time = continuity.attainable(state, in_force, benefits, month)
-        in_force.working_time_factor = 0.862  # 2015-2022: 0.80 -> 0.69 FTE per GP
+        in_force.partner_working_time_factor = in_force.salaried_working_time_factor = 0.862  # 2015-2022: 0.80 -> 0.69
         part_time = continuity.attainable(state, in_force, benefits, month)
         assert part_time[state.open] == pytest.approx(full_time[state.open] * 0.862 ** effect, rel=1e-12)
+        # Only salaried GPs working less: each practice's factor is the mean over its GPs by head.
+        in_force.partner_working_time_factor = 1.0
+        salaried_share = state.salaried / (state.partners + state.salaried)
+        mixed = continuity.attainable(state, in_force, benefits, month)
+        expected = full_time * (1.0 - 0.138 * salaried_share) ** effect
+        assert mixed[state.open] == pytest.approx(expected[state.open], rel=1e-12)
+        assert (salaried_share[state.open] > 0).any() and (salaried_share[state.open] < 1).all()
 
 
 def test_practices_recruit_the_gp_time_their_posts_lack_in_heads_of_the_recruits_mix():
@@ -442,6 +449,33 @@ def test_working_time_changes_by_calendar_month_within_its_window():
     assert work.fte_per_head(month_number("2016-09"))[0] == pytest.approx(partner * 0.979)
     assert work.fte_per_head(month_number("2022-09"))[1] == pytest.approx(salaried * 0.979 ** 7)
     assert work.fte_per_head(month_number("2030-01")) == work.fte_per_head(month_number("2022-09"))
+
+
+def test_partners_working_time_may_change_at_its_own_rate():
+    from sim.scenario.schema import Workforce, month_number
+    work = Workforce(working_time_change=-0.021, partner_working_time_change=-0.0017)
+    partner, salaried = work.partner_fte_per_head, work.salaried_fte_per_head
+    # The history's rates: partners 0.886 -> 0.881 FTE a head over 3.25 years; salaried GPs 2.1% a year.
+    december_2018 = work.fte_per_head(month_number("2018-12"))
+    assert december_2018[0] == pytest.approx(partner * 0.9983 ** 3.25)
+    assert december_2018[1] == pytest.approx(salaried * 0.979 ** 3.25)
+    assert work.working_time_factor(month_number("2022-09"), partners=True) == pytest.approx(0.9983 ** 7)
+    assert work.working_time_factor(month_number("2022-09")) == pytest.approx(0.979 ** 7)
+    # Unset, partners change as salaried GPs do.
+    assert Workforce(working_time_change=-0.021).working_time_factor(month_number("2022-09"), partners=True) == pytest.approx(0.979 ** 7)
+
+
+def test_need_adjusted_lists_weight_patients_by_need_and_keep_the_total():
+    from sim.model.demand import need_adjusted_list
+    model = GPModel(small(population={"need_weight_deprivation": 0.5}))
+    state = model.practices
+    adjusted = need_adjusted_list(state)
+    assert adjusted[state.open].sum() == pytest.approx(state.list_size[state.open].sum(), rel=1e-12)
+    assert (adjusted[~state.open] == 0).all()
+    per_patient = adjusted[state.open] / state.list_size[state.open]
+    deprivation = state.deprivation[state.open]
+    assert per_patient[deprivation.argmax()] - per_patient[deprivation.argmin()] == pytest.approx(
+        0.5 * (deprivation.max() - deprivation.min()) * per_patient.mean() / state.need_weight[state.open].mean(), rel=0.05)
 
 
 def test_new_gp_intake_index_holds_from_its_month_until_the_next():

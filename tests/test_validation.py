@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from sim.analysis.calibrate import calibrate, misfit
-from sim.analysis.targets import SNAPSHOT_STATISTICS, Naive, Target, slope_index
+from sim.analysis.targets import SNAPSHOT_STATISTICS, Naive, Target, slope_index, tenth_ratio
 from sim.analysis.validate import (
     load_targets,
     measure,
@@ -157,6 +157,26 @@ def test_slope_index_is_the_gradient_across_ranked_practices():
     # Equal weights, a straight line in rank: the slope is exact; a weighted rank changes with weights.
     assert slope_index(np.array([1.0, 2.0, 3.0]), np.array([0.0, 0.5, 1.0]), np.ones(3)) == pytest.approx(3.0)
     assert slope_index(np.array([3.0, 2.0, 1.0]), np.array([0.0, 0.5, 1.0]), np.array([1.0, 1.0, 2.0])) < 0
+
+
+def test_tenth_ratio_compares_the_most_and_least_ranked_tenths_of_the_weight():
+    # Ten practices of equal lists: the top tenth is the most deprived practice, the bottom the least.
+    outcome, rank_by, weight = np.arange(1.0, 11.0), np.linspace(0.0, 1.0, 10), np.full(10, 5.0)
+    assert tenth_ratio(outcome, rank_by, weight) == pytest.approx(10.0 / 1.0)
+    assert tenth_ratio(outcome[::-1].copy(), rank_by, weight) == pytest.approx(1.0 / 10.0)
+    # A practice holding a fifth of the weight at each end: half of it lies in the tenth, and its
+    # rate (outcome per weight) is the tenth's: 4 / 2 over 2 / 2.
+    outcome, rank_by, weight = np.array([2.0, 1.0, 3.0, 4.0]), np.array([0.0, 0.1, 0.5, 0.9]), np.array([2.0, 1.0, 5.0, 2.0])
+    assert tenth_ratio(outcome, rank_by, weight) == pytest.approx(2.0)
+    # The cut inside a practice: the bottom tenth takes all of the first (weight 1 of 20) and
+    # half of the second (rate 3), so its rate is (1 * 1 + 3 * 1) / 2.
+    outcome, rank_by, weight = np.array([1.0, 6.0, 10.0, 2.0]), np.arange(4.0), np.array([1.0, 2.0, 15.0, 2.0])
+    assert tenth_ratio(outcome, rank_by, weight) == pytest.approx(1.0 / 2.0)
+    # In a run's snapshots: GP FTE per patient 6 - 2 * rank (_snapshots), so the least deprived of
+    # four equal lists has 5.75 per 10,000 and the most deprived 4.25.
+    ratio = measure(_target(statistic="tenth_ratio", column="gp_fte", per="list_size", rank_by="deprivation"),
+                    _snapshots(lists=(5000.0,) * 5))
+    assert ratio == pytest.approx([4.25 / 5.75] * 2)
 
 
 def test_ended_mean_averages_the_practices_that_ended_in_between():

@@ -8,6 +8,8 @@ A target's statistic is one of:
 - slope_index: the slope index of inequality of column per `per` (times `scale`) across open
   practices ranked by `rank_by` (0 least, 1 most), weighted by `per`, as published for GP supply
   by deprivation;
+- tenth_ratio: column per `per` in the tenth of open practices ranked highest by `rank_by` (a
+  tenth of `per`, as published for the most deprived tenth) over the same in the lowest tenth;
 - ended_mean: the mean of column at month_from over the practices open then that closed or merged
   by month (closures by practice characteristics).
 """
@@ -28,7 +30,7 @@ from sim.scenario.schema import YearMonth, month_number
 
 PACKAGE = Path(__file__).resolve().parents[1]
 TARGETS_FILE = PACKAGE / "data" / "validation_targets.yaml"
-SNAPSHOT_STATISTICS = ("snapshot_quantile", "snapshot_share", "slope_index", "ended_mean")
+SNAPSHOT_STATISTICS = ("snapshot_quantile", "snapshot_share", "slope_index", "tenth_ratio", "ended_mean")
 
 
 class Naive(BaseModel):
@@ -57,16 +59,16 @@ class Target(BaseModel):
     label: str
     source: str
     statistic: Literal["value", "change", "relative_change", "snapshot_quantile", "snapshot_share",
-                       "slope_index", "ended_mean"]
+                       "slope_index", "tenth_ratio", "ended_mean"]
     column: str
     month: YearMonth
     month_from: YearMonth | None = None
     quantile: float | None = Field(None, ge=0, le=1)
     low: float | None = Field(None, description="snapshot_share: lowest value counted (inclusive).")
     high: float | None = Field(None, description="snapshot_share: value counted up to (exclusive).")
-    per: str | None = Field(None, description="slope_index: the snapshot column the column is divided by (and weighted by).")
+    per: str | None = Field(None, description="slope_index, tenth_ratio: the snapshot column the column is divided by (and weighted by).")
     scale: float = Field(1.0, gt=0, description="slope_index: multiplier of column / per (10,000 for 'per 10,000 patients').")
-    rank_by: str | None = Field(None, description="slope_index: the snapshot column practices are ranked by.")
+    rank_by: str | None = Field(None, description="slope_index, tenth_ratio: the snapshot column practices are ranked by.")
     published: float
     tolerance: float = Field(gt=0)
     reason: str
@@ -79,7 +81,7 @@ class Target(BaseModel):
     @model_validator(mode="after")
     def _statistic_has_its_fields(self) -> Target:
         needs = {"change": ("month_from",), "relative_change": ("month_from",), "snapshot_quantile": ("quantile",),
-                 "slope_index": ("rank_by",), "ended_mean": ("month_from",)}
+                 "slope_index": ("rank_by",), "tenth_ratio": ("rank_by", "per"), "ended_mean": ("month_from",)}
         missing = [name for name in needs.get(self.statistic, ()) if getattr(self, name) is None]
         if self.statistic == "snapshot_share" and self.low is None and self.high is None:
             missing.append("low or high")
@@ -180,6 +182,21 @@ def slope_index(outcome: np.ndarray, rank_by: np.ndarray, weight: np.ndarray) ->
     return float(np.sum(w * (rank - mean_rank) * (y - mean_y)) / np.sum(w * (rank - mean_rank) ** 2))
 
 
+def tenth_ratio(outcome: np.ndarray, rank_by: np.ndarray, weight: np.ndarray) -> float:
+    """Outcome per weight in the top tenth of weight ranked by rank_by, over the same in the
+    bottom tenth. A practice straddling a cut counts by the share of its weight inside the tenth."""
+    order = np.argsort(rank_by, kind="stable")
+    y, w = outcome[order], weight[order]
+    end = np.cumsum(w) / w.sum()
+    start = end - w / w.sum()
+    share = w / w.sum()
+
+    def rate(low: float, high: float) -> float:
+        inside = np.clip(np.minimum(end, high) - np.maximum(start, low), 0.0, None) / np.where(share > 0, share, 1.0)
+        return float((y * inside).sum() / (w * inside).sum())
+    return rate(0.9, 1.0) / rate(0.0, 0.1)
+
+
 def _per_replication(rows: pd.DataFrame, statistic) -> np.ndarray:
     return np.array([statistic(group) for _, group in rows.groupby("replication", sort=True)], dtype=float)
 
@@ -214,6 +231,10 @@ def measure(target: Target, results: Results) -> np.ndarray:
         high = np.inf if target.high is None else target.high
         return _per_replication(rows, lambda group: float(group[target.column].between(low, high, inclusive="left").mean()))
     per = target.per
+    if target.statistic == "tenth_ratio":
+        return _per_replication(rows[rows[per] > 0], lambda group: tenth_ratio(
+            group[target.column].to_numpy(dtype=float), group[target.rank_by].to_numpy(dtype=float),
+            group[per].to_numpy(dtype=float)))
 
     def gradient(group: pd.DataFrame) -> float:
         weight = group[per].to_numpy(dtype=float) if per else np.ones(len(group))

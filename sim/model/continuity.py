@@ -26,11 +26,20 @@ def attainable(practices: PracticeState, in_force: InForce, benefits: Benefits, 
                             out=np.zeros(practices.size), where=(gps + practices.locum_fte) > 0)
     doublings = np.log2(np.maximum(practices.list_size, 1.0) / REFERENCE_LIST_SIZE).clip(min=0.0)
     # A patient can see their usual GP only on the days that GP works.
-    part_time = in_force.working_time_factor ** params.part_time_effect
+    part_time = working_time_factor(practices, in_force) ** params.part_time_effect
     return (params.ceiling * part_time * np.exp(-params.turnover_effect * practices.turnover_12m(month + 1, moves=True))
             * np.clip(1.0 - params.locum_effect * locum_share, 0.0, 1.0)
             * np.clip(1.0 - params.size_effect * doublings, 0.0, 1.0)
             * (1.0 - benefits.cross_site_cost))
+
+
+def working_time_factor(practices: PracticeState, in_force: InForce) -> np.ndarray:
+    """Each practice's GPs' working time relative to before the change in working time, the
+    mean over its partners and salaried GPs (by head)."""
+    heads = practices.partners + practices.salaried
+    mixed = (practices.partners * in_force.partner_working_time_factor
+             + practices.salaried * in_force.salaried_working_time_factor)
+    return np.divide(mixed, heads, out=np.full(practices.size, in_force.salaried_working_time_factor), where=heads > 0)
 
 
 def update(practices: PracticeState, in_force: InForce, benefits: Benefits, month: int) -> None:

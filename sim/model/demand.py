@@ -43,3 +43,11 @@ def funded_gp_fte(practices: PracticeState, national: NationalState, in_force: I
 def _gp_fte_for(weight: np.ndarray, practices: PracticeState, national: NationalState, in_force: InForce) -> np.ndarray:
     gp_time = practices.list_size * weight * in_force.workforce.gp_fte_per_1000 / 1000.0 * national.consultation_index
     return np.maximum(gp_time - practices.roles_gp_time_fte, 0.0)
+
+
+def need_adjusted_list(practices: PracticeState) -> np.ndarray:
+    """Registered patients weighted by their need for GP time, scaled so that the open practices'
+    total is their registered patients (as need-adjusted populations are published)."""
+    weighted = practices.list_size * practices.need_weight * practices.open
+    total = weighted.sum()
+    return weighted * ((practices.list_size * practices.open).sum() / total if total > 0 else 0.0)

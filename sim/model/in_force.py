@@ -54,10 +54,13 @@ class InForce:
     def set_month(self, month: int) -> None:
         """Bring what changes with the calendar up to a month (offset from the run's start): the
         working time of partners and salaried GPs (`partner_fte_per_head`, `salaried_fte_per_head`)
-        and of every GP relative to before its change (`working_time_factor`), and the supply of
-        new GPs relative to the calibrated one (`new_gp_supply_index`)."""
-        self.partner_fte_per_head, self.salaried_fte_per_head = self.workforce.fte_per_head(self.start_month + month)
-        self.working_time_factor = self.workforce.working_time_factor(self.start_month + month)
+        and relative to before its change (`partner_working_time_factor`,
+        `salaried_working_time_factor`), and the supply of new GPs relative to the calibrated one
+        (`new_gp_supply_index`)."""
+        calendar_month = self.start_month + month
+        self.partner_fte_per_head, self.salaried_fte_per_head = self.workforce.fte_per_head(calendar_month)
+        self.partner_working_time_factor = self.workforce.working_time_factor(calendar_month, partners=True)
+        self.salaried_working_time_factor = self.workforce.working_time_factor(calendar_month)
         self.new_gp_supply_index = self.workforce.new_gp_supply_index(self.start_month + month)
 
     def organisation(self, kind: int) -> Organisation:

@@ -285,6 +285,7 @@ class GPModel(mesa.Model):
             "deprivation": state.deprivation.round(4),
             "isolation_km": state.isolation_km.round(3),
             "list_size": state.list_size.round(1),
+            "need_adjusted_list": demand.need_adjusted_list(state).round(1),
             "initial_list_size": state.initial_list_size.round(1),
             "gp_partners": state.partners.copy(),
             "gp_salaried": state.salaried.copy(),

@@ -179,10 +179,11 @@ class Workforce(Section):
     """Staff in post at the start and the flows each month."""
 
     gp_fte_per_1000: float = P(0.55, "FTE per 1,000 patients", "evidence: Workforce / fully qualified GP FTE per 1,000 (0.53 in 2015)", "GP FTE per 1,000 patients at the start, the staffing practices aim for.", gt=0, le=5)
-    partner_share: float = P(0.72, "share of GP headcount", "evidence: Workforce / salaried GP FTE per 1,000 was 0.12 of 0.53 in 2015 (partners 53.5% of headcount by 2021)", "Share of GPs who are partners at the start.", ge=0, le=1)
+    partner_share: float = C("workforce.partner_share", 0.72, "share of GP headcount", "evidence: Workforce / partners 70.5% of partners and salaried GPs by headcount in September 2015 (24,491 of 34,761), falling; fitted to salaried GP FTE per 1,000 of 0.12 in 2015", "Share of GPs who are partners at the start.", ge=0, le=1)
     partner_fte_per_head: float = P(0.85, "FTE", "assumption", "Working time of a partner.", gt=0, le=1.5)
     salaried_fte_per_head: float = P(0.70, "FTE", "assumption", "Working time of a salaried GP.", gt=0, le=1.5)
-    working_time_change: float = P(0.0, "share per year", "scenario (history: evidence: Workforce / median FTE of a fully qualified GP 0.80 -> 0.69, 2015 -> 2022)", "Yearly change in the working time of partners and salaried GPs alike between `working_time_from` and `working_time_until` (-0.02 is 2% less each year); constant outside those months.", ge=-0.2, le=0.2)
+    working_time_change: float = P(0.0, "share per year", "scenario (history: evidence: Workforce / median FTE of a fully qualified GP 0.80 -> 0.69, 2015 -> 2022)", "Yearly change in the working time of salaried GPs, and of partners unless `partner_working_time_change` is set, between `working_time_from` and `working_time_until` (-0.02 is 2% less each year); constant outside those months.", ge=-0.2, le=0.2)
+    partner_working_time_change: float | None = P(None, "share per year", "scenario (history: evidence: Workforce / GP partners before the network contract, partner FTE per head 0.886 in Sep 2015 and 0.881 in Dec 2018)", "Yearly change in partners' working time over the same months, where it differs from `working_time_change`; unset, partners change as salaried GPs do.", ge=-0.2, le=0.2)
     working_time_from: YearMonth = P("2015-09", "YYYY-MM", "scenario", "First month of the change in working time.")
     working_time_until: YearMonth = P("2022-09", "YYYY-MM", "scenario", "Last month of the change in working time; it stays at that month's level after.")
     nurse_fte_per_1000: float = P(0.27, "FTE per 1,000 patients", "evidence: Workforce / whole practice workforce 1.97 per 1,000 (2015)", "Practice nurses at the start, raised as consultations per patient grow.", ge=0, le=5)
@@ -220,18 +221,22 @@ class Workforce(Section):
         started = [intake for intake in self.new_gp_intake if month_number(intake.date) <= month]
         return max(started, key=lambda intake: month_number(intake.date)).index if started else 1.0
 
-    def working_time_factor(self, month: int) -> float:
-        """Working time of every GP in a month (a month_number) relative to before the change in
-        working time: 1 before `working_time_from`, held after `working_time_until`."""
+    def working_time_factor(self, month: int, partners: bool = False) -> float:
+        """Working time of a salaried GP (of a partner, with `partners`) in a month (a
+        month_number) relative to before the change in working time: 1 before
+        `working_time_from`, held after `working_time_until`."""
         first, last = month_number(self.working_time_from), month_number(self.working_time_until)
         years = (min(max(month, first), max(last, first)) - first) / 12.0
-        return (1.0 + self.working_time_change) ** years
+        change = self.working_time_change
+        if partners and self.partner_working_time_change is not None:
+            change = self.partner_working_time_change
+        return (1.0 + change) ** years
 
     def fte_per_head(self, month: int) -> tuple[float, float]:
         """Working time (FTE) of a partner and of a salaried GP in a month (a month_number),
         with the change in working time up to then."""
-        factor = self.working_time_factor(month)
-        return self.partner_fte_per_head * factor, self.salaried_fte_per_head * factor
+        return (self.partner_fte_per_head * self.working_time_factor(month, partners=True),
+                self.salaried_fte_per_head * self.working_time_factor(month))
 
 
 class Uplift(Section):
