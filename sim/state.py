@@ -140,10 +140,13 @@ class PracticeState:
         self.movers_by_month[slot] = movers
         self.heads_by_month[slot] = heads
 
-    def add_leavers(self, month: int, practice: int, leavers: int) -> None:
-        """Add GPs leaving one practice this month (its contract ending)."""
+    def add_leavers(self, month: int, practice: int, leavers: int, movers: int = 0) -> None:
+        """Add GPs leaving one practice this month (its contract ending): `leavers` out of general
+        practice, `movers` to other practices."""
         self.leavers_by_month[month % 12, practice] += leavers
         self.leavers_12m[practice] += leavers
+        self.movers_by_month[month % 12, practice] += movers
+        self.movers_12m[practice] += movers
 
     def turnover_12m(self, months_recorded: int = 12, moves: bool = False) -> np.ndarray:
         """GPs leaving general practice in the last 12 months (with `moves`, also those who moved

@@ -334,6 +334,42 @@ def test_closure_disperses_patients_to_neighbours():
     assert np.flatnonzero(state.continuity != continuity).tolist() == receivers.tolist()
 
 
+def test_leaving_rises_with_workload_up_to_the_cap_and_no_further():
+    model = GPModel(small(workforce={"workload_elasticity": 2.5, "leaving_workload_cap": 1.3}))
+    model.step()
+    state, in_force = model.practices, model.in_force
+    benefits = networks.membership_benefits(state, model.networks, in_force, model.month)
+    practices = np.flatnonzero(state.open)[:5]
+    state.workload[practices] = [0.5, 1.0, 1.3, 2.0, 4.0]
+    pressure = workforce.leaving_pressure(state, in_force, benefits)
+    state.workload[practices] = 1.0
+    normal = workforce.leaving_pressure(state, in_force, benefits)
+    ratio = pressure[practices] / normal[practices]
+    # Half the work: 0.5^2.5 = 0.177 of the hazard; 30% more: 1.3^2.5 = 1.93 times; beyond it, no more.
+    assert ratio == pytest.approx([0.5 ** 2.5, 1.0, 1.3 ** 2.5, 1.3 ** 2.5, 1.3 ** 2.5], rel=1e-12)
+
+
+def test_a_handed_back_practices_salaried_gps_go_with_its_patients_and_its_partners_leave():
+    model = GPModel(small())
+    model.step()
+    state = model.practices
+    practice = int(np.argmax(state.list_size))
+    state.partners[practice], state.salaried[practice] = 2, 7
+    lists, salaried, partners = state.list_size.copy(), state.salaried.copy(), state.partners.copy()
+    leavers, movers = state.leavers_12m.copy(), state.movers_12m.copy()
+    closure.close(model.practices, model.geography, model.national, model.in_force, practice, model.month)
+    gained = state.list_size - lists
+    receivers = np.flatnonzero(gained > 0)
+    taken = state.salaried - salaried
+    # All seven salaried GPs move, split as the patients are (to the nearest whole GP); no partner moves.
+    assert taken[receivers].sum() == 7 and (np.delete(taken, np.append(receivers, practice)) == 0).all()
+    assert np.abs(taken[receivers] - 7 * gained[receivers] / gained[receivers].sum()).max() < 1
+    assert (state.partners[receivers] == partners[receivers]).all()
+    assert state.leavers_12m[practice] - leavers[practice] == 2 and state.movers_12m[practice] - movers[practice] == 7
+    assert closure._in_proportion(7, np.array([0.5, 0.3, 0.2])).tolist() == [4, 2, 1]
+    assert closure._in_proportion(0, np.array([0.6, 0.4])).tolist() == [0, 0]
+
+
 # -- money -----------------------------------------------------------------------------------
 
 def test_money_balances_every_month():

@@ -120,14 +120,28 @@ def close(practices: PracticeState, geography: Geography, national: NationalStat
         take_over(practices, national, practice, month)
         return
     national.ledger["written_off"] += practices.reserves[practice]
-    practices.add_leavers(month, practice, practices.partners[practice] + practices.salaried[practice])
+    # The partners who hand the contract back leave general practice; the salaried GPs take posts
+    # at the practices that take the patients, in proportion to the patients each takes.
+    salaried = int(practices.salaried[practice])
+    practices.add_leavers(month, practice, int(practices.partners[practice]), movers=salaried)
     work = in_force.workforce
     in_post = practices.gp_fte(in_force.partner_fte_per_head, in_force.salaried_fte_per_head, receivers)
     room = (np.maximum(in_post * 1000.0 / work.gp_fte_per_1000 - practices.list_size[receivers], 0.0)
             + in_force.closure.receiving_room_patients)
     shares = patients * room / room.sum()
+    practices.salaried[receivers] += _in_proportion(salaried, room / room.sum())
     for receiver, share in zip(receivers, shares):
         take_in_patients(practices, int(receiver), share, in_force.continuity.moved_patient_continuity)
         practices.list_size[receiver] += share
     national.record_displaced(month, patients, patients)
     _end(practices, national, practice, CLOSED, month)
+
+
+def _in_proportion(total: int, shares: np.ndarray) -> np.ndarray:
+    """Whole numbers summing to total, in proportion to shares (largest remainders first)."""
+    exact = total * shares
+    whole = np.floor(exact).astype(np.int64)
+    extra = total - int(whole.sum())
+    if extra > 0:
+        whole[np.argsort(-(exact - whole), kind="stable")[:extra]] += 1
+    return whole

@@ -38,6 +38,17 @@ def partner_leaving_rate(practices: PracticeState, in_force: InForce, yearly: np
     return yearly * (1.0 + benefits.leader_burnout) * earnings + work.partner_retirement_rate
 
 
+def leaving_pressure(practices: PracticeState, in_force: InForce, benefits: Benefits) -> np.ndarray:
+    """How workload, deprivation and support scale each practice's GP leaving and moving hazards
+    (1 at normal workload in the least deprived practice without support). Workload counts up to
+    `leaving_workload_cap`: beyond it a practice rations access rather than its GPs working longer."""
+    work = in_force.workforce
+    deprived = practices.fixed(("deprived leaving", work.deprivation_leaving_ratio),
+                               lambda: work.deprivation_leaving_ratio ** practices.deprivation)
+    felt = np.minimum(practices.workload, work.leaving_workload_cap)
+    return felt ** work.workload_elasticity * deprived * (1.0 - benefits.staff_support)
+
+
 def gp_flows(practices: PracticeState, national: NationalState, in_force: InForce, benefits: Benefits,
              streams: Streams, month: int) -> None:
     """GPs leave, retire, give up partnership and are recruited to the posts each practice can
@@ -47,11 +58,7 @@ def gp_flows(practices: PracticeState, national: NationalState, in_force: InForc
     needed = required_gp_fte(practices, national, in_force)  # lists and roles do not change until the month's roles step
     affordable = money.affordable_gp_fte(practices, national, in_force, benefits, month)
     measure_workload(practices, in_force, needed)
-    deprived = practices.fixed(("deprived leaving", work.deprivation_leaving_ratio),
-                               lambda: work.deprivation_leaving_ratio ** practices.deprivation)
-    # Workload, deprivation and support push GPs out of a practice, whether out of general
-    # practice or to a post elsewhere.
-    pressure = practices.workload ** work.workload_elasticity * deprived * (1.0 - benefits.staff_support)
+    pressure = leaving_pressure(practices, in_force, benefits)
     yearly = work.leaving_rate * pressure
     partner_yearly = partner_leaving_rate(practices, in_force, yearly, benefits)
     # Yearly hazards (events per GP-year, like the turnover they are fitted to), so the ratios
