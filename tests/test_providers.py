@@ -157,11 +157,11 @@ def test_the_no_step_in_variant_hands_back_more_contracts(strained_pair):
     assert with_step_in.timeseries().iloc[:OPENS_MONTH].equals(without.timeseries().iloc[:OPENS_MONTH])
     # once every area has let its contracts (within 6 months), no contract is handed back
     assert handed_back_after_opening(with_step_in, 6) == 0, "every covered practice that would hand back is taken over"
-    # a handful (6) only while areas are still letting contracts
-    assert handed_back_after_opening(with_step_in) <= 0.03 * handed_back_after_opening(without)
-    # Strained as it is, the small England hands back over half of its contracts without step-in
-    # (340 of 600 with the calibrated defaults); with it, fewer practices are taken over than
-    # that (134), because a taken-over practice keeps its patients and does not push its
+    # a handful (7) only while areas are still letting contracts
+    assert handed_back_after_opening(with_step_in) <= 0.05 * handed_back_after_opening(without)
+    # Strained as it is, the small England hands back about a third of its contracts without
+    # step-in (193 of 600 with the calibrated defaults); with it, fewer practices are taken over
+    # than that, because a taken-over practice keeps its patients and does not push its
     # neighbours over the edge.
     assert 100 <= handed_back_after_opening(without) <= 420
     assert 50 <= taken < handed_back_after_opening(without)
