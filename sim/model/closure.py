@@ -3,8 +3,9 @@
 Ordinary practices merge now and then (small ones and those in mature organisations more
 readily); the larger list's contract continues. A practice in distress (understaffed, reserves
 overdrawn or partners paid too little) for three months or more ends: it merges with a willing
-neighbour or, if none, hands back its contract and its patients are dispersed to the nearest
-practices with room, losing their usual GP. Where no other practice is open to take them, a
+neighbour or, if none, hands back its contract: its patients are dispersed to the nearest
+practices with room, losing their usual GP, its salaried GPs take posts at those practices and
+its partners leave general practice. Where no other practice is open to take them, a
 new provider takes the contract over (entry.py): a registered patient is never left without a
 practice. Where an integrated provider covering the practice steps in (providers.py), it takes
 the practice over instead: nothing is handed back.
