@@ -186,14 +186,12 @@ def tenth_ratio(outcome: np.ndarray, rank_by: np.ndarray, weight: np.ndarray) ->
     """Outcome per weight in the top tenth of weight ranked by rank_by, over the same in the
     bottom tenth. A practice straddling a cut counts by the share of its weight inside the tenth."""
     order = np.argsort(rank_by, kind="stable")
-    y, w = outcome[order], weight[order]
-    end = np.cumsum(w) / w.sum()
-    start = end - w / w.sum()
-    share = w / w.sum()
+    per_weight, share = outcome[order] / weight[order], weight[order] / weight.sum()
+    end = np.cumsum(share)
 
     def rate(low: float, high: float) -> float:
-        inside = np.clip(np.minimum(end, high) - np.maximum(start, low), 0.0, None) / np.where(share > 0, share, 1.0)
-        return float((y * inside).sum() / (w * inside).sum())
+        inside = np.clip(np.minimum(end, high) - np.maximum(end - share, low), 0.0, None)  # weight in the tenth
+        return float((per_weight * inside).sum() / inside.sum())
     return rate(0.9, 1.0) / rate(0.0, 0.1)
 
 

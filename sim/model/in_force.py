@@ -61,7 +61,7 @@ class InForce:
         self.partner_fte_per_head, self.salaried_fte_per_head = self.workforce.fte_per_head(calendar_month)
         self.partner_working_time_factor = self.workforce.working_time_factor(calendar_month, partners=True)
         self.salaried_working_time_factor = self.workforce.working_time_factor(calendar_month)
-        self.new_gp_supply_index = self.workforce.new_gp_supply_index(self.start_month + month)
+        self.new_gp_supply_index = self.workforce.new_gp_supply_index(calendar_month)
 
     def organisation(self, kind: int) -> Organisation:
         """One organisation kind, by its index in kinds."""
