@@ -55,12 +55,14 @@ class InForce:
         """Bring what changes with the calendar up to a month (offset from the run's start): the
         working time of partners and salaried GPs (`partner_fte_per_head`, `salaried_fte_per_head`)
         and relative to before its change (`partner_working_time_factor`,
-        `salaried_working_time_factor`), and the supply of new GPs relative to the calibrated one
+        `salaried_working_time_factor`), GPs' leaving hazard outside workload relative to before
+        its change (`leaving_factor`) and the supply of new GPs relative to the calibrated one
         (`new_gp_supply_index`)."""
         calendar_month = self.start_month + month
         self.partner_fte_per_head, self.salaried_fte_per_head = self.workforce.fte_per_head(calendar_month)
         self.partner_working_time_factor = self.workforce.working_time_factor(calendar_month, partners=True)
         self.salaried_working_time_factor = self.workforce.working_time_factor(calendar_month)
+        self.leaving_factor = self.workforce.leaving_factor(calendar_month)
         self.new_gp_supply_index = self.workforce.new_gp_supply_index(calendar_month)
 
     def organisation(self, kind: int) -> Organisation:

@@ -59,7 +59,7 @@ def gp_flows(practices: PracticeState, national: NationalState, in_force: InForc
     affordable = money.affordable_gp_fte(practices, national, in_force, benefits, month)
     measure_workload(practices, in_force, needed)
     pressure = leaving_pressure(practices, in_force, benefits)
-    yearly = work.leaving_rate * pressure
+    yearly = work.leaving_rate * in_force.leaving_factor * pressure
     partner_yearly = partner_leaving_rate(practices, in_force, yearly, benefits)
     # Yearly hazards (events per GP-year, like the turnover they are fitted to), so the ratios
     # multiply them and retirement adds to them.

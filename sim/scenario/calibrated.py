@@ -20,6 +20,7 @@ SEARCH_SPACE: dict[str, tuple[float, float]] = {
     "workforce.leaving_rate": (0.04, 0.10),
     "workforce.moving_rate": (0.0, 0.08),
     "workforce.workload_elasticity": (0.5, 3.0),
+    "workforce.leaving_rate_change": (0.0, 0.15),
     "workforce.partner_share": (0.68, 0.85),
     "workforce.partner_retirement_rate": (0.005, 0.05),
     "workforce.partner_to_salaried_rate": (0.0, 0.03),

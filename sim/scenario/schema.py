@@ -167,6 +167,14 @@ def _check_one_a_month(name: str, entries: list) -> None:
         raise ValueError(f"{name} must have one entry per month; found a month given twice")
 
 
+def _compounded(yearly_change: float, first: str, last: str, month: int) -> float:
+    """A yearly change compounded from `first` (YYYY-MM) to `month` (a month_number): 1 before
+    `first`, held after `last` (YYYY-MM)."""
+    first_month, last_month = month_number(first), month_number(last)
+    years = (min(max(month, first_month), max(last_month, first_month)) - first_month) / 12.0
+    return (1.0 + yearly_change) ** years
+
+
 class GpIntake(Section):
     """The supply of new GPs from `date` on, relative to the supply the calibration saw."""
 
@@ -192,6 +200,9 @@ class Workforce(Section):
     leaving_rate: float = C("workforce.leaving_rate", 0.065, "per GP per year", "evidence: Workforce / GP leavers, national (3,681 of about 37,000 a year) less retirement", "GP leaving hazard at normal workload.", ge=0, le=1)
     partner_retirement_rate: float = C("workforce.partner_retirement_rate", 0.035, "per partner per year", "assumption: older partner age profile", "Extra leaving hazard of partners (retirement).", ge=0, le=1)
     workload_elasticity: float = C("workforce.workload_elasticity", 1.5, "-", "assumption: calibrated later", "How steeply leaving rises with workload (required / available GP time), up to `leaving_workload_cap`.", ge=0, le=10)
+    leaving_rate_change: float = C("workforce.leaving_rate_change", 0.0, "share per year", "evidence: Workforce / GP leavers, national, earlier years (2,807 -> 3,437 a year, 2016/17 -> 2018/19) and Workforce / GP early retirement and pension tax (588 voluntary early retirements in 2018 against 198 in 2008; the pension allowance tapered from April 2016); fitted to national leavers in 2016/17 and 2017/18", "Yearly change in GPs' leaving hazard from causes the model does not represent (pension tax, early retirement) between `leaving_change_from` and `leaving_change_until`, held after (0.05 raises it 5% a year).", ge=-0.5, le=1)
+    leaving_change_from: YearMonth = P("2016-04", "YYYY-MM", "evidence: Workforce / GP early retirement and pension tax (the annual allowance tapered from 6 April 2016)", "First month of the change in GPs' leaving hazard outside workload.")
+    leaving_change_until: YearMonth = P("2019-03", "YYYY-MM", "assumption: the last month calibration sees (docs/ODD.md section 8); nothing in the model says how that pressure moved after, so it is held", "Last month of the change in GPs' leaving hazard outside workload; it stays at that month's level after.")
     leaving_workload_cap: float = P(1.3, "ratio", "assumption: beyond about a third more work than its GPs' time, a practice rations access (triage, fewer and later appointments) rather than its GPs working longer, as practices did once demand outran capacity after 2015 (evidence: Workforce / GP workload per patient); it bounds a GP's leaving hazard at about 2.2 times the normal rate (0.17 a year), within the 10-40% a year of the practices with the highest turnover (evidence: Workforce / GP turnover, practice level)", "Workload (GP time needed over available) beyond which GPs' leaving rises no further.", ge=1, le=100)
     deprivation_leaving_ratio: float = P(1.09, "rate ratio", "evidence: Workforce / GP turnover higher in deprived areas (rate ratio 1.09)", "Leaving hazard ratio of the most against the least deprived practice.", ge=0.5, le=3)
     moving_rate: float = C("workforce.moving_rate", 0.03, "per salaried GP per year", "assumption: practice-level turnover, which counts moves between practices (evidence: Workforce / Parisi et al. 2021), runs above national leaving (NHS Digital leavers)", "Hazard of a salaried GP looking for a post at another practice, at normal workload (workload, deprivation and support scale it as they scale leaving). A GP looking moves only if the month's vacancies take them.", ge=0, le=1)
@@ -226,12 +237,15 @@ class Workforce(Section):
         """Working time of a salaried GP (of a partner, with `partners`) in a month (a
         month_number) relative to before the change in working time: 1 before
         `working_time_from`, held after `working_time_until`."""
-        first, last = month_number(self.working_time_from), month_number(self.working_time_until)
-        years = (min(max(month, first), max(last, first)) - first) / 12.0
         change = self.working_time_change
         if partners and self.partner_working_time_change is not None:
             change = self.partner_working_time_change
-        return (1.0 + change) ** years
+        return _compounded(change, self.working_time_from, self.working_time_until, month)
+
+    def leaving_factor(self, month: int) -> float:
+        """GPs' leaving hazard from causes outside workload in a month (a month_number), relative
+        to before its change: 1 before `leaving_change_from`, held after `leaving_change_until`."""
+        return _compounded(self.leaving_rate_change, self.leaving_change_from, self.leaving_change_until, month)
 
     def fte_per_head(self, month: int) -> tuple[float, float]:
         """Working time (FTE) of a partner and of a salaried GP in a month (a month_number),
