@@ -27,8 +27,12 @@ def first_and_typical_change(series: np.ndarray) -> tuple[float, float]:
 @pytest.fixture(scope="module")
 def status_quo():
     # The whole synthetic England: a smaller one wanders more from year to year than the signal
-    # tested here, and one replication of history and decade ahead takes a few seconds.
-    return sim.run(ROOT / "scenarios/status_quo_2024.yaml", seed=3, replications=1)
+    # tested here, and one replication of history and decade ahead takes a few seconds. Nothing
+    # changes: the status quo's dated contract uplifts and pay awards are left out, so a change in
+    # the first year is the model's own, not a policy's. (With them, the 2024/25 uplift lifts
+    # partners' earnings and GP turnover falls 0.0073 in the first year against 0.0052 without:
+    # a response, spread smoothly over the months, not a warm-up.)
+    return sim.run(ROOT / "scenarios/status_quo_2024.yaml", seed=3, replications=1, overrides={"money.uplifts": []})
 
 
 @pytest.fixture(scope="module")
@@ -40,8 +44,8 @@ def history(status_quo):
 
 @pytest.mark.parametrize("figure", FIGURES)
 def test_first_year_change_is_no_bigger_than_twice_a_typical_year_before_or_after(status_quo, history, figure):
-    # A trend the history was already on (GP turnover falling as additional roles grow and the
-    # 2024/25 uplift lifts partners' earnings) may carry on; a warm-up would be bigger than both.
+    # A trend the history was already on (GP turnover falling as additional roles grow) may carry
+    # on; a warm-up would be bigger than both.
     first, typical = first_and_typical_change(status_quo.timeseries[figure].to_numpy())
     series = history.set_index("month")[figure]
     last_history_year = abs(series.loc["2024-03"] - series.loc["2023-03"])

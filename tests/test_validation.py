@@ -81,7 +81,9 @@ def test_shipped_tolerances_are_at_most_half_the_change_measured():
     targets = load_targets()
     unfitted = [t for t in targets.targets if not t.fitted]
     levels = {t.id for t in unfitted if t.change_measured is None}
-    # Only figures with no earlier published value of the same measure may go without a change.
+    # Only figures with no earlier published value of the same measure may go without a change
+    # (national leaving in 2023 counts GPs of about 37,000, not the qualified permanent GPs of the
+    # 2016-2019 figures).
     assert levels == {"pcn_in_band_2020", "turnover_national_2023", "locum_share_2021"}
     for target in unfitted:
         if target.change_measured is not None:
