@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from sim.analysis.calibrate import calibrate, misfit
+from sim.analysis.calibrate import calibrate, calibrated_yaml, misfit, start_point
 from sim.analysis.targets import SNAPSHOT_STATISTICS, Naive, Target, slope_index, tenth_ratio
 from sim.analysis.validate import (
     load_targets,
@@ -27,7 +27,7 @@ from sim.analysis.validation_report import (
 from sim.app.cli import main
 from sim.model.reporters import model_reporters
 from sim.results.run import run
-from sim.scenario.calibrated import SEARCH_SPACE, calibrated_defaults, ensemble
+from sim.scenario.calibrated import SEARCH_SPACE, calibrated_defaults, ensemble, recorded_start
 from sim.scenario.errors import InputError
 from sim.scenario.schema import PRIORS, Scenario
 from sim.scenario.shipped import data_file
@@ -258,12 +258,39 @@ def test_calibration_is_reproducible_and_finds_the_truth(small_targets):
     assert first["parameters"] == again["parameters"] and first["misfit"] == again["misfit"]
     assert first["ensemble"].equals(again["ensemble"])
     assert first["misfit"] == min(t["misfit"] for t in first["trials"])
+    # The first trial is the start the shipped calibration recorded, not its result, so the same
+    # seed regenerates a calibration whatever is shipped when it is rerun; the start is recorded.
+    recorded = recorded_start()["closure.merger_rate"]
+    assert first["trials"][0]["closure.merger_rate"] == recorded != calibrated_defaults()["closure.merger_rate"]
+    assert first["start"] == {"closure.merger_rate": recorded}
+    assert yaml.safe_load(calibrated_yaml(first))["start"] == {"closure.merger_rate": recorded}
+    other = calibrate(trials=2, seed=3, targets_path=small_targets, space=space, start={"closure.merger_rate": 0.05, "not.searched": 1.0})
+    assert other["trials"][0]["closure.merger_rate"] == 0.05 and other["start"] == {"closure.merger_rate": 0.05}
     # The ensemble is every trial meeting each fitted target, best first.
     passing = sorted((t["misfit"], t["trial"]) for t in first["trials"] if t["all_passed"])
     assert list(zip(first["ensemble"]["misfit"], first["ensemble"]["trial"])) == passing
     assert list(first["ensemble"]["set"]) == list(range(len(passing))) and len(passing) >= 2
     truth = Scenario().closure.merger_rate  # the targets were set from a run at the default
     assert abs(first["parameters"]["closure.merger_rate"] - truth) < 0.05
+
+
+def test_calibration_start_choices_and_bad_start_files(tmp_path, capsys):
+    assert start_point("recorded") == recorded_start() and set(recorded_start()) <= set(SEARCH_SPACE)
+    assert start_point("calibrated") == calibrated_defaults()
+    assert start_point("priors") == PRIORS
+    good = tmp_path / "mine.yaml"
+    good.write_text("parameters:\n  closure.merger_rate: 0.01\n", encoding="utf-8")
+    assert start_point(str(good)) == {"closure.merger_rate": 0.01}
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("parameters:\n  closure.merger_rate: lots\n", encoding="utf-8")
+    for start, message in ((bad, f"{bad}: parameters: expected a calibrated.yaml's calibrated point, parameter key paths "
+                                 "with numbers; found none or a value that is not a number"),
+                           (tmp_path / "missing.yaml", str(tmp_path / "missing.yaml"))):
+        out = tmp_path / "out"
+        assert main(["calibrate", "--start", str(start), "--trials", "1", "--out", str(out), "--quiet"]) == 2
+        error = capsys.readouterr().err.strip()
+        assert message in error and "\n" not in error and "lots" not in error
+        assert not out.exists()
 
 
 def test_calibrated_file_supplies_the_schema_defaults():

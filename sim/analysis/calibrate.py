@@ -4,7 +4,8 @@ The history run is cut at the targets file's `calibration_ends` (March 2019) and
 the targets marked `fitted`, so every later target stays out of sample. A seeded Optuna TPE
 search minimises the sum over those targets of (error / tolerance) squared, where error is the
 simulated median minus the published figure. Trials are asked for two at a time and told back in
-order, so the search is the same on any number of workers.
+order, so the search is the same on any number of workers. The first trial is a recorded start
+(by default the one the shipped calibration records), so a seed regenerates a calibration.
 
 Two results are written: the best trial (calibrated.yaml: the point the schema's defaults take)
 and the ensemble (calibration_ensemble.csv): every trial that puts each fitted target within its
@@ -22,9 +23,11 @@ import yaml
 from sim.analysis.sweep.backends import LocalBackend
 from sim.analysis.validate import SCENARIOS, TargetFile, load_targets, scorecard
 from sim.results.run import run
-from sim.scenario.calibrated import SEARCH_SPACE, calibrated_defaults
+from sim.scenario.calibrated import SEARCH_SPACE, calibrated_defaults, recorded_start
+from sim.scenario.errors import InputError
 from sim.scenario.loading import resolve
-from sim.scenario.schema import month_number
+from sim.scenario.schema import PRIORS, month_number
+from sim.scenario.yaml_safety import read_yaml
 
 ENSEMBLE_LIMIT = 200   # the best sets at most: enough for intervals, small enough to ship
 BATCH = 2              # trials asked for before any is told: fixed, so workers do not change the search
@@ -61,7 +64,7 @@ def _scenario_and_cut(targets: TargetFile, targets_path) -> tuple[Path, tuple[st
 
 def calibrate(trials: int = 600, seed: int = 1, replications: int = 2, targets_path=None,
               space: dict[str, tuple[float, float]] | None = None, fixed: tuple[str, ...] = (),
-              workers: int = 1, progress=None) -> dict:
+              workers: int = 1, progress=None, start: dict[str, float] | None = None) -> dict:
     """Search the parameter space; returns the best parameters, their fit, the ensemble and every trial.
 
     Args:
@@ -74,6 +77,10 @@ def calibrate(trials: int = 600, seed: int = 1, replications: int = 2, targets_p
         fixed: extra 'key.path=value' settings held fixed in every trial.
         workers: local worker processes, each running one trial at a time (two are useful).
         progress: called once per trial.
+        start: parameter values to try first (those outside the space or its ranges are
+            ignored; the rest of the first trial is drawn as any other). Default: the start
+            recorded in the shipped calibrated.yaml, so the same seed regenerates the shipped
+            calibration, else the priors. `start_point` reads the other choices.
     """
     import optuna
 
@@ -83,12 +90,13 @@ def calibrate(trials: int = 600, seed: int = 1, replications: int = 2, targets_p
     scenario, cut = _scenario_and_cut(targets, targets_path)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(direction="minimize", sampler=optuna.samplers.TPESampler(seed=seed))
-    # The first trial is the shipped values (where inside the ranges), so a search never ends
-    # worse than where it started.
-    shipped = {key: value for key, value in calibrated_defaults().items()
-               if key in space and space[key][0] <= value <= space[key][1]}
-    if shipped:
-        study.enqueue_trial(shipped, skip_if_exists=True)
+    # A search in this many dimensions needs a good first trial, and each calibration has started
+    # from the one before. The start is recorded with the result, so the same start and seed
+    # regenerate it, whatever is shipped when it is rerun.
+    start = start_point("recorded") if start is None else start
+    first = {key: value for key, value in start.items() if key in space and space[key][0] <= value <= space[key][1]}
+    if first:
+        study.enqueue_trial(first, skip_if_exists=True)
     history = []
     backend = LocalBackend(workers) if workers > 1 else None
     try:
@@ -113,11 +121,29 @@ def calibrate(trials: int = 600, seed: int = 1, replications: int = 2, targets_p
         if backend is not None:
             backend.close(cancel=True)
     best = {key: round(float(value), 6) for key, value in study.best_params.items()}
-    return {"parameters": best, "misfit": float(study.best_value), "trials": history,
+    return {"parameters": best, "misfit": float(study.best_value), "trials": history, "start": first,
             "ensemble": ensemble_of(history, space),
             "method": f"Optuna TPE, {trials} trials, seed {seed}, {replications} replication(s) per trial, "
                       f"history to {targets.calibration_ends or 'its end'}, {len(fitted.targets)} fitted targets",
             "targets_version": targets.version}
+
+
+def start_point(choice: str) -> dict[str, float]:
+    """Parameter values for the first trial: 'recorded' (the start recorded in the shipped
+    calibrated.yaml, else the priors), 'calibrated' (the shipped calibrated point), 'priors', or
+    the path of a calibrated.yaml whose calibrated point is the start."""
+    if choice == "recorded":
+        return recorded_start() or dict(PRIORS)
+    if choice == "calibrated":
+        return calibrated_defaults()
+    if choice == "priors":
+        return dict(PRIORS)
+    values = read_yaml(choice, "calibration").get("parameters")
+    if not isinstance(values, dict) or not values or not all(
+            isinstance(value, (int, float)) and not isinstance(value, bool) for value in values.values()):
+        raise InputError(choice, "parameters", "expected a calibrated.yaml's calibrated point, parameter key paths with numbers; "
+                                               "found none or a value that is not a number")
+    return dict(values)
 
 
 def ensemble_of(history: list[dict], space: dict[str, tuple[float, float]]) -> pd.DataFrame:
@@ -142,5 +168,6 @@ def calibrated_yaml(result: dict) -> str:
                          "rule": "every trial with each fitted target within its tolerance, best first"
                                  f" (at most {ENSEMBLE_LIMIT})"},
             "ranges": {key: list(bounds) for key, bounds in SEARCH_SPACE.items() if key in result["parameters"]},
+            "start": result["start"],
             "parameters": result["parameters"]}
     return "# Calibrated behavioural parameters (written by gpsim calibrate).\n" + yaml.safe_dump(body, sort_keys=False)

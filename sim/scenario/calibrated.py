@@ -40,6 +40,13 @@ def calibrated_defaults(path: Path = CALIBRATED_FILE) -> dict[str, float]:
     return dict(yaml.safe_load(path.read_text(encoding="utf-8")).get("parameters", {}))
 
 
+def recorded_start(path: Path = CALIBRATED_FILE) -> dict[str, float] | None:
+    """The parameter values the search that wrote a calibrated.yaml tried first (its `start`
+    block), by key path; None where the file records none."""
+    start = yaml.safe_load(path.read_text(encoding="utf-8")).get("start")
+    return None if start is None else dict(start)
+
+
 def ensemble(path: Path | None = None) -> list[dict[str, float]]:
     """The calibration ensemble: parameter sets (key path -> value) consistent with the in-sample
     targets, in the order `gpsim calibrate` wrote them (sim/data/calibration_ensemble.csv; the

@@ -14,6 +14,10 @@ def register(commands) -> None:
     parser.add_argument("--replications", type=int, default=2, help="history runs per trial (default 2)")
     parser.add_argument("--workers", type=int, default=1,
                         help="local worker processes, one trial each at a time (default 1); the result is the same for any number")
+    parser.add_argument("--start", default="recorded", metavar="WHERE",
+                        help="the first trial: 'recorded' (default: the start the shipped calibration recorded, so the "
+                             "command regenerates it), 'calibrated' (the shipped calibrated point: refine it after the "
+                             "model changes), 'priors', or a calibrated.yaml file")
     add_target_options(parser, "hold a scenario field fixed", "calibrated.yaml, calibration_ensemble.csv and trials.csv", "calibration")
     parser.set_defaults(handler=handle)
 
@@ -22,7 +26,7 @@ def handle(args: argparse.Namespace) -> int:
     import pandas as pd
     from tqdm import tqdm
 
-    from sim.analysis.calibrate import calibrate, calibrated_yaml
+    from sim.analysis.calibrate import calibrate, calibrated_yaml, start_point
     from sim.results.folder import (
         FLOAT_FORMAT,
         atomic_folder,
@@ -36,11 +40,12 @@ def handle(args: argparse.Namespace) -> int:
         raise InputError("--trials", "", f"expected a whole number of at least 1; found {args.trials}")
     if args.workers < 1:
         raise InputError("--workers", "", f"expected a whole number of at least 1; found {args.workers}")
+    start = start_point(args.start)
     target = Path(args.out) if args.out else default_folder("calibration")
     check_destination(target, args.force)
     with tqdm(total=args.trials, unit="trial", desc="calibrate", disable=args.quiet or None) as bar:
         result = calibrate(args.trials, args.seed, args.replications, args.targets, fixed=tuple(args.set),
-                           workers=args.workers, progress=bar.update)
+                           workers=args.workers, progress=bar.update, start=start)
     with atomic_folder(target, args.force) as work:
         (work / "calibrated.yaml").write_text(calibrated_yaml(result), encoding="utf-8")
         result["ensemble"].to_csv(work / "calibration_ensemble.csv", index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
